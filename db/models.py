@@ -1,0 +1,170 @@
+"""SQLAlchemy models. The journal is the truth; every other table is either personal data kept apart
+from it (encrypted, erasable) or a projection that can be rebuilt from the journal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (SQLite has no time zones), always hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database: pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class JournalEntry(Base):
+    """One fact. Append-only: UPDATE and DELETE are refused by triggers (see db/journal.py)."""
+
+    __tablename__ = "journal"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    station: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, no plain personal data
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    # projection of the judgment engine (rebuilt from the journal)
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    protected_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    visit_count: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    deal_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    commission: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CustomerKey(Base):
+    """The customer's data key, wrapped by the site's master key. Deleting it erases the customer."""
+
+    __tablename__ = "customer_keys"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Identity(Base):
+    """A phone or ID-card number: HMAC for lookup, AES-GCM ciphertext under the customer's key."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("kind", "lookup_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "phone" | "id_card"
+    lookup_hash: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    masked: Mapped[str] = mapped_column(String(32))
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # journal seq
+    channel: Mapped[str] = mapped_column(String(64), index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # journal seq
+    customer_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    claimant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recommended: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[str] = mapped_column(Text)  # JSON list of journal seqs
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | decided
+    verdict: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Warning(Base):
+    __tablename__ = "warnings"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Consent(Base):
+    """A visitor's separate consent to face recognition, with the notice version they saw."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True, index=True)
+    notice_version: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    station: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class FaceTemplate(Base):
+    __tablename__ = "face_templates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    template_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EngineSnapshot(Base):
+    """The engine's state as JSON after journal entry `seq`, so a station need not replay from zero."""
+
+    __tablename__ = "engine_snapshots"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up (see setup.sh), makes sure PostgreSQL is up, and runs the whole test suite:
+# lint, the dependency contract, the shared rule scenarios and pytest on SQLite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+VENV="${ANCHANG_VENV:-$PWD/.venv}"
+export PATH="$VENV/bin:$PATH"
+source scripts/postgres.sh
+export QT_QPA_PLATFORM=offscreen
+
+ruff check judge db vision kiosk console tests benchmarks
+lint-imports
+if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tests/scenarios; fi
+python -m pytest -q -p no:cacheprovider "$@"
