@@ -1,0 +1,53 @@
+"""Shared fixtures: a fresh SQLite file or a fresh PostgreSQL schema per test.
+
+PostgreSQL comes from ANCHANG_TEST_PG_URL (scripts/test.sh sets it and starts the server). When it is
+not set the PostgreSQL variants are skipped, with the reason shown; CI always sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL = os.environ.get("ANCHANG_TEST_PG_URL")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'anchang.sqlite3'}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a brand-new schema, dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("ANCHANG_TEST_PG_URL not set (scripts/test.sh sets it)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("ANCHANG_DATA_DIR", str(path))
+    return path
