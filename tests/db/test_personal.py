@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from db.personal import (
+    InvalidIdCard,
+    InvalidPhone,
+    mask_id_card,
+    mask_phone,
+    masked_form,
+    normalize_phone,
+    parse_masked_phone,
+    surname_of,
+    validate_id_card,
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "e164"),
+    [
+        ("13800000001", "+8613800000001"),
+        ("138 0000 0001", "+8613800000001"),
+        ("138-0000-0001", "+8613800000001"),
+        ("+86 13800000001", "+8613800000001"),
+        ("+86-138-0000-0001", "+8613800000001"),
+        ("8613800000001", "+8613800000001"),
+        ("008613800000001", "+8613800000001"),
+        ("１３８００００５６７８", "+8613800005678"),  # full-width digits
+        (" 19912345678 ", "+8619912345678"),
+        ("010 1234 5678", "+861012345678"),  # Beijing fixed line
+        ("021-12345678", "+862112345678"),
+        ("+852 9123 4567", "+85291234567"),  # Hong Kong mobile
+        ("+1 650 253 0000", "+16502530000"),
+    ],
+)
+def test_normalize_phone_accepts(written: str, e164: str) -> None:
+    assert normalize_phone(written) == e164
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1380000", "too short"),
+        ("138000000012", "too long"),
+        ("12345678901", "no such mobile prefix"),
+        ("400 800 8888", "not a mobile or fixed-line number"),
+        ("+999 1234567", "unknown country code"),
+        ("abc", "not a phone number"),
+        ("", "not a phone number"),
+    ],
+)
+def test_normalize_phone_rejects_with_reason(written: str, reason: str) -> None:
+    with pytest.raises(InvalidPhone) as caught:
+        normalize_phone(written)
+    message = str(caught.value)
+    assert "手机号码无效" in message and "invalid phone number" in message
+    assert reason in message
+
+
+def test_invalid_phone_message_matches_house_style() -> None:
+    with pytest.raises(InvalidPhone, match=r"^手机号码无效 / invalid phone number: '1380000' \(too short\)$"):
+        normalize_phone("1380000")
+
+
+@pytest.mark.parametrize(
+    ("phone", "shown"),
+    [
+        ("+8613812345678", "138****5678"),
+        ("13812345678", "138****5678"),
+        ("138 1234 5678", "138****5678"),
+        ("138****5678", "138****5678"),  # already masked stays as it is
+        ("+861012345678", "010-****5678"),
+        ("+85291234567", "+852 91****67"),
+    ],
+)
+def test_mask_phone(phone: str, shown: str) -> None:
+    assert mask_phone(phone) == shown
+
+
+@pytest.mark.parametrize("garbage", ["1380000", "12345678901", "not a number", "", "+999 1234567"])
+def test_mask_phone_never_shows_a_whole_invalid_number(garbage: str) -> None:
+    shown = mask_phone(garbage)
+    digits = "".join(ch for ch in garbage if ch.isdigit())
+    if digits:
+        assert digits not in shown
+    assert "*" in shown or garbage == ""
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_mask_phone_hides_the_middle_four_of_every_mainland_mobile(national: str) -> None:
+    try:
+        normalize_phone(national)
+    except InvalidPhone:
+        return  # not an allocated prefix
+    assert mask_phone(national) == national[:3] + "****" + national[-4:]
+
+
+def test_masked_form_and_parse_masked_phone_agree() -> None:
+    assert masked_form("+8613812345678") == "138****5678"
+    assert parse_masked_phone(masked_form("+8613812345678")) == ("138", "5678")
+
+
+@pytest.mark.parametrize("written", ["138****5678", " 138****5678 ", "138＊＊＊＊5678", "138xxxx5678"])
+def test_parse_masked_phone_accepts_channel_spellings(written: str) -> None:
+    assert parse_masked_phone(written) == ("138", "5678")
+
+
+@pytest.mark.parametrize(
+    "written", ["13812345678", "138***5678", "138*****5678", "123****5678", "****5678", "138****567", ""]
+)
+def test_parse_masked_phone_rejects(written: str) -> None:
+    with pytest.raises(InvalidPhone):
+        parse_masked_phone(written)
+
+
+@pytest.mark.parametrize("phone", ["+861012345678", "+85291234567", "1380000"])
+def test_masked_form_needs_a_mainland_mobile(phone: str) -> None:
+    with pytest.raises(InvalidPhone):
+        masked_form(phone)
+
+
+# ID-card numbers: region 110105 (Beijing Chaoyang), 440304 (Shenzhen Futian), 310101 (Shanghai Huangpu).
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("11010519491231002X", "11010519491231002X"),
+        ("11010519491231002x", "11010519491231002X"),  # lower-case check digit
+        ("110105 19491231 002X", "11010519491231002X"),
+        ("１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X"),  # full-width
+        ("440304199001011233", "440304199001011233"),
+        ("310101198002290015", "310101198002290015"),  # 29 February of a leap year
+    ],
+)
+def test_validate_id_card_accepts(written: str, normal: str) -> None:
+    assert validate_id_card(written) == normal
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("11010519491231003X", "check digit"),
+        ("440304199001011234", "check digit"),
+        ("110105199902310029", "birth date 19990231"),  # 31 February, check digit correct
+        ("310101198102290014", "birth date 19810229"),  # 29 February of a common year
+        ("110105189001010025", "out of range"),  # born 1890
+        ("990105199001010022", "region code 990105"),  # no such region, check digit correct
+        ("1101051949123100", "length 16"),
+        ("11010519491231002XX", "length 19"),
+        ("11010519491231002Y", "format"),
+        ("1101051949123100AX", "format"),
+    ],
+)
+def test_validate_id_card_rejects_naming_the_part(written: str, reason: str) -> None:
+    with pytest.raises(InvalidIdCard) as caught:
+        validate_id_card(written)
+    message = str(caught.value)
+    assert "身份证号码无效" in message and "invalid ID-card number" in message
+    assert reason in message
+    assert written not in message  # the number itself is masked even in errors
+
+
+def test_mask_id_card() -> None:
+    assert mask_id_card("11010519491231002X") == "110***********002X"
+    assert mask_id_card("11010519491231002x") == "110***********002X"
+    assert mask_id_card("123") == "***"
+
+
+@pytest.mark.parametrize(
+    ("name", "surname"),
+    [
+        ("张三", "张"),
+        ("王小明", "王"),
+        ("欧阳娜娜", "欧阳"),
+        ("司马光", "司马"),
+        ("诸葛亮", "诸葛"),
+        ("上官婉儿", "上官"),
+        ("东方明", "东方"),
+        ("尉迟恭", "尉迟"),
+        ("令狐冲", "令狐"),
+        ("夏侯惇", "夏侯"),
+        ("慕容复", "慕容"),
+        ("钟离", "钟"),  # two characters: a one-character surname and a given name
+        (" 李 四 ", "李"),
+        ("Zhang Wei", "Zhang"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_surname_of(name: str, surname: str) -> None:
+    assert surname_of(name) == surname
