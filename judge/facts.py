@@ -1,0 +1,138 @@
+"""The facts the engine judges: one dataclass per journal kind.
+
+Facts name customers by opaque ids and phones by keyed hashes (`mask` is the hash of the 前三后四 form,
+`surname` the hash of the family name): the engine never sees personal data. `seq` is the journal
+sequence number, so every decision can name the entries it rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+NATURAL = "natural"
+STAGES = ("pledge", "subscribe", "contract", "cancel")
+DEAL_STAGES = ("subscribe", "contract")
+
+
+@dataclass(frozen=True)
+class Fact:
+    seq: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Visit(Fact):
+    customer: int
+    consultant: str | None = None  # None: next in the rotation
+    channel: str = NATURAL
+    agent: str | None = None
+    face: str | None = None  # the consented face identity matched or enrolled at this visit
+    verified: bool = True
+    mask: str | None = None
+    surname: str | None = None
+
+
+@dataclass(frozen=True)
+class Report(Fact):
+    channel: str
+    agent: str
+    customer: int | None  # None for a masked report
+    mask: str
+    masked: bool = False
+    surname: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp(Fact):
+    customer: int
+    consultant: str
+
+
+@dataclass(frozen=True)
+class StageChange(Fact):
+    customer: int
+    consultant: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Claim(Fact):
+    customer: int
+    consultant: str
+
+
+@dataclass(frozen=True)
+class Release(Fact):
+    customer: int
+    consultant: str
+
+
+@dataclass(frozen=True)
+class Assign(Fact):
+    customer: int
+    consultant: str
+
+
+@dataclass(frozen=True)
+class Sighting(Fact):
+    face: str
+
+
+@dataclass(frozen=True)
+class Duty(Fact):
+    consultants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Busy(Fact):
+    consultant: str
+    busy: bool
+
+
+@dataclass(frozen=True)
+class BlacklistChange(Fact):
+    target_kind: str  # customer | agent | channel
+    target: str  # customer id as text, agent name or channel name
+    listed: bool = True
+
+
+@dataclass(frozen=True)
+class RulesChange(Fact):
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseDecision(Fact):
+    case_id: int
+    verdict: str
+    reason: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
+class WarningUpdate(Fact):
+    warning_id: int
+    status: str  # following | intervened | resolved | dismissed | blacklisted
+    note: str
+    by: str
+
+
+FACT_KINDS: dict[str, type[Fact]] = {
+    "visit": Visit,
+    "report": Report,
+    "follow_up": FollowUp,
+    "stage": StageChange,
+    "claim": Claim,
+    "release": Release,
+    "assign": Assign,
+    "sighting": Sighting,
+    "duty": Duty,
+    "busy": Busy,
+    "blacklist": BlacklistChange,
+    "rules": RulesChange,
+    "case_decision": CaseDecision,
+    "warning_update": WarningUpdate,
+}
+KIND_OF: dict[type[Fact], str] = {cls: kind for kind, cls in FACT_KINDS.items()}

@@ -1,0 +1,102 @@
+"""The engine's state records. Plain dataclasses, so a snapshot is a JSON dump of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class CustomerState:
+    id: int
+    mask: str | None = None
+    surname: str | None = None
+    merged_into: int | None = None
+    owner: str | None = None
+    owner_since_seq: int | None = None
+    anchor_end: datetime | None = None
+    contact_end: datetime | None = None
+    pledge_frozen: bool = False
+    pledged: bool = False
+    deal_at: datetime | None = None
+    stage: str | None = None
+    first_seen_at: datetime | None = None  # any registration at the site
+    first_visit_at: datetime | None = None  # first verified visit
+    channel: str | None = None  # fixed at the first visit; None until then
+    agent: str | None = None
+    channel_visit_seq: int | None = None
+    channel_protection_end: datetime | None = None
+    visits: list[datetime] = field(default_factory=list)
+    last_visit_seq: int | None = None
+    faces: list[str] = field(default_factory=list)
+    lost_at: dict[str, datetime] = field(default_factory=dict)  # consultant -> when they lost it
+    blacklisted: bool = False
+
+    def protected_until(self) -> datetime | None:
+        """None when frozen (by a pledge or a deal) or without an owner."""
+        if self.owner is None or self.pledge_frozen or self.deal_at is not None:
+            return None
+        ends = [end for end in (self.anchor_end, self.contact_end) if end is not None]
+        return min(ends) if ends else None
+
+    def lapses_at(self) -> datetime | None:
+        return self.protected_until()
+
+
+@dataclass
+class ReportState:
+    id: int  # journal seq
+    at: datetime
+    channel: str
+    agent: str
+    customer: int | None
+    mask: str
+    masked: bool
+    surname: str | None
+    expires_at: datetime
+    status: str = "pending"
+    reason: str | None = None
+    decided_seq: int | None = None
+
+
+@dataclass
+class CaseState:
+    id: int  # journal seq of the event that opened it
+    customer: int
+    kind: str
+    claimant: str | None
+    recommended: str
+    rule: str
+    evidence: list[int]
+    at: datetime
+    status: str = "open"
+    verdict: str | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class WarningState:
+    id: int
+    customer: int | None
+    kind: str
+    at: datetime
+    evidence: list[int]
+    rule: str
+    status: str = "open"
+    note: str | None = None
+
+
+@dataclass
+class FaceState:
+    customer: int | None
+    first_seen_at: datetime
+    first_seen_seq: int
+
+
+@dataclass
+class PendingSighting:
+    seq: int
+    at: datetime
+    face: str
+    deadline: datetime
