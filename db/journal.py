@@ -1,0 +1,406 @@
+"""The journal: append-only, hash-chained, checked against signed checkpoints kept outside the database.
+
+Each entry's hash is SHA-256 over a canonical JSON of (prev_hash, seq, at, actor, station, kind,
+payload), so editing, deleting or reordering entries breaks the chain. Someone with database admin
+rights can rewrite the whole chain after an edit; a signed checkpoint exported earlier (printed on the
+daily report) exposes that, and a truncated tail, up to the checkpoint's entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session
+
+from db.keys import Keyring
+from db.models import JournalEntry
+
+GENESIS_HASH = "0" * 64
+CHECKPOINT_FORMAT = "anchang-journal-checkpoint/1"
+VERIFY_BATCH = 5000
+
+
+def _refuse(value: object) -> object:
+    if isinstance(value, datetime):
+        raise TypeError("datetime in canonical JSON: pass an ISO-8601 string")
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def canonical_json(obj: object) -> str:
+    """Sorted keys, no spaces, UTF-8 text as is. One object has exactly one spelling."""
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_refuse
+    )
+
+
+def _utc_iso(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: journal times must be aware")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    prev_hash: str, seq: int, at: datetime, actor: str, station: str, kind: str, payload_json: str
+) -> str:
+    fields = {
+        "prev_hash": prev_hash,
+        "seq": seq,
+        "at": _utc_iso(at),
+        "actor": actor,
+        "station": station,
+        "kind": kind,
+        "payload": payload_json,
+    }
+    return sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+# --- appending ------------------------------------------------------------------------------------
+
+# Digits may be written with spaces or dashes between the groups; full-width digits are folded first.
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+_E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
+_ID_CARD = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+# Hex digests (lookup hashes) and UUIDs may hold digit runs by chance; they are not personal data.
+_OPAQUE_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,}"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z])"
+)
+_LOOKS_LIKE = (
+    (_MOBILE, "a mobile phone number / 手机号"),
+    (_E164, "an international phone number / 电话号码"),
+    (_ID_CARD, "an ID-card number / 身份证号"),
+)
+
+
+class PersonalDataInPayload(ValueError):
+    """The payload holds what looks like a plain phone or ID-card number. The value is not repeated."""
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}[{key!r}]", str(key)
+            yield from _strings(item, f"{path}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def check_no_personal_data(payload: dict[str, Any]) -> None:
+    for path, text in _strings(payload, "payload"):
+        folded = _OPAQUE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
+        for pattern, what in _LOOKS_LIKE:
+            if pattern.search(folded):
+                raise PersonalDataInPayload(
+                    f"日志不得含明文个人信息 / journal payload must not hold plain personal data: "
+                    f"{path} looks like {what}; store it encrypted and journal its id or mask"
+                )
+
+
+def _last_entry(session: Session) -> tuple[int, str]:
+    row = session.execute(
+        sa.select(JournalEntry.seq, JournalEntry.hash).order_by(JournalEntry.seq.desc()).limit(1)
+    ).first()
+    return (0, GENESIS_HASH) if row is None else (row.seq, row.hash)
+
+
+def append(
+    session: Session, *, at: datetime, actor: str, station: str, kind: str, payload: dict[str, Any]
+) -> JournalEntry:
+    """Add the next entry and flush (no commit). The caller holds the single writer's lock."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: journal times must be aware")
+    for name, value, limit in (("actor", actor, 64), ("station", station, 64), ("kind", kind, 32)):
+        if not value or len(value) > limit:
+            raise ValueError(f"journal {name} must be 1..{limit} characters: {value!r}")
+    check_no_personal_data(payload)
+    payload_json = canonical_json(payload)
+    last_seq, last_hash = _last_entry(session)
+    seq = last_seq + 1
+    entry = JournalEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        station=station,
+        kind=kind,
+        payload=payload_json,
+        prev_hash=last_hash,
+        hash=entry_hash(last_hash, seq, at, actor, station, kind, payload_json),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# --- database guards ------------------------------------------------------------------------------
+
+_REFUSAL = "journal is append-only / 日志只能追加"
+
+
+def guard_ddl(dialect_name: str) -> list[str]:
+    """Statements that make the database itself refuse UPDATE, DELETE (and TRUNCATE) on journal."""
+    if dialect_name == "sqlite":
+        return [
+            statement
+            for op in ("update", "delete")
+            for statement in (
+                f"DROP TRIGGER IF EXISTS journal_no_{op}",
+                f"CREATE TRIGGER journal_no_{op} BEFORE {op.upper()} ON journal "
+                f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}: {op.upper()} refused'); END",
+            )
+        ]
+    if dialect_name == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION journal_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION USING MESSAGE = '{_REFUSAL}: ' || TG_OP || ' refused', "
+            "ERRCODE = 'insufficient_privilege'; END $$",
+            "DROP TRIGGER IF EXISTS journal_no_update_delete ON journal",
+            "CREATE TRIGGER journal_no_update_delete BEFORE UPDATE OR DELETE ON journal "
+            "FOR EACH ROW EXECUTE FUNCTION journal_refuse_change()",
+            "DROP TRIGGER IF EXISTS journal_no_truncate ON journal",
+            "CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal "
+            "FOR EACH STATEMENT EXECUTE FUNCTION journal_refuse_change()",
+        ]
+    raise ValueError(f"no journal guards for database dialect {dialect_name!r}")
+
+
+def install_guards(connection: sa.Connection) -> None:
+    """Run guard_ddl on this connection, in its transaction. Safe to run again."""
+    for statement in guard_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+# --- checkpoints ----------------------------------------------------------------------------------
+
+
+class CheckpointFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The journal's head at a moment, signed. Kept outside the database: exported, printed."""
+
+    seq: int
+    hash: str
+    at: datetime
+    signature: str  # hex Ed25519 signature over signed_message()
+    public_key_pem: str
+
+    def signed_message(self) -> bytes:
+        body = {"format": CHECKPOINT_FORMAT, "seq": self.seq, "hash": self.hash, "at": _utc_iso(self.at)}
+        return canonical_json(body).encode("utf-8")
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": CHECKPOINT_FORMAT,
+                "seq": self.seq,
+                "hash": self.hash,
+                "at": _utc_iso(self.at),
+                "signature": self.signature,
+                "public_key_pem": self.public_key_pem,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+    def to_file(self, path: Path) -> None:
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_file(cls, path: Path) -> Checkpoint:
+        def bad(reason: str) -> CheckpointFileError:
+            return CheckpointFileError(f"检查点文件无效 / invalid checkpoint file {path}: {reason}")
+
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise bad(f"cannot read JSON ({exc})") from exc
+        if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+            raise bad(f"not a {CHECKPOINT_FORMAT} file")
+        fields = {"seq": int, "hash": str, "at": str, "signature": str, "public_key_pem": str}
+        for name, kind in fields.items():
+            if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool):
+                raise bad(f"field {name!r} missing or not {kind.__name__}")
+        if not re.fullmatch(r"[0-9a-f]{64}", data["hash"]):
+            raise bad("hash is not 64 hex digits")
+        try:
+            at = datetime.fromisoformat(data["at"])
+        except ValueError as exc:
+            raise bad(f"bad time {data['at']!r}") from exc
+        if at.tzinfo is None:
+            raise bad("time has no time zone")
+        return cls(data["seq"], data["hash"], at, data["signature"], data["public_key_pem"])
+
+
+def verify_signature(checkpoint: Checkpoint, trusted_public_key_pem: str | None = None) -> bool:
+    """True if the checkpoint is signed by its own public key, and that key is the trusted one if given.
+
+    Without a trusted key this only proves the file was not altered after signing; anyone can sign a
+    checkpoint with a key of their own, so pass the site's key (or compare fingerprints) when you can.
+    """
+    if trusted_public_key_pem is not None and _pem_der(trusted_public_key_pem) != _pem_der(
+        checkpoint.public_key_pem
+    ):
+        return False
+    try:
+        public = serialization.load_pem_public_key(checkpoint.public_key_pem.encode("ascii"))
+        if not isinstance(public, Ed25519PublicKey):
+            return False
+        public.verify(bytes.fromhex(checkpoint.signature), checkpoint.signed_message())
+    except (ValueError, UnicodeEncodeError, InvalidSignature):
+        return False
+    return True
+
+
+def _pem_der(pem: str) -> bytes | None:
+    try:
+        key = serialization.load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def make_checkpoint(session: Session, keyring: Keyring, at: datetime) -> Checkpoint:
+    """Sign the journal's current head (seq 0 and the genesis hash when it is empty).
+
+    It signs whatever is there: run verify() first if the chain has not been checked.
+    """
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: checkpoint times must be aware")
+    seq, head = _last_entry(session)
+    unsigned = Checkpoint(seq, head, at.astimezone(UTC), "", keyring.public_key_pem())
+    signature = keyring.signing_key.sign(unsigned.signed_message()).hex()
+    return Checkpoint(seq, head, unsigned.at, signature, unsigned.public_key_pem)
+
+
+def export_checkpoint(session: Session, keyring: Keyring, directory: Path, at: datetime) -> Path:
+    checkpoint = make_checkpoint(session, keyring, at)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"checkpoint-{checkpoint.seq}.json"
+    checkpoint.to_file(path)
+    return path
+
+
+# --- verifying ------------------------------------------------------------------------------------
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    entries_checked: int
+    first_bad_seq: int | None
+    message: str
+
+
+def _rows(session: Session, batch_size: int) -> Iterator[Any]:
+    """All entries in seq order, one keyset page at a time, as plain rows (no identity map growth)."""
+    columns = [
+        JournalEntry.seq,
+        JournalEntry.at,
+        JournalEntry.actor,
+        JournalEntry.station,
+        JournalEntry.kind,
+        JournalEntry.payload,
+        JournalEntry.prev_hash,
+        JournalEntry.hash,
+    ]
+    after = None
+    while True:
+        query = sa.select(*columns).order_by(JournalEntry.seq).limit(batch_size)
+        if after is not None:
+            query = query.where(JournalEntry.seq > after)
+        page = session.execute(query).all()
+        yield from page
+        if len(page) < batch_size:
+            return
+        after = page[-1].seq
+
+
+def verify(
+    session: Session,
+    checkpoint: Checkpoint | None = None,
+    *,
+    trusted_public_key_pem: str | None = None,
+    batch_size: int = VERIFY_BATCH,
+) -> VerifyResult:
+    """Walk the whole chain. Stops at the first bad entry and says what is wrong with it.
+
+    Without a checkpoint, a chain rewritten from some entry onwards, or cut short, looks intact.
+    """
+    checked = 0
+
+    def fail(seq: int | None, zh: str, en: str) -> VerifyResult:
+        return VerifyResult(False, checked, seq, f"{zh} / {en}")
+
+    if checkpoint is not None and not verify_signature(checkpoint, trusted_public_key_pem):
+        return fail(
+            None,
+            f"检查点 #{checkpoint.seq} 签名无效",
+            f"checkpoint at entry {checkpoint.seq} has an invalid or untrusted signature",
+        )
+    if checkpoint is not None and checkpoint.seq == 0 and checkpoint.hash != GENESIS_HASH:
+        return fail(0, "检查点 #0 不是创世哈希", "checkpoint at entry 0 does not hold the genesis hash")
+
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for row in _rows(session, batch_size):
+        if row.seq != expected_seq:
+            if row.seq > expected_seq:
+                return fail(
+                    expected_seq,
+                    f"第 {expected_seq} 条缺失（被删除？）",
+                    f"entry {expected_seq} is missing (deleted?); the next entry is {row.seq}",
+                )
+            return fail(row.seq, f"第 {row.seq} 条序号错误", f"entry {row.seq} is out of order")
+        if row.prev_hash != prev_hash:
+            return fail(
+                row.seq,
+                f"第 {row.seq} 条与前一条链接断开（被删除、调换或改写）",
+                f"entry {row.seq} does not link to entry {row.seq - 1} (deleted, reordered or rewritten)",
+            )
+        recomputed = entry_hash(row.prev_hash, row.seq, row.at, row.actor, row.station, row.kind, row.payload)
+        if recomputed != row.hash:
+            return fail(
+                row.seq,
+                f"第 {row.seq} 条内容被篡改（哈希不符）",
+                f"entry {row.seq} was altered: its content does not match its hash",
+            )
+        if checkpoint is not None and row.seq == checkpoint.seq and row.hash != checkpoint.hash:
+            return fail(
+                row.seq,
+                f"第 {row.seq} 条与签名检查点不符：此前的日志被整体改写",
+                f"entry {row.seq} differs from the signed checkpoint: the chain up to it was rewritten",
+            )
+        checked += 1
+        expected_seq, prev_hash = row.seq + 1, row.hash
+
+    last_seq = expected_seq - 1
+    if checkpoint is not None and last_seq < checkpoint.seq:
+        return fail(
+            last_seq + 1,
+            f"日志在第 {last_seq} 条后被截断（检查点为第 {checkpoint.seq} 条）",
+            f"journal truncated: it ends at entry {last_seq} but the checkpoint covers {checkpoint.seq}",
+        )
+    covered = f"; checkpoint {checkpoint.seq} matches" if checkpoint is not None else ""
+    return VerifyResult(
+        True,
+        checked,
+        None,
+        f"日志完整，共 {checked} 条 / journal intact: {checked} entries{covered}",
+    )
