@@ -168,3 +168,20 @@ class EngineSnapshot(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     state: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Consultant(Base):
+    __tablename__ = "consultants"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(ForeignKey("channels.name"))

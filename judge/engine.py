@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from judge import facts as f
-from judge.reasons import EngineError
-from judge.rules import RuleBook, RuleSet
+from judge.reasons import WARNING_STATUSES, EngineError
+from judge.rules import RuleBook, RuleError, RuleSet, validate_overrides
 from judge.state import (
     CaseState,
     CustomerState,
@@ -50,6 +50,8 @@ class Outcome:
     new_warnings: list[WarningState] = field(default_factory=list)
     touched_customers: set[int] = field(default_factory=set)
     touched_reports: set[int] = field(default_factory=set)
+    touched_cases: set[int] = field(default_factory=set)
+    touched_warnings: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Site:
             self.warnings_by_customer.setdefault(customer, []).append(warning.id)
             out.touched_customers.add(customer)
         out.new_warnings.append(warning)
+        out.touched_warnings.add(warning.id)
 
     def _open_case(self, out: Outcome, c: CustomerState, kind: str, claimant: str | None,
                    recommended: str, rule: str, evidence: list[int], at: datetime) -> None:
@@ -162,12 +165,14 @@ class Site:
             case = self.cases[case_id]
             if case.status == "open" and case.kind == kind and case.claimant == claimant:
                 case.evidence.append(out.seq)  # the same dispute again: more evidence, not a new case
+                out.touched_cases.add(case.id)
                 return
         case = CaseState(id=self._new_id(), customer=c.id, kind=kind, claimant=claimant,
                          recommended=recommended, rule=rule, evidence=evidence, at=at)
         self.cases[case.id] = case
         self.cases_by_customer.setdefault(c.id, []).append(case.id)
         out.new_cases.append(case)
+        out.touched_cases.add(case.id)
         out.reasons.append(Reason(kind, rule, tuple(evidence)))
 
     def _take_ownership(self, c: CustomerState, consultant: str, at: datetime, seq: int,
@@ -234,16 +239,83 @@ class Site:
         out.touched_reports.add(r.id)
         out.reasons.append(Reason(reason, _REPORT_RULES[reason], (r.id, seq)))
 
-    # ------------------------------------------------------------------ apply
-    def apply(self, fact: f.Fact) -> Outcome:
+    # ------------------------------------------------------------- validation
+    def validate(self, fact: f.Fact) -> None:
+        """Raises EngineError for a fact the engine refuses, before anything is changed."""
+        if fact.at.tzinfo is None:
+            raise EngineError("fact times must be aware datetimes")
         if self.last_at is not None and fact.at < self.last_at:
             raise EngineError(f"fact {fact.seq} at {fact.at.isoformat()} is earlier than the last one "
                               f"({self.last_at.isoformat()}): facts are judged in time order")
-        if fact.at.tzinfo is None:
-            raise EngineError("fact times must be aware datetimes")
-        handler = _HANDLERS.get(type(fact))
-        if handler is None:
+        if type(fact) not in _HANDLERS:
             raise EngineError(f"unknown fact type {type(fact).__name__}")
+        if isinstance(fact, f.Visit):
+            self._validate_visit(fact)
+        elif isinstance(fact, f.Report):
+            if fact.masked and self.ruleset(fact.at).number_mode != "masked_3_4":
+                raise EngineError("本项目要求全号报备 / this project takes reports with the full phone number "
+                                  "(channel.number_mode = full)")
+        elif isinstance(fact, f.StageChange):
+            self._validate_stage(fact)
+        elif isinstance(fact, f.Release):
+            c = self._peek(fact.customer)
+            owner = self._owner_at(c, fact.at)
+            if owner != fact.consultant:
+                raise EngineError(f"只有归属顾问可以释放客户 / only the owner can release this customer "
+                                  f"(owner: {owner or 'none'})")
+            if c.deal_at is not None:
+                raise EngineError("已成交客户不能释放 / a customer with a closed deal cannot be released")
+        elif isinstance(fact, f.RulesChange):
+            try:
+                validate_overrides(fact.overrides)
+            except RuleError as exc:
+                raise EngineError(str(exc)) from exc
+        elif isinstance(fact, f.Duty) and len(set(fact.consultants)) != len(fact.consultants):
+            raise EngineError("a consultant appears twice in the rotation")
+        elif isinstance(fact, f.BlacklistChange) and fact.target_kind not in ("customer", "agent", "channel"):
+            raise EngineError(f"unknown blacklist target kind {fact.target_kind!r}")
+        elif isinstance(fact, f.CaseDecision):
+            case = self.cases.get(fact.case_id)
+            if case is None:
+                raise EngineError(f"no judgment case {fact.case_id}")
+            if case.status != "open":
+                raise EngineError(f"case {fact.case_id} is already decided ({case.verdict})")
+            if fact.verdict != case.recommended and not fact.reason.strip():
+                raise EngineError("推翻建议裁决必须写明理由 / overriding the recommended verdict needs a written reason")
+        elif isinstance(fact, f.WarningUpdate):
+            if fact.warning_id not in self.warnings:
+                raise EngineError(f"no warning {fact.warning_id}")
+            if fact.status not in WARNING_STATUSES:
+                raise EngineError(f"unknown warning status {fact.status!r}")
+
+    def _peek(self, customer_id: int) -> CustomerState:
+        """The customer without creating a record for it."""
+        return self.customers.get(self.resolve(customer_id)) or CustomerState(id=customer_id)
+
+    @staticmethod
+    def _owner_at(c: CustomerState, at: datetime) -> str | None:
+        lapse = c.protected_until()
+        return None if c.owner is None or (lapse is not None and at >= lapse) else c.owner
+
+    def _validate_visit(self, v: f.Visit) -> None:
+        face = self.faces.get(v.face) if v.face else None
+        target = self._peek(face.customer) if face and face.customer is not None else self._peek(v.customer)
+        if self._owner_at(target, v.at) is None and v.consultant is None:
+            self._next_in_rotation()
+
+    def _validate_stage(self, e: f.StageChange) -> None:
+        c = self._peek(e.customer)
+        if e.stage not in f.STAGES:
+            raise EngineError(f"unknown stage {e.stage!r}")
+        if e.stage == "cancel" and not c.pledged:
+            raise EngineError("没有可取消的认筹 / there is no pledge to cancel")
+        if e.stage == "cancel" and c.deal_at is not None:
+            raise EngineError("已成交，不能取消认筹 / the deal is closed: the pledge cannot be cancelled")
+
+    # ------------------------------------------------------------------ apply
+    def apply(self, fact: f.Fact) -> Outcome:
+        self.validate(fact)
+        handler = _HANDLERS[type(fact)]
         out = Outcome(seq=fact.seq, kind=f.KIND_OF[type(fact)])
         self._settle(fact.at, out)
         handler(self, fact, out)
@@ -260,7 +332,7 @@ class Site:
         target = self.customer(face_owner) if identity_conflict and face_owner is not None else phone_customer
         self._settle_customer(target, v.at)
         if target.owner is None:
-            receiving = v.consultant or self._next_in_rotation()  # may raise: nothing changed yet
+            receiving = v.consultant or self._next_in_rotation()
         else:
             receiving = target.owner
 
@@ -385,9 +457,6 @@ class Site:
 
     def _apply_report(self, r: f.Report, out: Outcome) -> None:
         rules = self.ruleset(r.at)
-        if r.masked and rules.number_mode != "masked_3_4":
-            raise EngineError("本项目要求全号报备 / this project takes reports with the full phone number "
-                              "(channel.number_mode = full)")
         report = ReportState(id=r.seq, at=r.at, channel=r.channel, agent=r.agent,
                              customer=self.resolve(r.customer) if r.customer is not None else None,
                              mask=r.mask, masked=r.masked, surname=r.surname,
@@ -457,12 +526,6 @@ class Site:
         rules = self.ruleset(e.at)
         c = self.customer(e.customer)
         self._settle_customer(c, e.at)
-        if e.stage not in f.STAGES:
-            raise EngineError(f"unknown stage {e.stage!r}")
-        if e.stage == "cancel" and not c.pledged:
-            raise EngineError("没有可取消的认筹 / there is no pledge to cancel")
-        if e.stage == "cancel" and c.deal_at is not None:
-            raise EngineError("已成交，不能取消认筹 / the deal is closed: the pledge cannot be cancelled")
         if c.owner is None:
             self._take_ownership(c, e.consultant, e.at, e.seq, rules.consultant_days, rules)
         elif e.consultant != c.owner:
@@ -525,11 +588,6 @@ class Site:
     def _apply_release(self, e: f.Release, out: Outcome) -> None:
         c = self.customer(e.customer)
         self._settle_customer(c, e.at)
-        if c.owner != e.consultant:
-            raise EngineError(f"只有归属顾问可以释放客户 / only the owner can release this customer "
-                              f"(owner: {c.owner or 'none'})")
-        if c.deal_at is not None:
-            raise EngineError("已成交客户不能释放 / a customer with a closed deal cannot be released")
         c.lost_at[e.consultant] = e.at
         c.owner, c.owner_since_seq = None, None
         c.pledge_frozen = False
@@ -556,8 +614,6 @@ class Site:
             out.customer = self.resolve(face.customer)
 
     def _apply_duty(self, e: f.Duty, out: Outcome) -> None:
-        if len(set(e.consultants)) != len(e.consultants):
-            raise EngineError("a consultant appears twice in the rotation")
         self.rotation = list(e.consultants)
 
     def _apply_busy(self, e: f.Busy, out: Outcome) -> None:
@@ -569,23 +625,15 @@ class Site:
             c.blacklisted = e.listed
             out.customer = c.id
             out.touched_customers.add(c.id)
-        elif e.target_kind in ("agent", "channel"):
+        else:
             target = self.blacklisted_agents if e.target_kind == "agent" else self.blacklisted_channels
             (target.add if e.listed else target.discard)(e.target)
-        else:
-            raise EngineError(f"unknown blacklist target kind {e.target_kind!r}")
 
     def _apply_rules(self, e: f.RulesChange, out: Outcome) -> None:
         self.rules.add(e.at, e.overrides)
 
     def _apply_case_decision(self, e: f.CaseDecision, out: Outcome) -> None:
-        case = self.cases.get(e.case_id)
-        if case is None:
-            raise EngineError(f"no judgment case {e.case_id}")
-        if case.status != "open":
-            raise EngineError(f"case {e.case_id} is already decided ({case.verdict})")
-        if e.verdict != case.recommended and not e.reason.strip():
-            raise EngineError("推翻建议裁决必须写明理由 / overriding the recommended verdict needs a written reason")
+        case = self.cases[e.case_id]
         c = self.customer(case.customer)
         self._settle_customer(c, e.at)
         rules = self.ruleset(e.at)
@@ -596,15 +644,15 @@ class Site:
             c.agent = next((self.reports[i].agent for i in case.evidence
                             if i in self.reports and self.reports[i].channel == e.verdict), None)
         case.status, case.verdict, case.decided_by, case.reason = "decided", e.verdict, e.decided_by, e.reason
+        out.touched_cases.add(case.id)
         out.customer = c.id
         out.touched_customers.add(c.id)
         out.reasons.append(Reason("case_decided", case.rule, (case.id, e.seq)))
 
     def _apply_warning_update(self, e: f.WarningUpdate, out: Outcome) -> None:
-        warning = self.warnings.get(e.warning_id)
-        if warning is None:
-            raise EngineError(f"no warning {e.warning_id}")
+        warning = self.warnings[e.warning_id]
         warning.status, warning.note = e.status, e.note
+        out.touched_warnings.add(warning.id)
         if warning.customer is not None:
             out.customer = warning.customer
             out.touched_customers.add(warning.customer)

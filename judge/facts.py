@@ -136,3 +136,25 @@ FACT_KINDS: dict[str, type[Fact]] = {
     "warning_update": WarningUpdate,
 }
 KIND_OF: dict[type[Fact], str] = {cls: kind for kind, cls in FACT_KINDS.items()}
+
+
+def to_payload(fact: Fact) -> dict[str, Any]:
+    """The journal payload of a fact: its fields but seq and at (those are journal columns)."""
+    payload: dict[str, Any] = {}
+    for name in fact.__dataclass_fields__:
+        if name in ("seq", "at"):
+            continue
+        value = getattr(fact, name)
+        payload[name] = list(value) if isinstance(value, tuple) else value
+    return payload
+
+
+def from_payload(kind: str, seq: int, at: datetime, payload: dict[str, Any]) -> Fact | None:
+    """The fact a journal entry records; None for kinds the engine does not judge (consents, erasures)."""
+    cls = FACT_KINDS.get(kind)
+    if cls is None:
+        return None
+    fields = dict(payload)
+    if cls is Duty:
+        fields["consultants"] = tuple(fields["consultants"])
+    return cls(seq=seq, at=at, **fields)

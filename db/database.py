@@ -1,0 +1,101 @@
+"""Engines and transactions: SQLite tuned for one station, PostgreSQL for several.
+
+Every write runs inside `write_transaction`, which serialises writers site-wide (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: a transaction-scoped advisory lock) and retries when the database says "locked",
+"serialization failure" or "deadlock". That lock is what makes two stations registering one phone at
+the same instant yield one customer.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+WRITER_LOCK_KEY = 0x616E6368  # "anch": one advisory lock for the site's single logical writer
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database is gone, locked for too long, or refuses the connection."""
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    return sa.create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    if in_memory:
+        kwargs.setdefault("poolclass", sa.pool.StaticPool)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False,
+                                                 "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front, so two writers never deadlock upgrading a read lock;
+        # readers (WAL) need no lock at all.
+        readonly = conn.get_execution_options().get("anchang_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01", "55P03") or "database is locked" in text or "database is busy" in text
+
+
+def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8) -> T:
+    """Runs `work` in one write transaction, retrying on lock and serialization failures."""
+    for attempt in range(attempts):
+        try:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                if is_postgres(engine):
+                    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+                return work(session)
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt == attempts - 1:
+                if isinstance(exc, OperationalError):
+                    raise DatabaseUnavailable(
+                        f"数据库不可用 / the database is unavailable: {exc.orig or exc}") from exc
+                raise
+            time.sleep(min(2.0, 0.02 * 2 ** attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    try:
+        with Session(engine.execution_options(anchang_readonly=True), expire_on_commit=False) as session:
+            yield session
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: {exc.orig or exc}") from exc

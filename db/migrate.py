@@ -1,0 +1,98 @@
+"""Schema versions: Alembic migrations, checked at every start.
+
+A database newer than this program is refused with a clear message (an older program must not write
+into a schema it does not know); an older one is migrated, and a SQLite file is backed up first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+class SchemaMissing(RuntimeError):
+    pass
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, backup_dir: Path | None = None) -> Path | None:
+    """Brings the schema to this program's head. Returns the SQLite backup made first, if any."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return None
+    known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaTooNew(_too_new_message(current))
+    backup = None
+    if current is not None and engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        backup = backup_sqlite(Path(str(engine.url.database)), backup_dir)
+    config = _config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return backup
+
+
+def check(engine: Engine) -> None:
+    """At start: the schema must be exactly this program's."""
+    current = current_revision(engine)
+    if current is None:
+        raise SchemaMissing("数据库尚未初始化 / the database has no Anchang schema: run `anchang init`")
+    if current != head_revision():
+        known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+        if current not in known:
+            raise SchemaTooNew(_too_new_message(current))
+        raise SchemaMissing(f"数据库版本较旧 / the database schema ({current}) is older than this program: "
+                            "run `anchang init` to migrate it (a backup is made first)")
+
+
+def _too_new_message(current: str) -> str:
+    return (f"数据库版本比本程序新 / the database schema ({current}) is newer than this program "
+            f"(knows up to {head_revision()}): install the newer Anchang instead of writing into it")
+
+
+def backup_sqlite(path: Path, directory: Path | None = None) -> Path:
+    """A consistent copy through SQLite's backup API, safe while other stations are reading."""
+    directory = directory or path.parent / "backups"
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = directory / f"{path.stem}-{stamp}.sqlite3"
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+    return target
