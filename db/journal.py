@@ -105,9 +105,10 @@ def check_no_personal_data(payload: dict[str, Any]) -> None:
         folded = _OPAQUE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
         for pattern, what in _LOOKS_LIKE:
             if pattern.search(folded):
+                where = re.sub(r"\d{5,}", "…", path)  # a dict key may be the number itself
                 raise PersonalDataInPayload(
                     f"日志不得含明文个人信息 / journal payload must not hold plain personal data: "
-                    f"{path} looks like {what}; store it encrypted and journal its id or mask"
+                    f"{where} looks like {what}; store it encrypted and journal its id or mask"
                 )
 
 
