@@ -1,0 +1,248 @@
+"""An attacker with database admin rights drops the guards and edits the journal. verify() must notice,
+up to the last signed checkpoint, and name the first bad entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.journal import GENESIS_HASH, Checkpoint, append, entry_hash, install_guards, make_checkpoint, verify
+from db.keys import Keyring
+from db.models import Base, JournalEntry
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+ENTRIES = 12
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(db_url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        install_guards(connection)
+    with Session(engine) as session:
+        for i in range(ENTRIES):
+            append(
+                session,
+                at=T0 + timedelta(minutes=i),
+                actor=f"agent-{i % 3}",
+                station="kiosk-1",
+                kind="visit",
+                payload={"customer": i, "owner": f"agent-{i % 3}"},
+            )
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def checkpoint(engine: sa.Engine, tmp_path: Path) -> Checkpoint:
+    """Signed after the last entry and kept outside the database, before the attack."""
+    with Session(engine) as session:
+        return make_checkpoint(session, Keyring.create(tmp_path / "keys"), T0 + timedelta(days=1))
+
+
+def drop_guards(connection: sa.Connection) -> None:
+    """What an admin can always do. Found by looking, not by knowing our trigger names."""
+    if connection.dialect.name == "sqlite":
+        names = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal'"
+        ).scalars()
+        for name in list(names):
+            connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    else:
+        connection.exec_driver_sql("ALTER TABLE journal DISABLE TRIGGER USER")
+
+
+def attack(engine: sa.Engine, *statements: sa.Executable) -> None:
+    with engine.begin() as connection:
+        drop_guards(connection)
+        for statement in statements:
+            connection.execute(statement)
+
+
+def attack_without_dropping(engine: sa.Engine, sql: str) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql(sql)
+
+
+def update(target: int, **values: object) -> sa.Executable:
+    return sa.update(JournalEntry).where(JournalEntry.seq == target).values(**values)
+
+
+def delete(*where: sa.ColumnElement[bool]) -> sa.Executable:
+    return sa.delete(JournalEntry).where(*where)
+
+
+def row(engine: sa.Engine, seq: int) -> sa.Row[Any]:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(JournalEntry.__table__).where(JournalEntry.seq == seq)).one()
+
+
+def check(engine: sa.Engine, checkpoint: Checkpoint | None = None) -> tuple[bool, int | None, str]:
+    with Session(engine) as session:
+        result = verify(session, checkpoint, batch_size=5)  # small pages: tampering across page edges
+    return result.ok, result.first_bad_seq, result.message
+
+
+def test_untouched_journal_verifies(engine: sa.Engine, checkpoint: Checkpoint) -> None:
+    assert check(engine, checkpoint)[:2] == (True, None)
+
+
+def test_guards_hold_until_dropped(engine: sa.Engine) -> None:
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        attack_without_dropping(engine, "DELETE FROM journal WHERE seq = 5")
+    attack(engine, delete(JournalEntry.seq == 5))
+    assert check(engine)[:2] == (False, 5)
+
+
+@pytest.mark.parametrize("seq", [1, 5, 6, ENTRIES])  # first, page edge (5 | 6), last
+def test_edited_payload(engine: sa.Engine, checkpoint: Checkpoint, seq: int) -> None:
+    attack(engine, update(seq, payload='{"customer":99}'))
+    ok, first_bad, message = check(engine)
+    assert (ok, first_bad) == (False, seq)
+    assert f"entry {seq} was altered" in message and f"第 {seq} 条" in message
+    assert check(engine, checkpoint)[:2] == (False, seq)
+
+
+@pytest.mark.parametrize("column", ["at", "actor", "station", "kind"])
+def test_edited_metadata(engine: sa.Engine, column: str) -> None:
+    value = T0 + timedelta(microseconds=1) if column == "at" else "evil"
+    attack(engine, update(7, **{column: value}))
+    assert check(engine)[:2] == (False, 7)
+
+
+@pytest.mark.parametrize("seq", [1, 6, 11])
+def test_deleted_middle_row(engine: sa.Engine, checkpoint: Checkpoint, seq: int) -> None:
+    attack(engine, delete(JournalEntry.seq == seq))
+    ok, first_bad, message = check(engine)
+    assert (ok, first_bad) == (False, seq)
+    assert f"entry {seq} is missing" in message and "缺失" in message
+    assert check(engine, checkpoint)[:2] == (False, seq)
+
+
+def test_deleted_and_renumbered(engine: sa.Engine) -> None:
+    """Delete entry 6 and close the gap by renumbering the rest: the links give it away."""
+    attack(
+        engine,
+        delete(JournalEntry.seq == 6),
+        *[update(s, seq=s - 1) for s in range(7, ENTRIES + 1)],
+    )
+    ok, first_bad, message = check(engine)
+    assert (ok, first_bad) == (False, 6)
+    assert "does not link to entry 5" in message
+
+
+SWAPPED = ("at", "actor", "station", "kind", "payload")
+
+
+def test_swapped_contents(engine: sa.Engine, checkpoint: Checkpoint) -> None:
+    """Rows 4 and 8 trade their facts (who, when, what), keeping their own hashes."""
+    four, eight = row(engine, 4), row(engine, 8)
+    attack(
+        engine,
+        update(4, **{c: getattr(eight, c) for c in SWAPPED}),
+        update(8, **{c: getattr(four, c) for c in SWAPPED}),
+    )
+    assert check(engine)[:2] == (False, 4)
+    assert check(engine, checkpoint)[:2] == (False, 4)
+
+
+def test_swapped_whole_rows(engine: sa.Engine) -> None:
+    """Rows 4 and 5 trade everything but their seq, hashes included (reordering)."""
+    four, five = row(engine, 4), row(engine, 5)
+    columns = (*SWAPPED, "prev_hash", "hash")
+    attack(
+        engine,
+        update(4, hash="f" * 64),  # hash is unique: park it
+        update(5, **{c: getattr(four, c) for c in columns}),
+        update(4, **{c: getattr(five, c) for c in columns}),
+    )
+    ok, first_bad, message = check(engine)
+    assert (ok, first_bad) == (False, 4)
+    assert "does not link to entry 3" in message
+
+
+@pytest.mark.parametrize("keep", [0, 1, 9, ENTRIES - 1])
+def test_truncated_tail(engine: sa.Engine, checkpoint: Checkpoint, keep: int) -> None:
+    attack(engine, delete(JournalEntry.seq > keep))
+    assert check(engine)[0] is True  # a shorter chain is still a chain...
+    ok, first_bad, message = check(engine, checkpoint)  # ...but not the one that was signed
+    assert (ok, first_bad) == (False, keep + 1)
+    assert f"ends at entry {keep}" in message and "截断" in message
+
+
+def rehash_from(engine: sa.Engine, seq: int, payload: str) -> None:
+    """Edit entry `seq`, then recompute it and every later hash so the chain is consistent again."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(JournalEntry.__table__).where(JournalEntry.seq >= seq).order_by(JournalEntry.seq)
+        ).all()
+        prev = connection.execute(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq - 1)).scalar()
+    prev = prev or GENESIS_HASH
+    statements = []
+    for r in rows:
+        content = payload if r.seq == seq else r.payload
+        new_hash = entry_hash(prev, r.seq, r.at, r.actor, r.station, r.kind, content)
+        statements.append(update(r.seq, payload=content, prev_hash=prev, hash=new_hash))
+        prev = new_hash
+    attack(engine, *statements)
+
+
+@pytest.mark.parametrize("seq", [1, 7, ENTRIES])
+def test_rehashed_chain(engine: sa.Engine, checkpoint: Checkpoint, seq: int) -> None:
+    rehash_from(engine, seq, '{"customer":99,"owner":"agent-evil"}')
+    assert check(engine)[0] is True  # self-consistent: only the checkpoint can tell
+    ok, first_bad, message = check(engine, checkpoint)
+    assert (ok, first_bad) == (False, checkpoint.seq)
+    assert "rewritten" in message and "改写" in message
+
+
+def test_rehash_beyond_the_checkpoint_is_not_covered(engine: sa.Engine, tmp_path: Path) -> None:
+    """The limit of the design: a rewrite after the last checkpoint is invisible until the next one."""
+    with Session(engine) as session:
+        early = make_checkpoint(session, Keyring.create(tmp_path / "k"), T0)
+    assert early.seq == ENTRIES
+    with Session(engine) as session:
+        append(session, at=T0 + timedelta(days=2), actor="a", station="s", kind="visit", payload={})
+        session.commit()
+    rehash_from(engine, ENTRIES + 1, '{"forged":true}')
+    assert check(engine, early)[0] is True
+
+
+def test_rehash_with_forged_checkpoint(engine: sa.Engine, checkpoint: Checkpoint, tmp_path: Path) -> None:
+    """The attacker rewrites the chain and edits the checkpoint file to match: the signature fails."""
+    rehash_from(engine, 3, '{"customer":99}')
+    with Session(engine) as session:
+        new_head = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == checkpoint.seq))
+    assert new_head is not None
+    forged = replace(checkpoint, hash=new_head)
+    ok, first_bad, message = check(engine, forged)
+    assert (ok, first_bad) == (False, None)
+    assert "signature" in message and "签名" in message
+
+
+def test_checkpoint_re_signed_with_attackers_key(
+    engine: sa.Engine, checkpoint: Checkpoint, tmp_path: Path
+) -> None:
+    rehash_from(engine, 3, '{"customer":99}')
+    with Session(engine) as session:
+        forged = make_checkpoint(session, Keyring.create(tmp_path / "attacker"), checkpoint.at)
+        assert verify(session, forged).ok  # self-signed: consistent with itself
+        pinned = verify(session, forged, trusted_public_key_pem=checkpoint.public_key_pem)
+    assert (pinned.ok, pinned.first_bad_seq) == (False, None)
+    assert "untrusted signature" in pinned.message
+
+
+def test_checkpoint_file_edited_on_disk(engine: sa.Engine, checkpoint: Checkpoint, tmp_path: Path) -> None:
+    path = tmp_path / "checkpoint.json"
+    checkpoint.to_file(path)
+    path.write_text(path.read_text().replace(f'"seq": {checkpoint.seq}', '"seq": 5'))
+    assert check(engine, Checkpoint.from_file(path))[:2] == (False, None)
