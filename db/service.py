@@ -1,0 +1,401 @@
+"""The service API the stations call. Each write is one transaction that journals the fact, lets the
+engine judge it and updates the projections; a refused fact changes nothing.
+
+The engine's state is cached in memory and kept in step with the journal: before each write (under the
+site's write lock) and each read, entries written by other stations are replayed into it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from db import identity, journal, projection
+from db.database import is_postgres, make_engine, read_session, run_write
+from db.keys import Keyring
+from db.models import Agent, Channel, Consultant, Customer, JournalEntry
+from judge import facts as f
+from judge.engine import CustomerView, Outcome, Site
+from judge.reasons import EngineError
+from judge.rules import RuleSet, validate_overrides
+from judge.state import ReportState
+
+
+class Clock(Protocol):
+    def now(self, session: Session) -> datetime: ...
+
+
+class SystemClock:
+    """The database server's clock on PostgreSQL (one time for every station), this PC's on SQLite."""
+
+    def now(self, session: Session) -> datetime:
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            value = session.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+            return value.astimezone(UTC)
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that shows what it is set to: scenario replays, imports of past facts, tests."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self, session: Session) -> datetime:
+        return self.at
+
+
+class UnknownName(ValueError):
+    """A consultant, channel or agent that is not registered."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    seq: int
+    at: datetime
+    outcome: Outcome
+    customer_id: int | None = None
+    phone_masked: str | None = None
+
+    @property
+    def assigned_to(self) -> str | None:
+        return self.outcome.assigned_to
+
+
+SYSTEM = "system"
+
+
+class Store:
+    def __init__(self, engine: Engine, keyring: Keyring, *, clock: Clock | None = None,
+                 station: str = "console") -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self.clock: Clock = clock or SystemClock()
+        self.station = station
+        self._site: Site | None = None
+        self._synced_seq = 0
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, url: str, data_dir: Path, *, station: str = "console", clock: Clock | None = None) -> Store:
+        from db import migrate
+
+        engine = make_engine(url)
+        migrate.check(engine)
+        return cls(engine, Keyring.load(data_dir), clock=clock, station=station)
+
+    # ------------------------------------------------------------ engine cache
+    def _sync(self, session: Session) -> Site:
+        """Replays the journal entries this process has not seen into the cached engine."""
+        if self._site is None:
+            self._site, self._synced_seq = Site(), 0
+        site = self._site
+        query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload)
+                 .where(JournalEntry.seq > self._synced_seq).order_by(JournalEntry.seq))
+        for seq, at, kind, payload in session.execute(query).yield_per(5000):
+            fact = f.from_payload(kind, seq, at, json.loads(payload))
+            if fact is not None:
+                site.apply(fact)
+            self._synced_seq = seq
+        return site
+
+    def site(self) -> Site:
+        """The engine in step with the journal (read-only use)."""
+        with self._lock, read_session(self.engine) as session:
+            return self._sync(session)
+
+    def _write(self, kind: str, actor: str, build: Callable[[Session, Site, int, datetime], f.Fact],
+               display: str | None = None) -> WriteResult:
+        with self._lock:
+            def work(session: Session) -> WriteResult:
+                site = self._sync(session)
+                seq = self._synced_seq + 1
+                at = self.clock.now(session)
+                if site.last_at is not None and at < site.last_at:
+                    at = site.last_at  # clocks of different stations: never judge out of order
+                fact = build(session, site, seq, at)
+                site.validate(fact)  # refusals raise here, before anything changed
+                try:
+                    outcome = site.apply(fact)
+                    entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
+                                           payload=f.to_payload(fact))
+                    if entry.seq != seq:
+                        raise RuntimeError(f"journal sequence {entry.seq} where {seq} was expected")
+                    projection.project(session, site, outcome, display)
+                    session.flush()
+                except BaseException:
+                    self._site = None  # the cache may hold a fact that never committed
+                    raise
+                customer = outcome.customer
+                return WriteResult(seq=seq, at=at, outcome=outcome, customer_id=customer)
+
+            try:
+                result = run_write(self.engine, work)
+            except EngineError:
+                raise
+            except BaseException:
+                self._site = None
+                raise
+            self._synced_seq = result.seq
+            return result
+
+    def _journal_only(self, kind: str, actor: str, payload: dict[str, Any]) -> int:
+        """Journals a fact the engine does not judge (staff changes, erasures, PII viewing)."""
+        with self._lock:
+            def work(session: Session) -> int:
+                self._sync(session)
+                entry = journal.append(session, at=self.clock.now(session), actor=actor,
+                                       station=self.station, kind=kind, payload=payload)
+                return entry.seq
+
+            try:
+                seq = run_write(self.engine, work)
+            except BaseException:
+                self._site = None
+                raise
+            self._synced_seq = seq
+            return seq
+
+    # --------------------------------------------------------------- registry
+    def add_consultant(self, name: str, actor: str = SYSTEM) -> None:
+        def work(session: Session) -> None:
+            if session.get(Consultant, name) is None:
+                session.add(Consultant(name=name, active=True))
+        run_write(self.engine, work)
+        self._journal_only("staff", actor, {"consultant": name, "active": True})
+
+    def add_channel(self, channel: str, agents: list[str], actor: str = SYSTEM) -> None:
+        def work(session: Session) -> None:
+            if session.get(Channel, channel) is None:
+                session.add(Channel(name=channel))
+            for agent in agents:
+                existing = session.get(Agent, agent)
+                if existing is None:
+                    session.add(Agent(name=agent, channel=channel))
+                elif existing.channel != channel:
+                    raise ValueError(f"经纪人 {agent} 已属于渠道 {existing.channel} / agent {agent} already "
+                                     f"belongs to channel {existing.channel}")
+        run_write(self.engine, work)
+        self._journal_only("channel_registry", actor, {"channel": channel, "agents": list(agents)})
+
+    def _check_consultant(self, session: Session, name: str | None) -> None:
+        if name is not None and session.get(Consultant, name) is None:
+            raise UnknownName(f"未知置业顾问 / unknown consultant: {name!r}")
+
+    def _check_agent(self, session: Session, channel: str, agent: str | None) -> None:
+        if channel == f.NATURAL:
+            if agent:
+                raise UnknownName("自然来访没有经纪人 / a natural visit has no agent")
+            return
+        if session.get(Channel, channel) is None:
+            raise UnknownName(f"未知渠道 / unknown channel: {channel!r}")
+        if agent is not None:
+            row = session.get(Agent, agent)
+            if row is None or row.channel != channel:
+                raise UnknownName(f"渠道 {channel} 没有经纪人 {agent} / channel {channel!r} has no agent {agent!r}")
+
+    # ------------------------------------------------------------------ writes
+    def register_visit(self, phone: str, *, consultant: str | None = None, channel: str = f.NATURAL,
+                       agent: str | None = None, name: str | None = None, face: str | None = None,
+                       verified: bool = True, id_card: str | None = None,
+                       actor: str = "reception") -> WriteResult:
+        keys = identity.phone_keys(self.keyring, phone)  # InvalidPhone before any transaction
+        if id_card is not None:
+            from db.personal import validate_id_card
+            validate_id_card(id_card)
+        surname = identity.surname_key(self.keyring, name)
+
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            self._check_consultant(session, consultant)
+            self._check_agent(session, channel, agent)
+            customer = identity.customer_for_phone(session, self.keyring, keys, name, at)
+            if id_card is not None:
+                identity.add_id_card(session, self.keyring, customer, id_card)
+            return f.Visit(seq=seq, at=at, customer=customer, consultant=consultant, channel=channel,
+                           agent=agent, face=face, verified=verified, mask=keys.mask, surname=surname)
+
+        result = self._write("visit", actor, build)
+        return _with_display(result, keys.masked_display)
+
+    def record_report(self, channel: str, agent: str, phone: str, name: str | None = None,
+                      actor: str | None = None) -> WriteResult:
+        masked = "*" in phone
+        if masked:
+            mask, display = identity.masked_report_keys(self.keyring, phone)
+            keys = None
+        else:
+            keys = identity.phone_keys(self.keyring, phone)
+            mask, display = keys.mask, keys.masked_display
+        surname = identity.surname_key(self.keyring, name)
+
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            self._check_agent(session, channel, agent)
+            customer = None if keys is None else identity.customer_for_phone(session, self.keyring, keys, name, at)
+            return f.Report(seq=seq, at=at, channel=channel, agent=agent, customer=customer, mask=mask,
+                            masked=masked, surname=surname)
+
+        result = self._write("report", actor or agent, build, display=display)
+        return _with_display(result, display)
+
+    def _customer_fact(self, kind: str, phone: str, consultant: str, actor: str | None,
+                       make: Callable[[int, datetime, int], f.Fact]) -> WriteResult:
+        keys = identity.phone_keys(self.keyring, phone)
+
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            self._check_consultant(session, consultant)
+            customer = identity.find_customer(session, "phone", keys.lookup)
+            if customer is None:
+                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            return make(seq, at, customer)
+
+        return _with_display(self._write(kind, actor or consultant, build), keys.masked_display)
+
+    def follow_up(self, phone: str, consultant: str, actor: str | None = None) -> WriteResult:
+        return self._customer_fact("follow_up", phone, consultant, actor, lambda seq, at, c: f.FollowUp(
+            seq=seq, at=at, customer=c, consultant=consultant))
+
+    def change_stage(self, phone: str, consultant: str, stage: str, actor: str | None = None) -> WriteResult:
+        if stage not in f.STAGES:
+            raise EngineError(f"未知阶段 / unknown stage {stage!r} (one of {', '.join(f.STAGES)})")
+        return self._customer_fact("stage", phone, consultant, actor, lambda seq, at, c: f.StageChange(
+            seq=seq, at=at, customer=c, consultant=consultant, stage=stage))
+
+    def claim(self, phone: str, consultant: str, actor: str | None = None) -> WriteResult:
+        return self._customer_fact("claim", phone, consultant, actor, lambda seq, at, c: f.Claim(
+            seq=seq, at=at, customer=c, consultant=consultant))
+
+    def release(self, phone: str, consultant: str, actor: str | None = None) -> WriteResult:
+        return self._customer_fact("release", phone, consultant, actor, lambda seq, at, c: f.Release(
+            seq=seq, at=at, customer=c, consultant=consultant))
+
+    def assign(self, phone: str, consultant: str, actor: str = "manager") -> WriteResult:
+        return self._customer_fact("assign", phone, consultant, actor, lambda seq, at, c: f.Assign(
+            seq=seq, at=at, customer=c, consultant=consultant))
+
+    def record_sighting(self, face: str, actor: str = "camera") -> WriteResult:
+        return self._write("sighting", actor, lambda s, site, seq, at: f.Sighting(seq=seq, at=at, face=face))
+
+    def set_duty(self, consultants: list[str], actor: str = "manager") -> WriteResult:
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            for name in consultants:
+                self._check_consultant(session, name)
+            return f.Duty(seq=seq, at=at, consultants=tuple(consultants))
+        return self._write("duty", actor, build)
+
+    def set_busy(self, consultant: str, busy: bool, actor: str = "reception") -> WriteResult:
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            self._check_consultant(session, consultant)
+            return f.Busy(seq=seq, at=at, consultant=consultant, busy=busy)
+        return self._write("busy", actor, build)
+
+    def blacklist(self, *, phone: str | None = None, agent: str | None = None, channel: str | None = None,
+                  listed: bool = True, actor: str = "manager") -> WriteResult:
+        given = [(k, v) for k, v in (("phone", phone), ("agent", agent), ("channel", channel)) if v]
+        if len(given) != 1:
+            raise ValueError("blacklist takes exactly one of phone, agent, channel")
+        kind, value = given[0]
+        keys = identity.phone_keys(self.keyring, value) if kind == "phone" else None
+
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            if keys is not None:
+                customer = identity.customer_for_phone(session, self.keyring, keys, None, at)
+                return f.BlacklistChange(seq=seq, at=at, target_kind="customer", target=str(customer),
+                                         listed=listed)
+            if kind == "agent" and session.get(Agent, value) is None:
+                raise UnknownName(f"未知经纪人 / unknown agent: {value!r}")
+            if kind == "channel" and session.get(Channel, value) is None:
+                raise UnknownName(f"未知渠道 / unknown channel: {value!r}")
+            return f.BlacklistChange(seq=seq, at=at, target_kind=kind, target=value, listed=listed)
+
+        return self._write("blacklist", actor, build)
+
+    def change_rules(self, overrides: dict[str, Any], actor: str = "manager") -> WriteResult:
+        flat = validate_overrides(overrides)
+        return self._write("rules", actor, lambda s, site, seq, at: f.RulesChange(seq=seq, at=at, overrides=flat))
+
+    def decide_case(self, case_id: int, verdict: str, reason: str, by: str) -> WriteResult:
+        return self._write("case_decision", by, lambda s, site, seq, at: f.CaseDecision(
+            seq=seq, at=at, case_id=case_id, verdict=verdict, reason=reason, decided_by=by))
+
+    def update_warning(self, warning_id: int, status: str, note: str, by: str) -> WriteResult:
+        return self._write("warning_update", by, lambda s, site, seq, at: f.WarningUpdate(
+            seq=seq, at=at, warning_id=warning_id, status=status, note=note, by=by))
+
+    def forget(self, phone: str, actor: str = "admin") -> int:
+        """A deletion request: the customer's key is destroyed; the journal keeps verifying."""
+        keys = identity.phone_keys(self.keyring, phone)
+
+        def work(session: Session) -> int:
+            customer = identity.find_customer(session, "phone", keys.lookup)
+            if customer is None:
+                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            identity.erase_customer(session, customer)
+            return customer
+
+        customer = run_write(self.engine, work)
+        self._journal_only("erasure", actor, {"customer": customer})
+        return customer
+
+    # ------------------------------------------------------------------- reads
+    def now(self) -> datetime:
+        with read_session(self.engine) as session:
+            return self.clock.now(session)
+
+    def customer_id(self, phone: str) -> int | None:
+        keys = identity.phone_keys(self.keyring, phone)
+        with read_session(self.engine) as session:
+            return identity.find_customer(session, "phone", keys.lookup)
+
+    def customer_view(self, phone: str, at: datetime | None = None) -> CustomerView | None:
+        customer = self.customer_id(phone)
+        if customer is None:
+            return None
+        with self._lock:
+            site = self.site()
+            return site.customer_view(customer, at or self.now())
+
+    def latest_report(self, phone: str, channel: str, agent: str) -> ReportState | None:
+        customer = self.customer_id(phone)
+        if customer is None:
+            return None
+        with self._lock:
+            return self.site().latest_report(customer, channel, agent)
+
+    def rules_at(self, at: datetime | None = None) -> RuleSet:
+        with self._lock:
+            return self.site().ruleset(at or self.now())
+
+    def rebuild(self) -> Site:
+        """Replays the whole journal into a fresh engine and rewrites every projection from it."""
+        with self._lock:
+            def work(session: Session) -> Site:
+                self._site, self._synced_seq = None, 0
+                site = self._sync(session)
+                projection.rebuild_all(session, site)
+                return site
+            return run_write(self.engine, work)
+
+    def count_customers(self) -> int:
+        with read_session(self.engine) as session:
+            return int(session.scalar(sa.select(sa.func.count()).select_from(Customer)) or 0)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _with_display(result: WriteResult, display: str | None) -> WriteResult:
+    return WriteResult(seq=result.seq, at=result.at, outcome=result.outcome, customer_id=result.customer_id,
+                       phone_masked=display)
+
+
+def is_pg(store: Store) -> bool:
+    return is_postgres(store.engine)
