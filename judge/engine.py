@@ -464,6 +464,9 @@ class Site:
         self.reports[report.id] = report
         if report.customer is not None:
             self.reports_by_customer.setdefault(report.customer, []).append(report.id)
+            reported = self.customer(report.customer)
+            if reported.mask is None:
+                reported.mask, reported.surname = r.mask, r.surname
         self.reports_by_mask.setdefault(report.mask, []).append(report.id)
         out.touched_reports.add(report.id)
 
