@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from db.journal import (
@@ -79,8 +82,6 @@ def test_canonical_json_refuses_what_has_no_single_spelling(bad: dict[str, objec
 
 
 def test_entry_hash_is_sha256_of_the_canonical_fields() -> None:
-    import hashlib
-
     expected = hashlib.sha256(
         (
             '{"actor":"a","at":"2025-03-01T09:30:00.123456+00:00","kind":"visit","payload":"{}",'
@@ -105,6 +106,41 @@ def test_entry_hash_depends_on_every_field_and_not_on_the_time_zone() -> None:
         (GENESIS_HASH, 1, T0, "a", "s", "visit", '{"x":1}'),
     ]
     assert len({entry_hash(*v) for v in variants} | {reference}) == len(variants) + 1
+
+
+_text = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@given(
+    prev=_text,
+    seq=st.integers(min_value=0, max_value=2**62),
+    at=st.datetimes(timezones=st.timezones()),
+    actor=_text,
+    station=_text,
+    kind=_text,
+    payload=_text,
+)
+def test_entry_hash_is_the_hash_of_canonical_json(
+    prev: str, seq: int, at: datetime, actor: str, station: str, kind: str, payload: str
+) -> None:
+    """entry_hash spells the JSON by hand for speed; it must be byte for byte canonical_json."""
+    fields = {
+        "prev_hash": prev,
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "station": station,
+        "kind": kind,
+        "payload": payload,
+    }
+    expected = hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+    assert entry_hash(prev, seq, at, actor, station, kind, payload) == expected
+
+
+@pytest.mark.parametrize(("seq", "actor"), [(1.0, "a"), (True, "a"), (1, 5)])
+def test_entry_hash_refuses_wrong_types(seq: object, actor: object) -> None:
+    with pytest.raises(TypeError):
+        entry_hash(GENESIS_HASH, seq, T0, actor, "s", "visit", "{}")  # type: ignore[arg-type]
 
 
 def test_entry_hash_refuses_naive_time() -> None:
