@@ -30,18 +30,18 @@ class DatabaseUnavailable(RuntimeError):
     """The database is gone, locked for too long, or refuses the connection."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
+        return _sqlite_engine(url, busy_timeout_ms, **kwargs)
     return sa.create_engine(url, pool_pre_ping=True, future=True, **kwargs)
 
 
-def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_engine(url: str, busy_timeout_ms: int, **kwargs: Any) -> Engine:
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     if in_memory:
         kwargs.setdefault("poolclass", sa.pool.StaticPool)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False,
-                                                 "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+                                                 "timeout": busy_timeout_ms / 1000}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -51,7 +51,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

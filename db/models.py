@@ -46,7 +46,7 @@ class JournalEntry(Base):
 
     __tablename__ = "journal"
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     station: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -70,7 +70,7 @@ class Customer(Base):
     channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
     agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     first_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     visit_count: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
     deal_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -108,7 +108,7 @@ class Report(Base):
     phone_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 

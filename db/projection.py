@@ -85,7 +85,7 @@ def project(session: Session, site: Site, outcome: Outcome, report_display: str 
 
 def rebuild_all(session: Session, site: Site) -> None:
     """Rewrites every projection from `site` (a full replay of the journal)."""
-    displays = dict(session.execute(sa.select(Report.id, Report.phone_masked)).tuples().all())
+    displays = {rid: shown for rid, shown in session.execute(sa.select(Report.id, Report.phone_masked))}
     for table in (Report, Case, Warning):
         session.execute(sa.delete(table))
     session.flush()

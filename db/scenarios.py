@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -123,12 +122,9 @@ class ScenarioReplay:
             want = event.result["assigned_to"]
             if result.outcome.assigned_to != want:
                 self.fail(where, f"assigned_to: expected {want}, engine assigned {result.outcome.assigned_to}")
-        elif event.kind == "claim":
-            if result.outcome.claim != event.result:
-                shown = "accepted" if event.result == "accepted" else f"refused: {event.result}"
-                got = result.outcome.claim
-                self.fail(where, f"expected {shown}, engine said "
-                                 f"{'accepted' if got == 'accepted' else f'refused: {got}'}")
+        elif event.kind == "claim" and result.outcome.claim != event.result:
+            self.fail(where, f"expected {_show_claim(event.result)}, "
+                             f"engine said {_show_claim(result.outcome.claim)}")
 
     def check(self, e: Expectation) -> None:
         self.clock.at = e.at
@@ -183,10 +179,14 @@ class ScenarioReplay:
 
 
 def _show(value: Any) -> str:
+    """Lists as [a, b]; case lists as [kind:verdict, ...]."""
     if isinstance(value, list):
-        return "[" + ", ".join(f"{k}:{v}" if isinstance(k, str) and isinstance(v, str) and isinstance(
-            value[0], tuple) else str(k) for k, v in ((x if isinstance(x, tuple) else (x, None)) for x in value)) + "]"
+        return "[" + ", ".join(":".join(x) if isinstance(x, tuple) else str(x) for x in value) + "]"
     return str(value)
+
+
+def _show_claim(value: str | None) -> str:
+    return "accepted" if value == "accepted" else f"refused: {value}"
 
 
 def _show_report(r: dict[str, Any]) -> str:
@@ -220,6 +220,3 @@ def run_paths(paths: Iterable[str | Path], out: TextIO = sys.stdout) -> int:
         return EXIT_MALFORMED
     return EXIT_FAILED if failed else EXIT_OK
 
-
-def when(text: str, scenario: Scenario) -> datetime:
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=scenario.timezone)
