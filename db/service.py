@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from db import identity, journal, projection
 from db.database import is_postgres, make_engine, read_session, run_write
 from db.keys import Keyring
-from db.models import Agent, Channel, Consultant, Customer, JournalEntry
+from db.models import Agent, Channel, Consultant, Customer, EngineSnapshot, JournalEntry
 from judge import facts as f
+from judge import snapshot
 from judge.engine import CustomerView, Outcome, Site
 from judge.reasons import EngineError
 from judge.rules import RuleSet, validate_overrides
@@ -72,6 +73,8 @@ class WriteResult:
 
 
 SYSTEM = "system"
+SNAPSHOT_EVERY = 5000  # journal entries between engine snapshots
+KEEP_SNAPSHOTS = 2
 
 
 class Store:
@@ -84,6 +87,8 @@ class Store:
         self._site: Site | None = None
         self._synced_seq = 0
         self._lock = threading.RLock()
+        self.snapshot_every = SNAPSHOT_EVERY
+        self._last_snapshot_seq = 0
 
     @classmethod
     def open(cls, url: str, data_dir: Path, *, station: str = "console", clock: Clock | None = None) -> Store:
@@ -94,10 +99,10 @@ class Store:
         return cls(engine, Keyring.load(data_dir), clock=clock, station=station)
 
     # ------------------------------------------------------------ engine cache
-    def _sync(self, session: Session) -> Site:
+    def _sync(self, session: Session, from_zero: bool = False) -> Site:
         """Replays the journal entries this process has not seen into the cached engine."""
         if self._site is None:
-            self._site, self._synced_seq = Site(), 0
+            self._site, self._synced_seq = (Site(), 0) if from_zero else self._load_snapshot(session)
         site = self._site
         query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload)
                  .where(JournalEntry.seq > self._synced_seq).order_by(JournalEntry.seq))
@@ -107,6 +112,42 @@ class Store:
                 site.apply(fact)
             self._synced_seq = seq
         return site
+
+    def _load_snapshot(self, session: Session) -> tuple[Site, int]:
+        """The newest usable snapshot, or an empty engine. A snapshot whose journal entry no longer
+        carries the hash it was taken at (or of another format) is ignored, never trusted."""
+        rows = session.execute(sa.select(EngineSnapshot.seq, EngineSnapshot.state)
+                               .order_by(EngineSnapshot.seq.desc()).limit(3)).all()
+        for seq, state in rows:
+            try:
+                data = json.loads(state)
+                entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
+                if entry_hash is None or data.get("journal_hash") != entry_hash:
+                    continue
+                self._last_snapshot_seq = seq
+                return snapshot.load(data["engine"]), seq
+            except (ValueError, KeyError, TypeError):
+                continue
+        return Site(), 0
+
+    def save_snapshot(self) -> int:
+        """Stores the engine's state at the current journal head; returns that seq."""
+        with self._lock:
+            def work(session: Session) -> int:
+                site = self._sync(session)
+                seq = self._synced_seq
+                entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
+                if session.get(EngineSnapshot, seq) is None:
+                    state = json.dumps({"journal_hash": entry_hash, "engine": snapshot.dump(site)},
+                                       ensure_ascii=False, separators=(",", ":"))
+                    session.add(EngineSnapshot(seq=seq, state=state, created_at=datetime.now(UTC)))
+                    old = session.scalars(sa.select(EngineSnapshot.seq).order_by(EngineSnapshot.seq.desc())
+                                          .offset(KEEP_SNAPSHOTS)).all()
+                    if old:
+                        session.execute(sa.delete(EngineSnapshot).where(EngineSnapshot.seq.in_(old)))
+                self._last_snapshot_seq = seq
+                return seq
+            return run_write(self.engine, work)
 
     def site(self) -> Site:
         """The engine in step with the journal (read-only use)."""
@@ -146,6 +187,8 @@ class Store:
                 self._site = None
                 raise
             self._synced_seq = result.seq
+            if result.seq - self._last_snapshot_seq >= self.snapshot_every:
+                self.save_snapshot()
             return result
 
     def _journal_only(self, kind: str, actor: str, payload: dict[str, Any]) -> int:
@@ -379,7 +422,7 @@ class Store:
         with self._lock:
             def work(session: Session) -> Site:
                 self._site, self._synced_seq = None, 0
-                site = self._sync(session)
+                site = self._sync(session, from_zero=True)
                 projection.rebuild_all(session, site)
                 return site
             return run_write(self.engine, work)

@@ -247,3 +247,34 @@ def test_journal_payload_is_canonical_json(store: Store) -> None:
                                      .order_by(JournalEntry.seq.desc()).limit(1)).one()
     assert kind == "visit"
     assert journal.canonical_json(json.loads(payload)) == payload
+
+
+def test_a_station_starts_from_the_snapshot_and_replays_the_rest(store: Store, db_url: str) -> None:
+    busy_office(store)
+    seq = store.save_snapshot()
+    advance(store, hours=1)
+    store.register_visit("13700000001", consultant="A")
+    fresh = Store(make_engine(db_url), store.keyring, clock=store.clock, station="kiosk9")
+    with sa.orm.Session(fresh.engine) as session:
+        site, loaded = fresh._load_snapshot(session)
+    assert loaded == seq and site.last_seq <= seq
+    fresh_site, full = fresh.site(), store.rebuild()
+    now = store.now()
+    assert set(fresh_site.customers) == set(full.customers)
+    for customer in full.customers:
+        assert fresh_site.customer_view(customer, now) == full.customer_view(customer, now)
+    fresh.dispose()
+
+
+def test_a_snapshot_that_no_longer_matches_the_journal_is_ignored(store: Store, db_url: str) -> None:
+    store.register_visit("13800000001", consultant="A")
+    seq = store.save_snapshot()
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE engine_snapshots SET state = replace(state, :a, :b)"),
+                     {"a": '"journal_hash":"', "b": '"journal_hash":"0'})
+    fresh = Store(make_engine(db_url), store.keyring, clock=store.clock)
+    with sa.orm.Session(fresh.engine) as session:
+        _, loaded = fresh._load_snapshot(session)
+    assert loaded == 0 and seq > 0
+    assert fresh.customer_view("13800000001") is not None
+    fresh.dispose()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from judge import facts as f
+from judge import snapshot
 from judge.engine import Site, replay
 from judge.reasons import EngineError
 
@@ -146,7 +147,27 @@ class OfficeDays(RuleBasedStateMachine):
             assert rebuilt.customer_view(customer, self.now) == self.site.customer_view(customer, self.now)
         assert {i: vars(r) for i, r in rebuilt.reports.items()} == {i: vars(r) for i, r in self.site.reports.items()}
         assert rebuilt.rotation == self.site.rotation
+        restored = snapshot.load(snapshot.dump(self.site))
+        for customer in self.site.customers:
+            assert restored.customer_view(customer, self.now) == self.site.customer_view(customer, self.now)
 
 
 TestOfficeDays = OfficeDays.TestCase
 TestOfficeDays.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+
+
+def test_snapshot_round_trip_after_random_days() -> None:
+    import json
+
+    machine = OfficeDays()
+    for i in range(1, 40):
+        machine.visit(customer=i % 6 + 1, consultant=None if i % 3 else "B", step=i * 97,
+                      verified=i % 5 != 0, channel="natural")
+        if i % 4 == 0:
+            machine.report(customer=i % 6 + 1, step=30)
+        if i % 7 == 0:
+            machine.claim(customer=(i + 2) % 6 + 1, consultant="C", step=60 * 24 * 8)
+    site = machine.site
+    restored = snapshot.load(json.loads(json.dumps(snapshot.dump(site))))
+    assert repr(vars(restored)) == repr(vars(site))
+    assert snapshot.dump(restored) == snapshot.dump(site)
