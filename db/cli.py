@@ -1,24 +1,121 @@
-"""The `anchang` admin command."""
+"""The `anchang` admin command: argument parsing only; the work is in `db.admin`.
+
+Every command reads the database from `db.config.database_url()` and the keys from the data directory.
+Exit codes: 0 done, 1 failed (verification, database, keys), 2 bad argument or input.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="anchang", description="Anchang 案场通 administration")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anchang", description="Anchang 案场通 administration / 管理命令")
     sub = parser.add_subparsers(dest="command", required=True)
+
     scenario = sub.add_parser("scenario", help="rule scenarios")
     scenario_sub = scenario.add_subparsers(dest="action", required=True)
     run = scenario_sub.add_parser("run", help="replay scenario files or folders through the engine")
     run.add_argument("paths", nargs="+")
-    args = parser.parse_args(argv)
+
+    init = sub.add_parser("init", help="初始化 / create the data directory, keys and schema")
+    init.add_argument("--database-url", help="store this database URL in anchang.toml and use it")
+
+    sub.add_parser("demo", help="演示 / a demo week in demo.sqlite3, then today's board")
+
+    board = sub.add_parser("board", help="看板 / today's board of the configured database")
+    board.add_argument("--at", help="local time of the board (default: now)")
+
+    verify = sub.add_parser("verify", help="校验日志 / verify the journal's hash chain")
+    verify.add_argument("--checkpoint", metavar="FILE", help="a signed checkpoint exported earlier")
+
+    checkpoint = sub.add_parser("checkpoint", help="导出签名检查点 / export a signed checkpoint")
+    checkpoint.add_argument("--out", metavar="DIR", help="folder (default: <data dir>/checkpoints)")
+
+    backup = sub.add_parser("backup", help="备份 / back the database up")
+    backup.add_argument("--out", metavar="PATH", help="file or folder (default: <data dir>/backups)")
+
+    restore = sub.add_parser("restore", help="恢复 / restore a backup into the configured database")
+    restore.add_argument("path", metavar="PATH")
+
+    rules = sub.add_parser("rules", help="判客规则 / the rule set")
+    rules_sub = rules.add_subparsers(dest="action", required=True)
+    show = rules_sub.add_parser("show", help="the rule set in force, as TOML")
+    show.add_argument("--at", help="local time, e.g. '2025-03-01 14:30' (default: now)")
+    set_ = rules_sub.add_parser("set", help="a new rule version: KEY=VALUE... or --file FILE.toml")
+    set_.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    set_.add_argument("--file", metavar="FILE.toml")
+
+    imports = sub.add_parser("import-reports", help="导入报备 / channel reports from an Excel sheet "
+                                                    "(exit 1 when some rows were rejected)")
+    imports.add_argument("file", metavar="FILE.xlsx")
+    imports.add_argument("--dry-run", action="store_true", help="check every row, record nothing")
+
+    export = sub.add_parser("export", help="导出 / customers, reports, cases, warnings to Excel (masked)")
+    export.add_argument("--out", metavar="FILE.xlsx")
+
+    purge = sub.add_parser("purge", help="清理过期个人信息 / erase customers past [retention] customer_days")
+    purge.add_argument("--dry-run", action="store_true", help="list who would be erased, erase nobody")
+
+    forget = sub.add_parser("forget", help="删除请求 / erase one customer's personal data")
+    forget.add_argument("phone", metavar="PHONE")
+    return parser
+
+
+def _command(args: argparse.Namespace) -> Callable[[], int]:
+    """The work for the parsed arguments; modules are imported only for the command that runs."""
+    if args.command == "init":
+        from db.admin.setup import init
+        return lambda: init(args.database_url)
+    if args.command == "demo":
+        from db.admin.demo import run_demo
+        return run_demo
+    if args.command == "board":
+        from db.admin.board import show_board
+        return lambda: show_board(args.at)
+    if args.command == "verify":
+        from db.admin.audit import verify
+        return lambda: verify(args.checkpoint)
+    if args.command == "checkpoint":
+        from db.admin.audit import checkpoint
+        return lambda: checkpoint(args.out)
+    if args.command == "backup":
+        from db.admin.backup import backup
+        return lambda: backup(args.out)
+    if args.command == "restore":
+        from db.admin.backup import restore
+        return lambda: restore(args.path)
+    if args.command == "rules":
+        from db.admin import rules
+        if args.action == "show":
+            return lambda: rules.show(args.at)
+        return lambda: rules.set_rules(args.assignments, args.file)
+    if args.command == "import-reports":
+        from db.admin.importer import import_reports
+        return lambda: import_reports(args.file, dry_run=args.dry_run)
+    if args.command == "export":
+        from db.admin.export import export
+        return lambda: export(args.out)
+    if args.command == "purge":
+        from db.admin.retention import purge
+        return lambda: purge(dry_run=args.dry_run)
+    from db.admin.retention import forget
+    return lambda: forget(args.phone)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse already printed
+        return exc.code if isinstance(exc.code, int) else 2
     if args.command == "scenario":
         from db.scenarios import run_paths
         return run_paths(args.paths)
-    parser.error("unknown command")
-    return 2
+    from db.admin.errors import run_guarded
+    return run_guarded(_command(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,68 @@
+"""`anchang init`: data directory, site keys, anchang.toml and the schema."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from db import migrate
+from db.admin.common import EXIT_OK, AdminError, load_settings, open_engine, parse_url, save_settings, shown_url
+from db.config import data_dir, database_url
+from db.keys import KEY_FILES, Keyring
+
+
+def ensure_keys(directory: Path) -> bool:
+    """Creates the site keys unless they are all there (then loads them to check). True if created."""
+    present = [name for name in KEY_FILES if (directory / name).exists()]
+    if not present:
+        Keyring.create(directory)
+        print(f"已生成站点密钥 / created the site keys in {directory}")
+        print("  请离线备份这些密钥文件：丢失后加密数据无法恢复 / back the key files up offline: "
+              "without them the encrypted data cannot be read")
+        return True
+    if len(present) != len(KEY_FILES):
+        missing = [name for name in KEY_FILES if name not in present]
+        raise AdminError(f"密钥不完整 / site keys incomplete in {directory}: missing {', '.join(missing)}; "
+                         "not creating new ones (existing data would become unreadable): restore them from backup")
+    Keyring.load(directory)
+    print(f"站点密钥已存在，保持不变 / site keys already exist in {directory}: kept as they are")
+    return False
+
+
+def migrate_schema(url: str, backup_dir: Path) -> None:
+    engine = open_engine(url, must_exist=False)
+    try:
+        before = migrate.current_revision(engine)
+        backup = migrate.upgrade(engine, backup_dir=backup_dir)
+        head = migrate.head_revision()
+    finally:
+        engine.dispose()
+    if before is None:
+        print(f"已创建数据库结构 / created the schema (version {head}) in {shown_url(url)}")
+    elif before == head:
+        print(f"数据库结构已是最新 / the schema is up to date (version {head}) in {shown_url(url)}")
+    else:
+        print(f"数据库已从 {before} 升级到 {head} / migrated the schema from {before} to {head}")
+    if backup is not None:
+        print(f"  升级前的备份 / backup taken before migrating: {backup}")
+
+
+def init(database_url_arg: str | None) -> int:
+    directory = data_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    print(f"数据目录 / data directory: {directory}")
+    ensure_keys(directory)
+    if database_url_arg:
+        parse_url(database_url_arg)  # refuse garbage before writing it into the settings
+        settings = load_settings()
+        settings.setdefault("database", {})["url"] = database_url_arg
+        path = save_settings(settings)
+        print(f"已写入配置 / wrote {path}: [database] url = {shown_url(database_url_arg)}")
+        overriding = os.environ.get("ANCHANG_DATABASE_URL")
+        if overriding and overriding != database_url_arg:
+            print(f"  注意：环境变量 ANCHANG_DATABASE_URL 优先 / note: ANCHANG_DATABASE_URL "
+                  f"({shown_url(overriding)}) overrides this setting while it is set")
+    url = database_url_arg or database_url()
+    migrate_schema(url, directory / "backups")
+    print("初始化完成 / init done")
+    return EXIT_OK
