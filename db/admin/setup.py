@@ -6,7 +6,15 @@ import os
 from pathlib import Path
 
 from db import migrate
-from db.admin.common import EXIT_OK, AdminError, load_settings, open_engine, parse_url, save_settings, shown_url
+from db.admin.common import (
+    EXIT_OK,
+    AdminError,
+    load_settings,
+    open_engine,
+    parse_url,
+    save_settings,
+    shown_url,
+)
 from db.config import data_dir, database_url
 from db.keys import KEY_FILES, Keyring
 
