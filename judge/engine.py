@@ -9,8 +9,10 @@ Replaying the same facts always gives the same state, which is what makes projec
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from judge import facts as f
 from judge.reasons import WARNING_STATUSES, EngineError
@@ -723,7 +725,7 @@ _REPORT_RULES = {
     "blacklisted": "blacklist",
 }
 
-_HANDLERS = {
+_HANDLERS: dict[type[f.Fact], Callable[[Site, Any, Outcome], None]] = {
     f.Visit: Site._apply_visit,
     f.Report: Site._apply_report,
     f.FollowUp: Site._apply_follow_up,

@@ -48,7 +48,7 @@ def _decode_as(kind: Any, value: Any) -> Any:
     if origin is dict:
         key_type, value_type = args
         return {key_type(k): _decode_as(value_type, v) for k, v in value.items()}
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         return kind(**{name: _decode_as(hints[name], v) for name, v in value.items()})
     return value
