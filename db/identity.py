@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from db import personal
 from db.keys import Keyring, decrypt_field, encrypt_field
-from db.models import Customer, CustomerKey, Identity
+from db.models import Customer, CustomerKey, FaceTemplate, Identity
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ def reveal_phone(session: Session, keyring: Keyring, customer_id: int) -> str | 
 
 
 def erase_customer(session: Session, customer_id: int) -> None:
-    """Crypto-shredding: the key goes, and with it every ciphertext; lookups and masks go too."""
+    """Crypto-shredding: the key goes, and with it every ciphertext; lookups, masks and faces go too."""
+    session.execute(sa.delete(FaceTemplate).where(FaceTemplate.customer_id == customer_id))
     session.execute(sa.delete(CustomerKey).where(CustomerKey.customer_id == customer_id))
     session.execute(sa.delete(Identity).where(Identity.customer_id == customer_id))
     customer = session.get(Customer, customer_id)

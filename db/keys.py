@@ -101,15 +101,23 @@ def _check_key(key: bytes) -> None:
         raise ValueError(f"a data key is {KEY_BYTES} bytes, got {len(key)}")
 
 
-def encrypt_field(key: bytes, plaintext: str, aad: bytes) -> bytes:
+def encrypt_bytes(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """AES-256-GCM; the 96-bit random nonce is prefixed. `aad` binds the value to its row and field
     (b"identity:phone:42"), so a ciphertext copied into another row will not decrypt."""
     _check_key(key)
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def encrypt_field(key: bytes, plaintext: str, aad: bytes) -> bytes:
+    return encrypt_bytes(key, plaintext.encode("utf-8"), aad)
 
 
 def decrypt_field(key: bytes, blob: bytes, aad: bytes) -> str:
+    return decrypt_bytes(key, blob, aad).decode("utf-8")
+
+
+def decrypt_bytes(key: bytes, blob: bytes, aad: bytes) -> bytes:
     _check_key(key)
     if len(blob) < NONCE_BYTES + 16:
         raise FieldDecryptError("密文太短 / ciphertext too short to be an encrypted field")
@@ -119,7 +127,7 @@ def decrypt_field(key: bytes, blob: bytes, aad: bytes) -> str:
         raise FieldDecryptError(
             f"解密失败 / cannot decrypt field {aad!r}: wrong key, wrong row, or altered data"
         ) from exc
-    return plain.decode("utf-8")
+    return plain
 
 
 class Keyring:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import identity, journal, projection
+from db import faces, identity, journal, projection
 from db.database import is_postgres, make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, Customer, EngineSnapshot, JournalEntry
@@ -191,17 +191,22 @@ class Store:
                 self.save_snapshot()
             return result
 
-    def _journal_only(self, kind: str, actor: str, payload: dict[str, Any]) -> int:
-        """Journals a fact the engine does not judge (staff changes, erasures, PII viewing)."""
+    def _journal_only(self, kind: str, actor: str,
+                      payload: dict[str, Any] | Callable[[Session], dict[str, Any]]) -> int:
+        """Journals a fact the engine does not judge (staff, consents, erasures, PII viewing). With a
+        callable, its database work and the journal entry commit together, or not at all."""
         with self._lock:
             def work(session: Session) -> int:
                 self._sync(session)
+                body = payload(session) if callable(payload) else payload
                 entry = journal.append(session, at=self.clock.now(session), actor=actor,
-                                       station=self.station, kind=kind, payload=payload)
+                                       station=self.station, kind=kind, payload=body)
                 return entry.seq
 
             try:
                 seq = run_write(self.engine, work)
+            except EngineError:
+                raise
             except BaseException:
                 self._site = None
                 raise
@@ -210,14 +215,14 @@ class Store:
 
     # --------------------------------------------------------------- registry
     def add_consultant(self, name: str, actor: str = SYSTEM) -> None:
-        def work(session: Session) -> None:
+        def work(session: Session) -> dict[str, Any]:
             if session.get(Consultant, name) is None:
                 session.add(Consultant(name=name, active=True))
-        run_write(self.engine, work)
-        self._journal_only("staff", actor, {"consultant": name, "active": True})
+            return {"consultant": name, "active": True}
+        self._journal_only("staff", actor, work)
 
     def add_channel(self, channel: str, agents: list[str], actor: str = SYSTEM) -> None:
-        def work(session: Session) -> None:
+        def work(session: Session) -> dict[str, Any]:
             if session.get(Channel, channel) is None:
                 session.add(Channel(name=channel))
             for agent in agents:
@@ -227,8 +232,8 @@ class Store:
                 elif existing.channel != channel:
                     raise ValueError(f"经纪人 {agent} 已属于渠道 {existing.channel} / agent {agent} already "
                                      f"belongs to channel {existing.channel}")
-        run_write(self.engine, work)
-        self._journal_only("channel_registry", actor, {"channel": channel, "agents": list(agents)})
+            return {"channel": channel, "agents": list(agents)}
+        self._journal_only("channel_registry", actor, work)
 
     def _check_consultant(self, session: Session, name: str | None) -> None:
         if name is not None and session.get(Consultant, name) is None:
@@ -377,16 +382,71 @@ class Store:
         """A deletion request: the customer's key is destroyed; the journal keeps verifying."""
         keys = identity.phone_keys(self.keyring, phone)
 
-        def work(session: Session) -> int:
+        erased: list[int] = []
+
+        def work(session: Session) -> dict[str, Any]:
             customer = identity.find_customer(session, "phone", keys.lookup)
             if customer is None:
                 raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
             identity.erase_customer(session, customer)
-            return customer
+            erased.append(customer)
+            return {"customer": customer}
 
-        customer = run_write(self.engine, work)
-        self._journal_only("erasure", actor, {"customer": customer})
-        return customer
+        self._journal_only("erasure", actor, work)
+        return erased[-1]
+
+    # ------------------------------------------------------------ faces/consent
+    def record_consent(self, notice_version: str, phone: str | None = None, actor: str = "kiosk") -> int:
+        """The visitor's separate consent to face recognition, with the notice version they saw."""
+        keys = identity.phone_keys(self.keyring, phone) if phone else None
+        consent_ids: list[int] = []
+
+        def work(session: Session) -> dict[str, Any]:
+            customer = identity.find_customer(session, "phone", keys.lookup) if keys else None
+            consent = faces.add_consent(session, customer, notice_version, self.station,
+                                        self.clock.now(session))
+            consent_ids.append(consent)
+            return {"consent": consent, "customer": customer, "notice_version": notice_version}
+
+        self._journal_only("consent", actor, work)
+        return consent_ids[-1]
+
+    def enrol_face(self, phone: str, template: bytes, consent_id: int, actor: str = "kiosk") -> int:
+        """Stores a face template, encrypted under the customer's key; refused without a live consent."""
+        keys = identity.phone_keys(self.keyring, phone)
+        template_ids: list[int] = []
+
+        def work(session: Session) -> dict[str, Any]:
+            customer = identity.find_customer(session, "phone", keys.lookup)
+            if customer is None:
+                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            template_id = faces.add_template(session, self.keyring, customer, consent_id, template,
+                                             self.clock.now(session))
+            template_ids.append(template_id)
+            return {"customer": customer, "template": template_id, "consent": consent_id}
+
+        self._journal_only("face_enrolled", actor, work)
+        return template_ids[-1]
+
+    def withdraw_consent(self, phone: str, actor: str = "kiosk") -> int:
+        """Withdrawal: every template of the customer is deleted and their consents marked withdrawn."""
+        keys = identity.phone_keys(self.keyring, phone)
+        removed: list[int] = []
+
+        def work(session: Session) -> dict[str, Any]:
+            customer = identity.find_customer(session, "phone", keys.lookup)
+            if customer is None:
+                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            removed.append(faces.withdraw(session, customer, self.clock.now(session)))
+            return {"customer": customer, "templates_deleted": removed[-1]}
+
+        self._journal_only("consent_withdrawn", actor, work)
+        return removed[-1]
+
+    def face_templates(self) -> list[tuple[str, bytes]]:
+        """Every stored template, decrypted, as (customer id, template bytes) for the gallery at start."""
+        with read_session(self.engine) as session:
+            return faces.decrypted_templates(session, self.keyring)
 
     # ------------------------------------------------------------------- reads
     def now(self) -> datetime:
