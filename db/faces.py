@@ -50,11 +50,12 @@ def add_template(session: Session, keyring: Keyring, customer: int, consent_id: 
 
 
 def withdraw(session: Session, customer: int, at: datetime) -> int:
-    deleted = session.execute(sa.delete(FaceTemplate).where(FaceTemplate.customer_id == customer)).rowcount
+    ids = session.scalars(sa.select(FaceTemplate.id).where(FaceTemplate.customer_id == customer)).all()
+    session.execute(sa.delete(FaceTemplate).where(FaceTemplate.id.in_(ids)))
     for consent in session.scalars(sa.select(Consent).where(Consent.customer_id == customer,
                                                             Consent.withdrawn_at.is_(None))):
         consent.withdrawn_at = at
-    return int(deleted or 0)
+    return len(ids)
 
 
 def decrypted_templates(session: Session, keyring: Keyring) -> list[tuple[str, bytes]]:
