@@ -3,20 +3,27 @@
 As a script it is the kill test's writer: it registers visits until it is killed and prints the journal
 seq of each one after its commit returned (an acknowledged registration).
 
-    python tests/db/_writer.py URL KEY_DIR STATION SEED
+    python tests/db/_writer.py URL KEY_DIR STATION SEED [--hold-ms N]
+
+--hold-ms keeps each write transaction open (site lock held) that long before it writes, so a kill
+is sure to land inside one.
 """
 
 from __future__ import annotations
 
 import random
 import sys
+import time
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
+from db.service import Store, SystemClock
 
 CONSULTANTS = ("王芳", "李强", "张伟", "刘洋")
 
@@ -48,8 +55,21 @@ def register_all(url: str, key_dir: Path, station: str, phones: list[str], barri
         raise
 
 
-def write_until_killed(url: str, key_dir: Path, station: str, seed: int) -> None:
+class HoldingClock(SystemClock):
+    """Read inside the write transaction, after the lock is taken: sleeping here holds it open."""
+
+    def __init__(self, hold_s: float) -> None:
+        self.hold_s = hold_s
+
+    def now(self, session: Session) -> datetime:
+        time.sleep(self.hold_s)
+        return super().now(session)
+
+
+def write_until_killed(url: str, key_dir: Path, station: str, seed: int, hold_ms: int = 0) -> None:
     store = open_store(url, key_dir, station)
+    if hold_ms:
+        store.clock = HoldingClock(hold_ms / 1000)
     draw = random.Random(seed)
     while True:
         result = store.register_visit(phone(draw.randrange(500)))  # new visitors and returning ones
@@ -57,4 +77,5 @@ def write_until_killed(url: str, key_dir: Path, station: str, seed: int) -> None
 
 
 if __name__ == "__main__":
-    write_until_killed(sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    hold = int(sys.argv[6]) if sys.argv[5:6] == ["--hold-ms"] else 0
+    write_until_killed(sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), hold)
