@@ -26,6 +26,8 @@ def sqlite_url(tmp_path: Path) -> str:
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a brand-new schema, dropped afterwards."""
     if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("ANCHANG_TEST_PG_URL is not set in CI: scripts/test.sh must start PostgreSQL")
         pytest.skip("ANCHANG_TEST_PG_URL not set (scripts/test.sh sets it)")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
