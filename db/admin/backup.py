@@ -202,9 +202,9 @@ def restore(source_text: str) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         copy_sqlite(source, target)
     else:
-        kept = _pg_safety_dump(url, safety_dir)
-        if kept is not None:
-            print(f"已保存恢复前的数据库 / kept the database being replaced: {kept}")
+        dumped = _pg_safety_dump(url, safety_dir)
+        if dumped is not None:
+            print(f"已保存恢复前的数据库 / kept the database being replaced: {dumped}")
         pg_restore(url, source)
     print(f"已恢复 / restored {source} → {shown_url(url)}")
     engine = open_engine(url)

@@ -33,6 +33,8 @@ from db.service import ManualClock, Store
 from judge.reasons import EngineError
 from judge.rules import RuleSet
 
+Action = Callable[[], object]  # a timed step of the story; what it returns is not used
+
 SEED = 20240618
 CONSULTANTS = ("王丽", "李强", "张敏", "刘洋", "陈静", "赵磊")
 CHANNELS = {"贝壳": ("周杰", "吴芳"), "链家": ("郑伟", "孙丽"), "中原": ("钱明", "冯涛")}
@@ -67,7 +69,7 @@ class DemoWeek:
         self.people: list[Person] = []
         self.phones: set[str] = set()
         self.by_customer: dict[int, Person] = {}
-        self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
+        self.queue: list[tuple[datetime, int, Action]] = []
         self.order = itertools.count()
         self.busy_until: dict[str, datetime] = {}
         self.on_duty: list[str] = []
@@ -83,10 +85,10 @@ class DemoWeek:
         minute = self.rng.randint(start, end)
         return self.at(day, minute // 60, minute % 60) + timedelta(seconds=self.rng.randint(0, 59))
 
-    def later(self, delta: timedelta, action: Callable[[], None]) -> None:
+    def later(self, delta: timedelta, action: Action) -> None:
         self.schedule(self.clock.at + delta, action)
 
-    def schedule(self, when: datetime, action: Callable[[], None]) -> None:
+    def schedule(self, when: datetime, action: Action) -> None:
         heapq.heappush(self.queue, (when, next(self.order), action))
 
     def run_until(self, end: datetime) -> None:
@@ -119,7 +121,7 @@ class DemoWeek:
 
     # --------------------------------------------------------------- actions
     def visit(self, person: Person, *, channel: str = "natural", agent: str | None = None,
-              consultant: str | None = None, face: str | None = None) -> Callable[[], None]:
+              consultant: str | None = None, face: str | None = None) -> Action:
         def act() -> None:
             result = self.store.register_visit(person.phone, consultant=consultant, channel=channel, agent=agent,
                                                name=person.name, face=face)
@@ -142,10 +144,10 @@ class DemoWeek:
         self.later(timedelta(minutes=1), lambda: self.store.set_busy(consultant, True))
         self.later(length, lambda: self.store.set_busy(consultant, False))
 
-    def report(self, person: Person, channel: str, agent: str) -> Callable[[], None]:
+    def report(self, person: Person, channel: str, agent: str) -> Action:
         return lambda: self.store.record_report(channel, agent, person.phone, person.name)
 
-    def stage(self, person: Person, stage: str, by: str | None = None) -> Callable[[], None]:
+    def stage(self, person: Person, stage: str, by: str | None = None) -> Action:
         def act() -> None:
             owner = self.owner(person)
             consultant = by or owner
@@ -156,21 +158,21 @@ class DemoWeek:
             person.deal = person.deal or stage == "subscribe"
         return act
 
-    def follow_up(self, person: Person) -> Callable[[], None]:
+    def follow_up(self, person: Person) -> Action:
         def act() -> None:
             owner = self.owner(person)
             if owner is not None:
                 self.store.follow_up(person.phone, owner)
         return act
 
-    def release(self, person: Person) -> Callable[[], None]:
+    def release(self, person: Person) -> Action:
         def act() -> None:
             owner = self.owner(person)
             if owner is not None and not person.deal and not person.pledged:
                 self.store.release(person.phone, owner)
         return act
 
-    def claim(self, consultant: str) -> Callable[[], None]:
+    def claim(self, consultant: str) -> Action:
         def act() -> None:
             pool = [self.by_customer[c] for c in self.store.site().pool(self.clock.at) if c in self.by_customer]
             if pool:
@@ -212,7 +214,7 @@ class DemoWeek:
         self.schedule(self.at(day, 9, 10), self.manager_rounds)
         total = rng.randint(25, 40)
         slots = sorted(self.during(day) for _ in range(total))
-        arrivals: list[Callable[[], None]] = []
+        arrivals: list[Action] = []
         # channel-led visits reported yesterday (one in eight does not come: the report expires)
         for person, channel, agent in self.expected_tomorrow:
             if rng.random() < 0.88:
@@ -295,6 +297,18 @@ class DemoWeek:
             self.schedule(self.at(day, 16, 20), self.stage(quick, "subscribe"))
         if index == 5:  # a deal recorded by someone who does not own the customer
             self.schedule(self.at(day, 16, 40), self.deal_by_non_owner)
+        if index >= 5:  # a protected customer registered again by a colleague: a case for the manager
+            self.schedule(self.during(day, 14 * 60), self.competing_registration)
+
+    def competing_registration(self) -> None:
+        candidates = sorted((p for p in self.people if p.visits and not p.deal
+                             and p.last_visit_day != self.today), key=lambda p: p.phone)
+        for person in self.rng.sample(candidates, len(candidates)):
+            owner = self.owner(person)
+            if owner in self.on_duty:
+                colleague = self.rng.choice([c for c in self.on_duty if c != owner])
+                self.visit(person, consultant=colleague)()
+                return
 
     def deal_by_non_owner(self) -> None:
         for person in sorted(self.people, key=lambda p: (not p.pledged, p.phone)):

@@ -104,7 +104,7 @@ def export(out: str | None) -> int:
         phones = {c.id: ERASED if c.forgotten or not c.phone_masked else mask_phone(c.phone_masked)
                   for c in customers}
         workbook = Workbook()
-        workbook.remove(workbook.active)  # type: ignore[arg-type]
+        workbook.remove(workbook.active)
         _sheet(workbook, "客户", ["客户编号", "手机(掩码)", "归属顾问", "保护期至", "渠道", "经纪人", "阶段", "佣金归属",
                                  "首访时间", "最近到访", "到访次数", "状态"],
                _customer_rows(site, list(customers), at, zone))

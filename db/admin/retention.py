@@ -61,10 +61,10 @@ def expired_customers(session: Session, cutoff: datetime) -> list[Expired]:
                                      Customer.created_at, Customer.last_visit_at, Customer.deal_at)).all()
     by_id = {row.id: row for row in rows}
 
-    def own_activity(row: sa.Row) -> datetime:  # type: ignore[type-arg]
+    def own_activity(row: sa.Row) -> datetime:
         return max(t for t in (row.created_at, row.last_visit_at, row.deal_at) if t is not None)
 
-    def root(row: sa.Row) -> sa.Row:  # type: ignore[type-arg]
+    def root(row: sa.Row) -> sa.Row:
         seen = set()
         while row.merged_into is not None and row.merged_into in by_id and row.id not in seen:
             seen.add(row.id)
