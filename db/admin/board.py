@@ -56,6 +56,7 @@ class Board:
     cases: list[tuple[CaseState, str]] = field(default_factory=list)
     warnings: list[tuple[WarningState, str]] = field(default_factory=list)
     reports: Counter[tuple[str, str | None]] = field(default_factory=Counter)
+    reports_by_channel: Counter[str] = field(default_factory=Counter)
     journal_message: str = ""
     journal_ok: bool = True
 
@@ -101,6 +102,7 @@ def build_board(engine: Engine, at: datetime, zone: ZoneInfo) -> Board:
     for report in site.reports.values():
         status = site.report_status(report, at)
         board.reports[(status, report.reason if status == "invalid" else None)] += 1
+        board.reports_by_channel[report.channel] += 1
     return board
 
 
@@ -181,6 +183,8 @@ def print_board(board: Board, out: TextIO | None = None) -> None:
     say("报备状态 / reports by status: " + (" · ".join(parts) if parts else "（无）"))
     if reasons:
         say("  无效原因 / invalid: " + "、".join(f"{_label(r)} {n}" for r, n in reasons.most_common()))
+    if board.reports_by_channel:
+        say("  按渠道 / by channel: " + " · ".join(f"{c} {n}" for c, n in board.reports_by_channel.most_common()))
     say(f"日志 / journal: {board.journal_message}")
 
 
