@@ -381,19 +381,20 @@ class Store:
     def forget(self, phone: str, actor: str = "admin") -> int:
         """A deletion request: the customer's key is destroyed; the journal keeps verifying."""
         keys = identity.phone_keys(self.keyring, phone)
-
-        erased: list[int] = []
-
-        def work(session: Session) -> dict[str, Any]:
+        with read_session(self.engine) as session:
             customer = identity.find_customer(session, "phone", keys.lookup)
-            if customer is None:
-                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+        if customer is None:
+            raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+        self.forget_customer(customer, "request", actor)
+        return customer
+
+    def forget_customer(self, customer: int, reason: str, actor: str = "admin") -> None:
+        """Crypto-shredding by id (deletion request or retention); erasure and journal entry commit together."""
+        def work(session: Session) -> dict[str, Any]:
             identity.erase_customer(session, customer)
-            erased.append(customer)
-            return {"customer": customer}
+            return {"customer": customer, "reason": reason}
 
         self._journal_only("erasure", actor, work)
-        return erased[-1]
 
     # ------------------------------------------------------------ faces/consent
     def record_consent(self, notice_version: str, phone: str | None = None, actor: str = "kiosk") -> int:

@@ -1,7 +1,6 @@
 """`anchang forget` and `anchang purge`: erasure by crypto-shredding, so the journal keeps verifying.
 
-`Store.forget` finds a customer by phone; retention works by customer id, so `forget_customer` does the
-same two steps (destroy the key and identities, then journal an "erasure" entry) for an id.
+`Store.forget` finds a customer by phone; retention works by customer id through `Store.forget_customer`.
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db import identity
 from db.admin.common import EXIT_OK, local_text, open_store, retention_days
-from db.database import read_session, run_write
+from db.database import read_session
 from db.models import Customer
 from db.personal import normalize_phone
 from db.service import Store
@@ -23,12 +21,7 @@ ACTOR = "admin"
 
 
 def forget_customer(store: Store, customer_id: int, reason: str) -> None:
-    """Erases one customer by id: the key goes first, then the erasure is journalled (as Store.forget)."""
-    def work(session: Session) -> None:
-        identity.erase_customer(session, customer_id)
-
-    run_write(store.engine, work)
-    store._journal_only("erasure", ACTOR, {"customer": customer_id, "reason": reason})
+    store.forget_customer(customer_id, reason, ACTOR)
 
 
 def forget(phone: str) -> int:
