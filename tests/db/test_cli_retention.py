@@ -67,7 +67,7 @@ def test_forget(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
         assert session.scalar(sa.select(sa.func.count()).select_from(Identity)
                               .where(Identity.customer_id == customer)) == 0
     assert phone_of(store, other) == "+8613812340002"
-    assert erasures(store) == [{"customer": customer}]
+    assert erasures(store) == [{"customer": customer, "reason": "request"}]
     assert main(["verify"]) == 0
     assert store.customer_id("13812340001") is None
 
