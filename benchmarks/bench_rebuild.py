@@ -14,18 +14,21 @@ import multiprocessing
 import os
 import resource
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from _synthetic import Stopwatch, write_year
 from sqlalchemy.orm import Session
 
 from db import journal, migrate
 from db.database import make_engine, read_session
 from db.keys import Keyring
 from db.service import Store
+
+try:
+    from benchmarks._synthetic import Stopwatch, drop_schema, pg_schema_url, write_year
+except ModuleNotFoundError:  # run as a file: python benchmarks/bench_rebuild.py
+    from _synthetic import Stopwatch, drop_schema, pg_schema_url, write_year
 
 BUDGET_S = 60.0
 
@@ -56,23 +59,6 @@ def run_measure(url: str, key_dir: Path) -> dict[str, Any]:
     figures = results.get()
     process.join()
     return dict(figures)
-
-
-def pg_schema_url(base: str) -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def journal_size(url: str) -> int:

@@ -18,13 +18,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _synthetic import CONSULTANTS, percentile, phone_of
-from bench_rebuild import drop_schema, pg_schema_url
-
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
 from db.service import Store
+
+try:
+    from benchmarks._synthetic import CONSULTANTS, drop_schema, percentile, pg_schema_url, phone_of
+except ModuleNotFoundError:  # run as a file: python benchmarks/bench_registrations.py
+    from _synthetic import CONSULTANTS, drop_schema, percentile, pg_schema_url, phone_of
 
 CHECKIN_BUDGET_MS = 100.0
 
