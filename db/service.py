@@ -173,6 +173,7 @@ class Store:
                         raise RuntimeError(f"journal sequence {entry.seq} where {seq} was expected")
                     projection.project(session, site, outcome, display)
                     session.flush()
+                    _notify(session, seq)
                 except BaseException:
                     self._site = None  # the cache may hold a fact that never committed
                     raise
@@ -201,6 +202,7 @@ class Store:
                 body = payload(session) if callable(payload) else payload
                 entry = journal.append(session, at=self.clock.now(session), actor=actor,
                                        station=self.station, kind=kind, payload=body)
+                _notify(session, entry.seq)
                 return entry.seq
 
             try:
@@ -494,6 +496,17 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+NOTIFY_CHANNEL = "anchang_journal"
+
+
+def _notify(session: Session, seq: int) -> None:
+    """On PostgreSQL, other stations LISTEN here and learn of the new entry at commit (live updates);
+    one SQLite station needs no message: its windows share this process."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_notify(:channel, :seq)"), {"channel": NOTIFY_CHANNEL, "seq": str(seq)})
 
 
 def _with_display(result: WriteResult, display: str | None) -> WriteResult:

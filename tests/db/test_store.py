@@ -278,3 +278,18 @@ def test_a_snapshot_that_no_longer_matches_the_journal_is_ignored(store: Store, 
     assert loaded == 0 and seq > 0
     assert fresh.customer_view("13800000001") is not None
     fresh.dispose()
+
+
+def test_other_stations_are_notified_of_new_entries_on_postgresql(store: Store, db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; one SQLite station shares its process")
+    import psycopg
+
+    from db.service import NOTIFY_CHANNEL
+
+    libpq_url = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(libpq_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        result = store.register_visit("13800000001", consultant="A")
+        received = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
+    assert received == [str(result.seq)]
