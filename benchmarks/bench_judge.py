@@ -82,31 +82,26 @@ def main() -> None:
     print(f"\nStore on SQLite: a kiosk starting with no engine snapshot replays the journal in "
           f"{clock.seconds():.1f} s")
     draw = random.Random(7)
-    samples: dict[str, list[float]] = {"returning visitor": [], "new visitor": [], "saving a snapshot": []}
+    samples: dict[str, list[float]] = {"returning visitor": [], "new visitor": []}
     for i in range(checkins):
         returning = i % 2 == 0
         phone = phone_of(draw.randrange(1, entries // 20)) if returning else new_phone(i)
-        snapshot_before = snapshot_seq(store)
         start = time.perf_counter()
         store.register_visit(phone)
-        elapsed_ms = (time.perf_counter() - start) * 1000
-        if snapshot_seq(store) != snapshot_before:
-            samples["saving a snapshot"].append(elapsed_ms)  # Store saves the engine state inline
-        else:
-            samples["returning visitor" if returning else "new visitor"].append(elapsed_ms)
+        samples["returning visitor" if returning else "new visitor"].append((time.perf_counter() - start) * 1000)
     print(header(f"phone check-in, tap to committed (Store.register_visit, {checkins} check-ins)"))
     for label, values in samples.items():
         if values:
             print(row(label, values, CHECKIN_BUDGET_MS))
 
     clock = Stopwatch()
+    store.save_snapshot()
+    print(f"\nsaving an engine snapshot (background thread, off the check-in path): {clock.seconds():.1f} s")
+    clock = Stopwatch()
     Store(engine, keyring, station="kiosk2").site()
-    print(f"\na kiosk starting from the latest engine snapshot: {clock.seconds():.1f} s (kiosk start ≤ 5 s)")
+    print(f"a kiosk starting from the latest engine snapshot: {clock.seconds():.1f} s (kiosk start ≤ 5 s)")
 
 
-def snapshot_seq(store: Store) -> int | None:
-    """The journal seq of the engine snapshot this Store last saved or loaded (None: no snapshots)."""
-    return getattr(store, "_last_snapshot_seq", None)
 
 if __name__ == "__main__":
     main()

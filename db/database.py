@@ -74,13 +74,17 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in ("40001", "40P01", "55P03") or "database is locked" in text or "database is busy" in text
 
 
-def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8) -> T:
-    """Runs `work` in one write transaction, retrying on lock and serialization failures."""
+def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, site_lock: bool = True) -> T:
+    """Runs `work` in one write transaction, retrying on lock and serialization failures. With
+    `site_lock` (the default) it holds the site's single-writer lock for the whole transaction."""
     for attempt in range(attempts):
         try:
             with Session(engine, expire_on_commit=False) as session, session.begin():
-                if is_postgres(engine):
-                    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+                if site_lock and is_postgres(engine):
+                    # one lock per database and schema, so two sites on one server never wait on each other
+                    session.execute(sa.text(
+                        "SELECT pg_advisory_xact_lock(:key, hashtext(current_database() || '.' || current_schema()))"),
+                        {"key": WRITER_LOCK_KEY})
                 return work(session)
         except DBAPIError as exc:
             if not _retryable(exc) or attempt == attempts - 1:

@@ -1,12 +1,14 @@
 """Projections: the engine's state written into query tables (customers, reports, cases, warnings).
 
-`project` writes what one outcome touched; `rebuild_all` rewrites every table from a replayed engine.
-Both go through the same row writers, so a rebuild equals the incremental state.
+`project` writes what one outcome touched; `rebuild_all` rewrites every table from a replayed engine
+in bulk. Both take their column values from the same functions, so a rebuild equals the incremental
+state.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -14,89 +16,97 @@ from sqlalchemy.orm import Session
 from db.models import Case, Customer, Report, Warning
 from judge.engine import Outcome, Site
 from judge.facts import NATURAL
-from judge.state import CaseState, ReportState, WarningState
+from judge.state import CaseState, CustomerState, ReportState, WarningState
+
+BULK_CHUNK = 10_000
 
 
-def _write_customer(session: Session, site: Site, customer_id: int) -> None:
-    row = session.get(Customer, customer_id)
-    if row is None:
-        return
-    state = site.customers.get(customer_id)
-    if state is None:
-        return
-    row.merged_into = state.merged_into
-    row.owner = state.owner
-    row.protected_until = state.protected_until()
-    row.frozen = state.owner is not None and (state.pledge_frozen or state.deal_at is not None)
-    row.channel = state.channel
-    row.agent = state.agent
-    row.first_visit_at = state.first_visit_at
-    row.last_visit_at = state.visits[-1] if state.visits else None
-    row.visit_count = len(state.visits)
-    row.stage = state.stage
-    row.deal_at = state.deal_at
-    row.blacklisted = state.blacklisted
-    if state.deal_at is None:
-        row.commission = None
-    else:
+def customer_values(state: CustomerState) -> dict[str, Any]:
+    commission = None
+    if state.deal_at is not None:
         in_time = state.channel_protection_end is not None and state.deal_at < state.channel_protection_end
-        row.commission = state.channel if state.channel not in (None, NATURAL) and in_time else NATURAL
+        commission = state.channel if state.channel not in (None, NATURAL) and in_time else NATURAL
+    return {
+        "merged_into": state.merged_into,
+        "owner": state.owner,
+        "protected_until": state.protected_until(),
+        "frozen": state.owner is not None and (state.pledge_frozen or state.deal_at is not None),
+        "channel": state.channel,
+        "agent": state.agent,
+        "first_visit_at": state.first_visit_at,
+        "last_visit_at": state.visits[-1] if state.visits else None,
+        "visit_count": len(state.visits),
+        "stage": state.stage,
+        "deal_at": state.deal_at,
+        "blacklisted": state.blacklisted,
+        "commission": commission,
+    }
 
 
-def _write_report(session: Session, r: ReportState, display: str | None) -> None:
-    row = session.get(Report, r.id)
+def report_values(r: ReportState) -> dict[str, Any]:
+    return {"id": r.id, "channel": r.channel, "agent": r.agent, "reported_at": r.at, "expires_at": r.expires_at,
+            "customer_id": r.customer, "status": r.status, "reason": r.reason}
+
+
+def case_values(c: CaseState) -> dict[str, Any]:
+    return {"id": c.id, "customer_id": c.customer, "kind": c.kind, "claimant": c.claimant,
+            "recommended": c.recommended, "rule": c.rule, "opened_at": c.at, "evidence": json.dumps(c.evidence),
+            "status": c.status, "verdict": c.verdict, "decided_by": c.decided_by, "decision_reason": c.reason}
+
+
+def warning_values(w: WarningState) -> dict[str, Any]:
+    return {"id": w.id, "customer_id": w.customer, "kind": w.kind, "raised_at": w.at,
+            "evidence": json.dumps(w.evidence), "status": w.status, "note": w.note}
+
+
+def _upsert(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    row = session.get(model, values["id"])
     if row is None:
-        row = Report(id=r.id, channel=r.channel, agent=r.agent, reported_at=r.at, expires_at=r.expires_at,
-                     phone_masked=display)
-        session.add(row)
-    row.customer_id = r.customer
-    row.status, row.reason = r.status, r.reason
-
-
-def _write_case(session: Session, c: CaseState) -> None:
-    row = session.get(Case, c.id)
-    if row is None:
-        row = Case(id=c.id, customer_id=c.customer, kind=c.kind, claimant=c.claimant,
-                   recommended=c.recommended, rule=c.rule, opened_at=c.at)
-        session.add(row)
-    row.evidence = json.dumps(c.evidence)
-    row.status, row.verdict, row.decided_by, row.decision_reason = c.status, c.verdict, c.decided_by, c.reason
-
-
-def _write_warning(session: Session, w: WarningState) -> None:
-    row = session.get(Warning, w.id)
-    if row is None:
-        row = Warning(id=w.id, customer_id=w.customer, kind=w.kind, raised_at=w.at)
-        session.add(row)
-    row.evidence = json.dumps(w.evidence)
-    row.status, row.note = w.status, w.note
+        session.add(model(**values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
 
 
 def project(session: Session, site: Site, outcome: Outcome, report_display: str | None = None) -> None:
     for customer_id in sorted(outcome.touched_customers):
-        _write_customer(session, site, customer_id)
+        row, state = session.get(Customer, customer_id), site.customers.get(customer_id)
+        if row is not None and state is not None:
+            for name, value in customer_values(state).items():
+                setattr(row, name, value)
     for report_id in sorted(outcome.touched_reports):
-        _write_report(session, site.reports[report_id], report_display if report_id == outcome.seq else None)
+        values = report_values(site.reports[report_id])
+        if report_id == outcome.seq:
+            values["phone_masked"] = report_display  # only known when the report is made
+        _upsert(session, Report, values)
     for case_id in sorted(outcome.touched_cases):
-        _write_case(session, site.cases[case_id])
+        _upsert(session, Case, case_values(site.cases[case_id]))
     for warning_id in sorted(outcome.touched_warnings):
-        _write_warning(session, site.warnings[warning_id])
+        _upsert(session, Warning, warning_values(site.warnings[warning_id]))
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i:i + BULK_CHUNK] for i in range(0, len(rows), BULK_CHUNK)]
 
 
 def rebuild_all(session: Session, site: Site) -> None:
-    """Rewrites every projection from `site` (a full replay of the journal)."""
+    """Rewrites every projection from `site` (a full replay of the journal), in bulk statements."""
     displays = {rid: shown for rid, shown in session.execute(sa.select(Report.id, Report.phone_masked))}
-    for table in (Report, Case, Warning):
-        session.execute(sa.delete(table))
-    session.flush()
-    for customer_id in session.scalars(sa.select(Customer.id)):
-        _write_customer(session, site, customer_id)
-    for report in site.reports.values():
-        _write_report(session, report, displays.get(report.id))
-    for case in site.cases.values():
-        _write_case(session, case)
-    for warning in site.warnings.values():
-        _write_warning(session, warning)
+    with session.no_autoflush:
+        for table in (Report, Case, Warning):
+            session.execute(sa.delete(table))
+        existing = set(session.scalars(sa.select(Customer.id)))
+        customers = [{"id": cid, **customer_values(state)} for cid, state in site.customers.items()
+                     if cid in existing]
+        for chunk in _chunks(customers):
+            session.execute(sa.update(Customer), chunk)
+        reports = [{**report_values(r), "phone_masked": displays.get(r.id)} for r in site.reports.values()]
+        for model, rows in ((Report, reports),
+                            (Case, [case_values(c) for c in site.cases.values()]),
+                            (Warning, [warning_values(w) for w in site.warnings.values()])):
+            for chunk in _chunks(rows):
+                session.execute(sa.insert(model), chunk)
+    session.expire_all()
 
 
 def snapshot_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
@@ -106,11 +116,11 @@ def snapshot_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
                                Customer.frozen, Customer.channel, Customer.agent, Customer.first_visit_at,
                                Customer.last_visit_at, Customer.visit_count, Customer.stage, Customer.deal_at,
                                Customer.commission, Customer.blacklisted).order_by(Customer.id),
-        "reports": sa.select(Report.id, Report.channel, Report.agent, Report.customer_id, Report.status,
-                             Report.reason, Report.expires_at).order_by(Report.id),
+        "reports": sa.select(Report.id, Report.channel, Report.agent, Report.customer_id, Report.phone_masked,
+                             Report.status, Report.reason, Report.expires_at).order_by(Report.id),
         "cases": sa.select(Case.id, Case.customer_id, Case.kind, Case.claimant, Case.recommended, Case.evidence,
-                           Case.status, Case.verdict).order_by(Case.id),
+                           Case.status, Case.verdict, Case.decided_by, Case.decision_reason).order_by(Case.id),
         "warnings": sa.select(Warning.id, Warning.customer_id, Warning.kind, Warning.raised_at, Warning.evidence,
-                              Warning.status).order_by(Warning.id),
+                              Warning.status, Warning.note).order_by(Warning.id),
     }
     return {name: [tuple(row) for row in session.execute(query)] for name, query in tables.items()}

@@ -88,7 +88,6 @@ class Store:
         self._synced_seq = 0
         self._lock = threading.RLock()
         self.snapshot_every = SNAPSHOT_EVERY
-        self._last_snapshot_seq = 0
 
     @classmethod
     def open(cls, url: str, data_dir: Path, *, station: str = "console", clock: Clock | None = None) -> Store:
@@ -124,30 +123,55 @@ class Store:
                 entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
                 if entry_hash is None or data.get("journal_hash") != entry_hash:
                     continue
-                self._last_snapshot_seq = seq
                 return snapshot.load(data["engine"]), seq
             except (ValueError, KeyError, TypeError):
                 continue
         return Site(), 0
 
     def save_snapshot(self) -> int:
-        """Stores the engine's state at the current journal head; returns that seq."""
-        with self._lock:
-            def work(session: Session) -> int:
-                site = self._sync(session)
-                seq = self._synced_seq
-                entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
-                if session.get(EngineSnapshot, seq) is None:
-                    state = json.dumps({"journal_hash": entry_hash, "engine": snapshot.dump(site)},
-                                       ensure_ascii=False, separators=(",", ":"))
-                    session.add(EngineSnapshot(seq=seq, state=state, created_at=datetime.now(UTC)))
-                    old = session.scalars(sa.select(EngineSnapshot.seq).order_by(EngineSnapshot.seq.desc())
-                                          .offset(KEEP_SNAPSHOTS)).all()
-                    if old:
-                        session.execute(sa.delete(EngineSnapshot).where(EngineSnapshot.seq.in_(old)))
-                self._last_snapshot_seq = seq
-                return seq
-            return run_write(self.engine, work)
+        """Stores the engine's state at the journal head; returns that seq. The state is copied under
+        this station's lock, serialised and written outside it, and never under the site's write
+        lock, so no kiosk waits for a snapshot."""
+        with self._lock, read_session(self.engine) as session:
+            site = self._sync(session)
+            seq = self._synced_seq
+            entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
+            engine_state = snapshot.dump(site)
+        state = json.dumps({"journal_hash": entry_hash, "engine": engine_state},
+                           ensure_ascii=False, separators=(",", ":"))
+
+        def work(session: Session) -> int:
+            if session.get(EngineSnapshot, seq) is None:
+                session.add(EngineSnapshot(seq=seq, state=state, created_at=datetime.now(UTC)))
+                old = session.scalars(sa.select(EngineSnapshot.seq).order_by(EngineSnapshot.seq.desc())
+                                      .offset(KEEP_SNAPSHOTS)).all()
+                if old:
+                    session.execute(sa.delete(EngineSnapshot).where(EngineSnapshot.seq.in_(old)))
+            return seq
+
+        return run_write(self.engine, work, site_lock=False)
+
+    def snapshot_due(self) -> bool:
+        """True when the journal has grown SNAPSHOT_EVERY entries past the newest stored snapshot."""
+        with read_session(self.engine) as session:
+            newest = session.scalar(sa.select(sa.func.max(EngineSnapshot.seq))) or 0
+            head = session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0
+        return head - newest >= self.snapshot_every
+
+    def start_maintenance(self, interval_s: float = 300.0) -> threading.Event:
+        """A background thread that saves a snapshot when one is due; set the returned event to stop."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval_s):
+                try:
+                    if self.snapshot_due():
+                        self.save_snapshot()
+                except Exception:  # noqa: BLE001 - a failed snapshot only costs a longer start later
+                    continue
+
+        threading.Thread(target=loop, name="anchang-snapshots", daemon=True).start()
+        return stop
 
     def site(self) -> Site:
         """The engine in step with the journal (read-only use)."""
@@ -188,8 +212,6 @@ class Store:
                 self._site = None
                 raise
             self._synced_seq = result.seq
-            if result.seq - self._last_snapshot_seq >= self.snapshot_every:
-                self.save_snapshot()
             return result
 
     def _journal_only(self, kind: str, actor: str,

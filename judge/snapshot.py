@@ -4,9 +4,11 @@ replays only the journal entries after it, instead of the whole year."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +19,18 @@ from judge.state import CaseState, CustomerState, FaceState, PendingSighting, Re
 FORMAT = "anchang-engine-snapshot/1"
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
@@ -31,27 +40,43 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode_as(kind: Any, value: Any) -> Any:
-    """Rebuilds a value of the annotated type `kind` from its JSON form."""
-    if value is None:
-        return None
-    origin = typing.get_origin(kind)
-    args = typing.get_args(kind)
+Decoder = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _decoder(kind: Any) -> Decoder:
+    """A function that rebuilds a value of the annotated type `kind` from its JSON form. Built once
+    per type: resolving annotations for every record made loading slower than replaying."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
-        return _decode_as(next(a for a in args if a is not type(None)), value)
+        inner = _decoder(next(a for a in args if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
     if kind is datetime:
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat
     if origin is list:
-        return [_decode_as(args[0], v) for v in value]
+        item = _decoder(args[0])
+        return _identity if item is _identity else (lambda v: [item(x) for x in v])
     if origin is tuple:
-        return tuple(_decode_as(a, v) for a, v in zip(args, value, strict=True))
+        parts = [_decoder(a) for a in args]
+        return lambda v: tuple(p(x) for p, x in zip(parts, v, strict=True))
     if origin is dict:
-        key_type, value_type = args
-        return {key_type(k): _decode_as(value_type, v) for k, v in value.items()}
+        key_type, value_decoder = args[0], _decoder(args[1])
+        return lambda v: {key_type(k): value_decoder(x) for k, x in v.items()}
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
-        return kind(**{name: _decode_as(hints[name], v) for name, v in value.items()})
-    return value
+        fields = [(name, _decoder(hints[name])) for name in _field_names(kind)]
+        converting = [(n, d) for n, d in fields if d is not _identity]
+
+        def build(value: dict[str, Any]) -> Any:
+            for name, decode in converting:
+                value[name] = decode(value[name])
+            return kind(**value)
+        return build
+    return _identity
 
 
 def dump(site: Site) -> dict[str, Any]:
@@ -70,7 +95,7 @@ def load(data: dict[str, Any]) -> Site:
                      versions=[RuleSet(values) for values in data["rules"]["versions"]])
     site = Site(rules)
     for name, kind in _FIELDS.items():
-        value = _decode_as(kind, data["state"][name])
+        value = _decoder(kind)(data["state"][name])
         if name in ("busy", "blacklisted_agents", "blacklisted_channels"):
             value = set(value)
         elif name == "pending_sightings":

@@ -293,3 +293,26 @@ def test_other_stations_are_notified_of_new_entries_on_postgresql(store: Store, 
         result = store.register_visit("13800000001", consultant="A")
         received = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
     assert received == [str(result.seq)]
+
+
+def test_snapshots_are_saved_in_the_background_when_due(store: Store) -> None:
+    import time
+
+    from db.models import EngineSnapshot
+
+    store.snapshot_every = 5
+    store.register_visit("13800000001", consultant="A")
+    assert store.snapshot_due()
+    stop = store.start_maintenance(interval_s=0.05)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with store.engine.connect() as conn:
+                if conn.execute(sa.select(sa.func.count()).select_from(EngineSnapshot)).scalar_one():
+                    break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert not store.snapshot_due()
+    advance(store, minutes=1)
+    assert store.register_visit("13800000002").assigned_to == "B"
