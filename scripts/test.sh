@@ -11,5 +11,6 @@ export QT_QPA_PLATFORM=offscreen
 
 ruff check judge db vision kiosk console tests benchmarks
 lint-imports
+mypy
 if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tests/scenarios; fi
 python -m pytest -q -p no:cacheprovider "$@"
