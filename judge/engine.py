@@ -134,8 +134,11 @@ class Site:
 
     def _settle(self, at: datetime, out: Outcome) -> None:
         """Raises the warnings for sightings whose registration window closed by `at`."""
-        while self.pending_sightings and self.pending_sightings[0].deadline <= at:
-            sighting = self.pending_sightings.popleft()
+        if not self.pending_sightings or min(s.deadline for s in self.pending_sightings) > at:
+            return
+        due = [s for s in self.pending_sightings if s.deadline <= at]  # a rule change can reorder deadlines
+        self.pending_sightings = deque(s for s in self.pending_sightings if s.deadline > at)
+        for sighting in sorted(due, key=lambda s: (s.deadline, s.seq)):
             if not self._sighting_registered(sighting):
                 face = self.faces.get(sighting.face)
                 customer = self.resolve(face.customer) if face and face.customer is not None else None
@@ -692,7 +695,7 @@ class Site:
         found = []
         for s in self.pending_sightings:
             if s.deadline > at:
-                break
+                continue
             face = self.faces.get(s.face)
             if face and face.customer is not None and self.resolve(face.customer) == customer \
                     and not self._sighting_registered(s):
