@@ -324,9 +324,7 @@ class Store:
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             self._check_consultant(session, consultant)
-            customer = identity.find_customer(session, "phone", keys.lookup)
-            if customer is None:
-                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            customer = _require_customer(session, keys)
             return make(seq, at, customer)
 
         return _with_display(self._write(kind, actor or consultant, build), keys.masked_display)
@@ -406,9 +404,7 @@ class Store:
         """A deletion request: the customer's key is destroyed; the journal keeps verifying."""
         keys = identity.phone_keys(self.keyring, phone)
         with read_session(self.engine) as session:
-            customer = identity.find_customer(session, "phone", keys.lookup)
-        if customer is None:
-            raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            customer = _require_customer(session, keys)
         self.forget_customer(customer, "request", actor)
         return customer
 
@@ -442,9 +438,7 @@ class Store:
         template_ids: list[int] = []
 
         def work(session: Session) -> dict[str, Any]:
-            customer = identity.find_customer(session, "phone", keys.lookup)
-            if customer is None:
-                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            customer = _require_customer(session, keys)
             template_id = faces.add_template(session, self.keyring, customer, consent_id, template,
                                              self.clock.now(session))
             template_ids.append(template_id)
@@ -459,9 +453,7 @@ class Store:
         removed: list[int] = []
 
         def work(session: Session) -> dict[str, Any]:
-            customer = identity.find_customer(session, "phone", keys.lookup)
-            if customer is None:
-                raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+            customer = _require_customer(session, keys)
             removed.append(faces.withdraw(session, customer, self.clock.now(session)))
             return {"customer": customer, "templates_deleted": removed[-1]}
 
@@ -518,6 +510,13 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _require_customer(session: Session, keys: identity.PhoneKeys) -> int:
+    customer = identity.find_customer(session, "phone", keys.lookup)
+    if customer is None:
+        raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+    return customer
 
 
 NOTIFY_CHANNEL = "anchang_journal"

@@ -180,6 +180,12 @@ class Site:
         out.touched_cases.add(case.id)
         out.reasons.append(Reason(kind, rule, tuple(evidence)))
 
+    def _competing(self, out: Outcome, c: CustomerState, kind: str, claimant: str, rule: str,
+                   fact: f.Fact) -> None:
+        """A registration by someone other than the protected owner: a case decided for the owner."""
+        assert c.owner is not None
+        self._open_case(out, c, kind, claimant, c.owner, rule, [fact.seq] + _opt(c.owner_since_seq), fact.at)
+
     def _take_ownership(self, c: CustomerState, consultant: str, at: datetime, seq: int,
                         anchor_days: int, rules: RuleSet) -> None:
         if c.owner is not None and c.owner != consultant:
@@ -354,8 +360,7 @@ class Site:
             self._open_case(out, target, "identity_conflict", v.consultant, receiving, "identity.face",
                             [v.seq] + ([face.first_seen_seq] if face else []), v.at)
         elif target.owner is not None and v.consultant is not None and v.consultant != target.owner:
-            self._open_case(out, target, "ownership_conflict", v.consultant, target.owner,
-                            "protection.consultant_days", [v.seq] + _opt(target.owner_since_seq), v.at)
+            self._competing(out, target, "ownership_conflict", v.consultant, "protection.consultant_days", v)
 
         # ownership and rotation
         if target.owner is None:
@@ -525,8 +530,7 @@ class Site:
         if c.owner == e.consultant:
             c.contact_end = e.at + _days(rules.follow_up_days)
         elif c.owner is not None:
-            self._open_case(out, c, "ownership_conflict", e.consultant, c.owner,
-                            "protection.follow_up_days", [e.seq] + _opt(c.owner_since_seq), e.at)
+            self._competing(out, c, "ownership_conflict", e.consultant, "protection.follow_up_days", e)
         out.customer = c.id
         out.touched_customers.add(c.id)
 
@@ -537,13 +541,10 @@ class Site:
         if c.owner is None:
             self._take_ownership(c, e.consultant, e.at, e.seq, rules.consultant_days, rules)
         elif e.consultant != c.owner:
-            if e.stage in f.DEAL_STAGES:
-                self._open_case(out, c, "deal_by_non_owner", e.consultant, c.owner,
-                                "protection.consultant_days", [e.seq] + _opt(c.owner_since_seq), e.at)
-                self._warn(out, c.id, "deal_by_non_owner", e.at, [e.seq], "protection.consultant_days")
-            else:
-                self._open_case(out, c, "ownership_conflict", e.consultant, c.owner,
-                                "protection.consultant_days", [e.seq] + _opt(c.owner_since_seq), e.at)
+            kind = "deal_by_non_owner" if e.stage in f.DEAL_STAGES else "ownership_conflict"
+            self._competing(out, c, kind, e.consultant, "protection.consultant_days", e)
+            if kind == "deal_by_non_owner":
+                self._warn(out, c.id, kind, e.at, [e.seq], "protection.consultant_days")
         if e.stage == "pledge":
             c.pledged = True
             c.pledge_frozen = rules.pledge_freezes
