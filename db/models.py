@@ -185,3 +185,17 @@ class Agent(Base):
     __tablename__ = "agents"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(ForeignKey("channels.name"))
+
+
+class VisitRecord(Base):
+    """One registered visit as judged: who received it and as which customer (dashboards, the board)."""
+
+    __tablename__ = "visits"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # journal seq
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    customer_id: Mapped[int] = mapped_column(Integer, index=True)  # the customer it was judged as
+    registered_as: Mapped[int] = mapped_column(Integer)  # the customer of the phone given
+    consultant: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(64))  # the channel the visit named
+    first_visit: Mapped[bool] = mapped_column(Boolean)
+    verified: Mapped[bool] = mapped_column(Boolean)

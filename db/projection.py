@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import Case, Customer, Report, Warning
+from db.models import Case, Customer, Report, VisitRecord, Warning
+from judge import facts as f
 from judge.engine import Outcome, Site
 from judge.facts import NATURAL
 from judge.state import CaseState, CustomerState, ReportState, WarningState
@@ -59,6 +60,14 @@ def warning_values(w: WarningState) -> dict[str, Any]:
             "evidence": json.dumps(w.evidence), "status": w.status, "note": w.note}
 
 
+def visit_values(fact: f.Visit, outcome: Outcome, site: Site) -> dict[str, Any]:
+    """Judged at the visit: `first_visit` means it was the customer's first registration at the site."""
+    customer = outcome.customer if outcome.customer is not None else fact.customer
+    return {"id": fact.seq, "at": fact.at, "customer_id": customer, "registered_as": fact.customer,
+            "consultant": outcome.assigned_to, "channel": fact.channel, "verified": fact.verified,
+            "first_visit": len(site.customers[customer].visits) == 1}
+
+
 def _upsert(session: Session, model: type[Any], values: dict[str, Any]) -> None:
     row = session.get(model, values["id"])
     if row is None:
@@ -68,7 +77,10 @@ def _upsert(session: Session, model: type[Any], values: dict[str, Any]) -> None:
             setattr(row, name, value)
 
 
-def project(session: Session, site: Site, outcome: Outcome, report_display: str | None = None) -> None:
+def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
+            report_display: str | None = None) -> None:
+    if isinstance(fact, f.Visit):
+        session.add(VisitRecord(**visit_values(fact, outcome, site)))
     for customer_id in sorted(outcome.touched_customers):
         row, state = session.get(Customer, customer_id), site.customers.get(customer_id)
         if row is not None and state is not None:
@@ -89,11 +101,12 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i:i + BULK_CHUNK] for i in range(0, len(rows), BULK_CHUNK)]
 
 
-def rebuild_all(session: Session, site: Site) -> None:
-    """Rewrites every projection from `site` (a full replay of the journal), in bulk statements."""
+def rebuild_all(session: Session, site: Site, visits: list[dict[str, Any]]) -> None:
+    """Rewrites every projection from `site` (a full replay of the journal) and the visit rows
+    collected during that replay, in bulk statements."""
     displays = {rid: shown for rid, shown in session.execute(sa.select(Report.id, Report.phone_masked))}
     with session.no_autoflush:
-        for table in (Report, Case, Warning):
+        for table in (Report, Case, Warning, VisitRecord):
             session.execute(sa.delete(table))
         existing = set(session.scalars(sa.select(Customer.id)))
         customers = [{"id": cid, **customer_values(state)} for cid, state in site.customers.items()
@@ -101,7 +114,7 @@ def rebuild_all(session: Session, site: Site) -> None:
         for chunk in _chunks(customers):
             session.execute(sa.update(Customer), chunk)
         reports = [{**report_values(r), "phone_masked": displays.get(r.id)} for r in site.reports.values()]
-        for model, rows in ((Report, reports),
+        for model, rows in ((Report, reports), (VisitRecord, visits),
                             (Case, [case_values(c) for c in site.cases.values()]),
                             (Warning, [warning_values(w) for w in site.warnings.values()])):
             for chunk in _chunks(rows):
@@ -120,6 +133,9 @@ def snapshot_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
                              Report.status, Report.reason, Report.expires_at).order_by(Report.id),
         "cases": sa.select(Case.id, Case.customer_id, Case.kind, Case.claimant, Case.recommended, Case.evidence,
                            Case.status, Case.verdict, Case.decided_by, Case.decision_reason).order_by(Case.id),
+        "visits": sa.select(VisitRecord.id, VisitRecord.at, VisitRecord.customer_id, VisitRecord.registered_as,
+                            VisitRecord.consultant, VisitRecord.channel, VisitRecord.first_visit,
+                            VisitRecord.verified).order_by(VisitRecord.id),
         "warnings": sa.select(Warning.id, Warning.customer_id, Warning.kind, Warning.raised_at, Warning.evidence,
                               Warning.status, Warning.note).order_by(Warning.id),
     }

@@ -98,7 +98,8 @@ class Store:
         return cls(engine, Keyring.load(data_dir), clock=clock, station=station)
 
     # ------------------------------------------------------------ engine cache
-    def _sync(self, session: Session, from_zero: bool = False) -> Site:
+    def _sync(self, session: Session, from_zero: bool = False,
+              on_outcome: Callable[[Site, f.Fact, Outcome], None] | None = None) -> Site:
         """Replays the journal entries this process has not seen into the cached engine."""
         if self._site is None:
             self._site, self._synced_seq = (Site(), 0) if from_zero else self._load_snapshot(session)
@@ -108,7 +109,9 @@ class Store:
         for seq, at, kind, payload in session.execute(query).yield_per(5000):
             fact = f.from_payload(kind, seq, at, json.loads(payload))
             if fact is not None:
-                site.apply(fact)
+                outcome = site.apply(fact)
+                if on_outcome is not None:
+                    on_outcome(site, fact, outcome)
             self._synced_seq = seq
         return site
 
@@ -195,7 +198,7 @@ class Store:
                                            payload=f.to_payload(fact))
                     if entry.seq != seq:
                         raise RuntimeError(f"journal sequence {entry.seq} where {seq} was expected")
-                    projection.project(session, site, outcome, display)
+                    projection.project(session, site, fact, outcome, display)
                     session.flush()
                     _notify(session, seq)
                 except BaseException:
@@ -499,8 +502,14 @@ class Store:
         with self._lock:
             def work(session: Session) -> Site:
                 self._site, self._synced_seq = None, 0
-                site = self._sync(session, from_zero=True)
-                projection.rebuild_all(session, site)
+                visits: list[dict[str, Any]] = []
+
+                def collect(site: Site, fact: f.Fact, outcome: Outcome) -> None:
+                    if isinstance(fact, f.Visit):
+                        visits.append(projection.visit_values(fact, outcome, site))
+
+                site = self._sync(session, from_zero=True, on_outcome=collect)
+                projection.rebuild_all(session, site, visits)
                 return site
             return run_write(self.engine, work)
 

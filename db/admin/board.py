@@ -1,7 +1,7 @@
 """Today's board (今日看板): visits, consultants, rotation, pool, open cases and warnings, reports.
 
-The board replays the journal into a fresh engine up to the board's time, so it shows who received each
-visit (the engine's decision, not stored in the journal) and works for any past moment too.
+Visits come from the visits projection (who received each one); the rest from the engine: the station's
+live one for now, or the journal replayed up to an earlier moment (`--at`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from db import journal
 from db.admin.common import EXIT_OK, local_text, open_store, parse_local_time
 from db.database import read_session
-from db.models import Customer, JournalEntry
+from db.models import Customer, JournalEntry, VisitRecord
 from db.personal import mask_phone
 from judge import facts as f
 from judge.engine import Site
@@ -68,23 +68,33 @@ def _phones(engine: Engine) -> dict[int, str]:
     return {cid: ERASED if forgotten or not masked else mask_phone(masked) for cid, masked, forgotten in rows}
 
 
-def build_board(engine: Engine, at: datetime, zone: ZoneInfo) -> Board:
+def replay_until(engine: Engine, at: datetime) -> Site:
+    """The engine as it stood at `at`: the journal replayed up to that moment."""
     site = Site()
-    phones = _phones(engine)
-    lines: list[VisitLine] = []
     with read_session(engine) as session:
-        day_start = datetime.combine(at.astimezone(zone).date(), time(0), zone).astimezone(UTC)
         query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload)
                  .where(JournalEntry.at <= at).order_by(JournalEntry.seq))
         for seq, moment, kind, payload in session.execute(query).yield_per(5000):
             fact = f.from_payload(kind, seq, moment, json.loads(payload))
-            if fact is None:
-                continue
-            outcome = site.apply(fact)
-            if isinstance(fact, f.Visit) and moment >= day_start and outcome.customer is not None:
-                target = site.customer(outcome.customer)
-                lines.append(VisitLine(moment, phones.get(fact.customer, ERASED), outcome.assigned_to,
-                                       target.channel, target.agent, len(target.visits) == 1, fact.verified))
+            if fact is not None:
+                site.apply(fact)
+    return site
+
+
+def build_board(engine: Engine, at: datetime, zone: ZoneInfo, site: Site | None = None) -> Board:
+    """The board at `at`; `site` is the engine at that moment when the caller has it (the live one)."""
+    if site is None:
+        site = replay_until(engine, at)
+    phones = _phones(engine)
+    day_start = datetime.combine(at.astimezone(zone).date(), time(0), zone).astimezone(UTC)
+    with read_session(engine) as session:
+        visits = session.scalars(sa.select(VisitRecord).where(VisitRecord.at >= day_start, VisitRecord.at <= at)
+                                 .order_by(VisitRecord.id)).all()
+        lines = []
+        for visit in visits:
+            customer = site.customer(visit.customer_id)
+            lines.append(VisitLine(visit.at, phones.get(visit.registered_as, ERASED), visit.consultant,
+                                   customer.channel, customer.agent, visit.first_visit, visit.verified))
         checked = journal.verify(session)
     board = Board(at=at, zone=zone, visits=lines, on_duty=list(site.rotation), busy=set(site.busy),
                   journal_message=checked.message, journal_ok=checked.ok)
@@ -193,6 +203,6 @@ def show_board(at_text: str | None) -> int:
         now = store.now()
         zone = store.rules_at(now).timezone
         at = parse_local_time(at_text, zone) if at_text else now
-        board = build_board(store.engine, at, zone)
+        board = build_board(store.engine, at, zone, None if at_text else store.site())
     print_board(board)
     return EXIT_OK

@@ -17,6 +17,7 @@ from db.admin.common import (
 )
 from db.config import data_dir, database_url
 from db.keys import KEY_FILES, Keyring
+from db.service import Store
 
 
 def ensure_keys(directory: Path) -> bool:
@@ -37,7 +38,8 @@ def ensure_keys(directory: Path) -> bool:
     return False
 
 
-def migrate_schema(url: str, backup_dir: Path) -> None:
+def migrate_schema(url: str, backup_dir: Path) -> bool:
+    """Creates or migrates the schema; True when an existing database was migrated."""
     engine = open_engine(url, must_exist=False)
     try:
         before = migrate.current_revision(engine)
@@ -53,6 +55,18 @@ def migrate_schema(url: str, backup_dir: Path) -> None:
         print(f"数据库已从 {before} 升级到 {head} / migrated the schema from {before} to {head}")
     if backup is not None:
         print(f"  升级前的备份 / backup taken before migrating: {backup}")
+    return before is not None and before != head
+
+
+def rebuild_projections(url: str, directory: Path) -> None:
+    """A migration may add projection tables: they are filled by replaying the journal."""
+    engine = open_engine(url, must_exist=True)
+    try:
+        store = Store(engine, Keyring.load(directory), station="init")
+        site = store.rebuild()
+    finally:
+        engine.dispose()
+    print(f"已从日志重建视图 / rebuilt the projections from the journal ({site.last_seq} entries judged)")
 
 
 def init(database_url_arg: str | None) -> int:
@@ -71,6 +85,7 @@ def init(database_url_arg: str | None) -> int:
             print(f"  注意：环境变量 ANCHANG_DATABASE_URL 优先 / note: ANCHANG_DATABASE_URL "
                   f"({shown_url(overriding)}) overrides this setting while it is set")
     url = database_url_arg or database_url()
-    migrate_schema(url, directory / "backups")
+    if migrate_schema(url, directory / "backups"):
+        rebuild_projections(url, directory)
     print("初始化完成 / init done")
     return EXIT_OK

@@ -316,3 +316,46 @@ def test_snapshots_are_saved_in_the_background_when_due(store: Store) -> None:
     assert not store.snapshot_due()
     advance(store, minutes=1)
     assert store.register_visit("13800000002").assigned_to == "B"
+
+
+def test_visits_projection_records_who_received_each_visit(store: Store) -> None:
+    first = store.register_visit("13800000001")
+    advance(store, minutes=10)
+    second = store.register_visit("13800000001", consultant="C")  # competing: still the owner's
+    advance(store, minutes=10)
+    store.register_visit("13900000009", consultant="B", face="F1")
+    advance(store, minutes=10)
+    merged = store.register_visit("13900000010", face="F1")  # one face, new phone: judged as the first
+    with sa.orm.Session(store.engine) as session:
+        rows = snapshot_rows(session)["visits"]
+    got = [(seq, customer, registered, consultant, first_visit) for seq, _, customer, registered, consultant, _,
+           first_visit, _ in rows]
+    assert got == [
+        (first.seq, first.customer_id, first.customer_id, "A", True),
+        (second.seq, first.customer_id, first.customer_id, "A", False),
+        (got[2][0], got[2][1], got[2][1], "B", True),
+        (merged.seq, got[2][1], store.customer_id("13900000010"), "B", False),
+    ]
+
+
+def test_init_after_a_migration_fills_new_projection_tables(data_dir: Path) -> None:
+    from db.cli import main
+
+    assert main(["init"]) == 0
+    url = f"sqlite:///{data_dir / 'anchang.sqlite3'}"
+    store = Store(make_engine(url), Keyring.load(data_dir), clock=ManualClock(T0))
+    store.add_consultant("A")
+    store.register_visit("13800000001", consultant="A")
+    with sa.orm.Session(store.engine) as session:
+        before = snapshot_rows(session)
+    store.dispose()
+    engine = make_engine(url)
+    with engine.begin() as conn:  # the database as the previous program version left it
+        conn.execute(sa.text("DROP TABLE visits"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
+    engine.dispose()
+    assert main(["init"]) == 0
+    engine = make_engine(url)
+    with sa.orm.Session(engine) as session:
+        assert snapshot_rows(session) == before and before["visits"]
+    engine.dispose()
