@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -19,6 +19,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own busy handler does the waiting
+    fcntl = None  # type: ignore[assignment]
 
 WRITER_LOCK_KEY = 0x616E6368  # "anch": one advisory lock for the site's single logical writer
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -74,12 +79,29 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in ("40001", "40P01", "55P03") or "database is locked" in text or "database is busy" in text
 
 
+@contextmanager
+def _sqlite_writer_queue(engine: Engine) -> Iterator[None]:
+    """Kiosks wait for the SQLite writer in the kernel (flock on a file beside the database) instead of
+    SQLite's busy loop, whose growing sleeps let one kiosk wait seconds while others write."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}-writer.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, site_lock: bool = True) -> T:
     """Runs `work` in one write transaction, retrying on lock and serialization failures. With
     `site_lock` (the default) it holds the site's single-writer lock for the whole transaction."""
     for attempt in range(attempts):
         try:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
+            with (_sqlite_writer_queue(engine) if site_lock else nullcontext()), \
+                    Session(engine, expire_on_commit=False) as session, session.begin():
                 if site_lock and is_postgres(engine):
                     # one lock per database and schema, so two sites on one server never wait on each other
                     session.execute(sa.text(
