@@ -87,7 +87,11 @@ def _sqlite_writer_queue(engine: Engine) -> Iterator[None]:
     if fcntl is None or not database or database == ":memory:":
         yield
         return
-    with open(f"{database}-writer.lock", "a+b") as handle:
+    try:
+        handle = open(f"{database}-writer.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: {database}: {exc.strerror}") from exc
+    with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
