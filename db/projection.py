@@ -16,22 +16,17 @@ from sqlalchemy.orm import Session
 from db.models import Case, Customer, Report, VisitRecord, Warning
 from judge import facts as f
 from judge.engine import Outcome, Site
-from judge.facts import NATURAL
 from judge.state import CaseState, CustomerState, ReportState, WarningState
 
 BULK_CHUNK = 10_000
 
 
 def customer_values(state: CustomerState) -> dict[str, Any]:
-    commission = None
-    if state.deal_at is not None:
-        in_time = state.channel_protection_end is not None and state.deal_at < state.channel_protection_end
-        commission = state.channel if state.channel not in (None, NATURAL) and in_time else NATURAL
     return {
         "merged_into": state.merged_into,
         "owner": state.owner,
         "protected_until": state.protected_until(),
-        "frozen": state.owner is not None and (state.pledge_frozen or state.deal_at is not None),
+        "frozen": state.frozen(),
         "channel": state.channel,
         "agent": state.agent,
         "first_visit_at": state.first_visit_at,
@@ -40,7 +35,7 @@ def customer_values(state: CustomerState) -> dict[str, Any]:
         "stage": state.stage,
         "deal_at": state.deal_at,
         "blacklisted": state.blacklisted,
-        "commission": commission,
+        "commission": state.commission(),
     }
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from db import faces, identity, journal, projection
-from db.database import is_postgres, make_engine, read_session, run_write
+from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
-from db.models import Agent, Channel, Consultant, Customer, EngineSnapshot, JournalEntry
+from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry
 from judge import facts as f
 from judge import snapshot
 from judge.engine import CustomerView, Outcome, Site
@@ -191,7 +191,6 @@ class Store:
                 if site.last_at is not None and at < site.last_at:
                     at = site.last_at  # clocks of different stations: never judge out of order
                 fact = build(session, site, seq, at)
-                site.validate(fact)  # refusals raise here, before anything changed
                 try:
                     outcome = site.apply(fact)
                     entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
@@ -201,6 +200,8 @@ class Store:
                     projection.project(session, site, fact, outcome, display)
                     session.flush()
                     _notify(session, seq)
+                except EngineError:
+                    raise  # a refusal is raised before the engine changes anything: the cache is intact
                 except BaseException:
                     self._site = None  # the cache may hold a fact that never committed
                     raise
@@ -513,10 +514,6 @@ class Store:
                 return site
             return run_write(self.engine, work)
 
-    def count_customers(self) -> int:
-        with read_session(self.engine) as session:
-            return int(session.scalar(sa.select(sa.func.count()).select_from(Customer)) or 0)
-
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -543,6 +540,3 @@ def _with_display(result: WriteResult, display: str | None) -> WriteResult:
     return WriteResult(seq=result.seq, at=result.at, outcome=result.outcome, customer_id=result.customer_id,
                        phone_masked=display)
 
-
-def is_pg(store: Store) -> bool:
-    return is_postgres(store.engine)

@@ -482,9 +482,7 @@ class Site:
 
         if self._is_report_blacklisted(report):
             self._invalidate(report, "blacklisted", r.seq, out)
-        elif self._report_customer_seen(report) is not None:
-            seen = self._report_customer_seen(report)
-            assert seen is not None
+        elif (seen := self._report_customer_seen(report)) is not None:
             self._invalidate(report, "already_visited", r.seq, out)
             out.customer = seen.id
         else:
@@ -678,17 +676,12 @@ class Site:
             owner_label = "pool" if (c.first_visit_at is not None or lost) else "none"
         else:
             owner_label = owner
-        frozen = c.owner is not None and (c.pledge_frozen or c.deal_at is not None)
-        commission = None
-        if c.deal_at is not None:
-            in_time = c.channel_protection_end is not None and c.deal_at < c.channel_protection_end
-            commission = c.channel if c.channel not in (None, f.NATURAL) and in_time else f.NATURAL
         group = [c.id, *self.aliases.get(c.id, [])]
         cases = tuple(self.cases[i] for g in group for i in self.cases_by_customer.get(g, []))
         warnings = [self.warnings[i] for g in group for i in self.warnings_by_customer.get(g, [])]
         warnings.extend(self._overdue_sightings(c.id, at))
-        return CustomerView(customer=c.id, owner=owner_label, protected_until=lapse, frozen=frozen,
-                            channel=c.channel, agent=c.agent, commission=commission, stage=c.stage,
+        return CustomerView(customer=c.id, owner=owner_label, protected_until=lapse, frozen=c.frozen(),
+                            channel=c.channel, agent=c.agent, commission=c.commission(), stage=c.stage,
                             cases=cases, warnings=tuple(warnings))
 
     def _overdue_sightings(self, customer: int, at: datetime) -> list[WarningState]:

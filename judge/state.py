@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from judge.facts import NATURAL
+
 
 @dataclass
 class CustomerState:
@@ -39,8 +41,16 @@ class CustomerState:
         ends = [end for end in (self.anchor_end, self.contact_end) if end is not None]
         return min(ends) if ends else None
 
-    def lapses_at(self) -> datetime | None:
-        return self.protected_until()
+    def frozen(self) -> bool:
+        """Owned and held by a pledge or a closed deal: protection does not lapse."""
+        return self.owner is not None and (self.pledge_frozen or self.deal_at is not None)
+
+    def commission(self) -> str | None:
+        """For a closed deal: the channel if the deal fell within its protection, else natural."""
+        if self.deal_at is None:
+            return None
+        in_time = self.channel_protection_end is not None and self.deal_at < self.channel_protection_end
+        return self.channel if self.channel not in (None, NATURAL) and in_time else NATURAL
 
 
 @dataclass
