@@ -108,6 +108,8 @@ class ScenarioReplay:
                 result = store.set_duty(fields["consultants"])
             elif event.kind == "busy":
                 result = store.set_busy(fields["consultant"], fields["busy"])
+            elif event.kind == "confirm":
+                result = store.confirm_visit(fields["phone"], by=fields.get("by"))
             elif event.kind == "blacklist":
                 result = store.blacklist(**fields)
             else:  # rules

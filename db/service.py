@@ -302,6 +302,19 @@ class Store:
         result = self._write("visit", actor, build)
         return _with_display(result, keys.masked_display)
 
+    def confirm_visit(self, phone: str, *, by: str | None = None, actor: str | None = None) -> WriteResult:
+        """前台确认: reception confirms the phone's latest unconfirmed check-in (FORMAT.md `confirm`)."""
+        keys = identity.phone_keys(self.keyring, phone)
+
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            customer = site.resolve(_require_customer(session, keys))
+            pending = site.customers[customer].unconfirmed_seq if customer in site.customers else None
+            if pending is None:
+                raise EngineError(f"{keys.masked_display} 没有待确认的登记 / no check-in waiting for confirmation")
+            return f.Confirm(seq=seq, at=at, customer=customer, visit=pending, by=by)
+
+        return _with_display(self._write("confirm", actor or by or "reception", build), keys.masked_display)
+
     def record_report(self, channel: str, agent: str, phone: str, name: str | None = None,
                       actor: str | None = None) -> WriteResult:
         masked = "*" in phone
@@ -503,14 +516,16 @@ class Store:
         with self._lock:
             def work(session: Session) -> Site:
                 self._site, self._synced_seq = None, 0
-                visits: list[dict[str, Any]] = []
+                visits: dict[int, dict[str, Any]] = {}
 
                 def collect(site: Site, fact: f.Fact, outcome: Outcome) -> None:
                     if isinstance(fact, f.Visit):
-                        visits.append(projection.visit_values(fact, outcome, site))
+                        visits[fact.seq] = projection.visit_values(fact, outcome, site)
+                    elif isinstance(fact, f.Confirm):
+                        visits[fact.visit]["verified"] = True
 
                 site = self._sync(session, from_zero=True, on_outcome=collect)
-                projection.rebuild_all(session, site, visits)
+                projection.rebuild_all(session, site, list(visits.values()))
                 return site
             return run_write(self.engine, work)
 

@@ -262,6 +262,13 @@ class Site:
             raise EngineError(f"unknown fact type {type(fact).__name__}")
         if isinstance(fact, f.Visit):
             self._validate_visit(fact)
+        elif isinstance(fact, f.Confirm):
+            pending = self._peek(fact.customer).unconfirmed_seq
+            if pending is None:
+                raise EngineError("没有待确认的登记 / this customer has no check-in waiting for confirmation")
+            if pending != fact.visit:
+                raise EngineError(f"登记 #{fact.visit} 不是待确认的那一条 (#{pending}) / check-in #{fact.visit} "
+                                  f"is not the one waiting for confirmation (#{pending})")
         elif isinstance(fact, f.Report):
             if fact.masked and self.ruleset(fact.at).number_mode != "masked_3_4":
                 raise EngineError("本项目要求全号报备 / this project takes reports with the full phone number "
@@ -378,6 +385,8 @@ class Site:
             out.reasons.append(Reason("protected_return", "rotation.returning_keeps_turn", (v.seq,)))
         if v.verified and target.first_visit_at is None:
             target.first_visit_at = v.at
+        if not v.verified:
+            target.unconfirmed_seq, target.unconfirmed_at, target.unconfirmed_by = v.seq, v.at, receiving
         if target.first_seen_at is None:
             target.first_seen_at = v.at
             if target.mask is not None:
@@ -395,6 +404,33 @@ class Site:
         out.customer = target.id
         out.assigned_to = receiving
         out.touched_customers.update({target.id, phone_customer.id})
+
+    def _apply_confirm(self, e: f.Confirm, out: Outcome) -> None:
+        """Reception confirms a check-in: from now on it is a verified visit received by whoever received
+        the check-in; ownership, protection and contact count from the confirmation, while the check-in
+        time stays when the customer was first seen. Someone else owning the customer by now makes it a
+        competing registration."""
+        rules = self.ruleset(e.at)
+        c = self.customer(e.customer)
+        self._settle_customer(c, e.at)
+        receiving, checked_in_at = c.unconfirmed_by, c.unconfirmed_at
+        assert receiving is not None and checked_in_at is not None  # validate() checked there is one
+        c.unconfirmed_seq = c.unconfirmed_at = c.unconfirmed_by = None
+        if c.owner is None:
+            self._take_ownership(c, receiving, e.at, e.seq, rules.consultant_days, rules)
+            out.reasons.append(Reason("first_visit" if c.first_visit_at is None else "pool_visit",
+                                      "protection.consultant_days", (e.visit, e.seq)))
+        elif c.owner == receiving:
+            c.anchor_end = e.at + _days(rules.consultant_days)
+            c.contact_end = e.at + _days(rules.follow_up_days)
+            out.reasons.append(Reason("protected_return", "protection.consultant_days", (e.visit, e.seq)))
+        else:
+            self._open_case(out, c, "ownership_conflict", receiving, c.owner, "protection.consultant_days",
+                            [e.visit, e.seq] + _opt(c.owner_since_seq), e.at)
+        if c.first_visit_at is None:
+            c.first_visit_at = checked_in_at
+        out.customer, out.assigned_to = c.id, c.owner
+        out.touched_customers.add(c.id)
 
     def _judge_reports_at_visit(self, v: f.Visit, phone_customer: CustomerState, target: CustomerState,
                                 face: FaceState | None, rules: RuleSet, out: Outcome) -> None:
@@ -724,6 +760,7 @@ _REPORT_RULES = {
 
 _HANDLERS: dict[type[f.Fact], Callable[[Site, Any, Outcome], None]] = {
     f.Visit: Site._apply_visit,
+    f.Confirm: Site._apply_confirm,
     f.Report: Site._apply_report,
     f.FollowUp: Site._apply_follow_up,
     f.StageChange: Site._apply_stage,

@@ -35,6 +35,15 @@ class Visit(Fact):
 
 
 @dataclass(frozen=True)
+class Confirm(Fact):
+    """Reception confirms the customer's latest unconfirmed check-in (`visit`, its journal seq)."""
+
+    customer: int
+    visit: int
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class Report(Fact):
     channel: str
     agent: str
@@ -121,6 +130,7 @@ class WarningUpdate(Fact):
 
 FACT_KINDS: dict[str, type[Fact]] = {
     "visit": Visit,
+    "confirm": Confirm,
     "report": Report,
     "follow_up": FollowUp,
     "stage": StageChange,

@@ -19,7 +19,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 PHONE = re.compile(r"^1\d{10}$")
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 EVENT_KINDS = ("visit", "report", "follow_up", "stage", "claim", "release", "assign", "sighting", "duty",
-               "busy", "blacklist", "rules")
+               "busy", "blacklist", "rules", "confirm")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional)
     "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified"}),
     "report": ({"channel", "agent", "phone"}, {"name"}),
@@ -30,6 +30,7 @@ EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, opt
     "assign": ({"phone", "consultant"}, set()),
     "sighting": ({"face"}, set()),
     "busy": ({"consultant", "busy"}, set()),
+    "confirm": ({"phone"}, {"by"}),
 }
 EXPECT_KEYS = {"at", "phone", "owner", "protected_until", "channel", "agent", "commission", "report", "cases",
                "warnings"}
@@ -221,6 +222,8 @@ class _Parser:
             fields["face"] = self.text(str(body["face"]), f"{path}.face")
         if "name" in body:
             fields["name"] = self.text(body["name"], f"{path}.name")
+        if "by" in body:
+            fields["by"] = self.text(str(body["by"]), f"{path}.by")
         return fields
 
     def result(self, kind: str, raw: Any, key: str, s: Scenario) -> Any:

@@ -16,7 +16,7 @@ from judge.engine import Site
 from judge.rules import RuleBook, RuleSet
 from judge.state import CaseState, CustomerState, FaceState, PendingSighting, ReportState, WarningState
 
-FORMAT = "anchang-engine-snapshot/1"
+FORMAT = "anchang-engine-snapshot/2"
 
 
 @functools.cache

@@ -30,6 +30,10 @@ class CustomerState:
     channel_protection_end: datetime | None = None
     visits: list[datetime] = field(default_factory=list)
     last_visit_seq: int | None = None
+    # the latest check-in reception has not confirmed yet (verified: false): seq, time, who received it
+    unconfirmed_seq: int | None = None
+    unconfirmed_at: datetime | None = None
+    unconfirmed_by: str | None = None
     faces: list[str] = field(default_factory=list)
     lost_at: dict[str, datetime] = field(default_factory=dict)  # consultant -> when they lost it
     blacklisted: bool = False
