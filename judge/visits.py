@@ -1,0 +1,176 @@
+"""Visits and their confirmation: who receives a visitor, ownership at a visit, the channel fixed at
+the first visit (带访优先), identity conflicts by face, repeat-visit warnings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from judge import facts as f
+from judge.channel import ChannelRules
+from judge.rules import RuleSet
+from judge.site_core import Outcome, Reason, _days, _opt
+from judge.state import CustomerState, FaceState, ReportState
+
+
+class VisitRules(ChannelRules):
+    def _validate_visit(self, v: f.Visit) -> None:
+        face = self.faces.get(v.face) if v.face else None
+        target = self._peek(face.customer) if face and face.customer is not None else self._peek(v.customer)
+        if self._owner_at(target, v.at) is None and v.consultant is None:
+            self._next_in_rotation()
+
+    def _apply_visit(self, v: f.Visit, out: Outcome) -> None:
+        rules = self.ruleset(v.at)
+        phone_customer = self.customer(v.customer)
+        face = self.faces.get(v.face) if v.face else None
+        face_owner = self.resolve(face.customer) if face and face.customer is not None else None
+        identity_conflict = face_owner is not None and face_owner != phone_customer.id
+        target = self.customer(face_owner) if identity_conflict and face_owner is not None else phone_customer
+        self._settle_customer(target, v.at)
+        if target.owner is None:
+            receiving = v.consultant or self._next_in_rotation()
+        else:
+            receiving = target.owner
+
+        if phone_customer.mask is None:
+            phone_customer.mask, phone_customer.surname = v.mask, v.surname
+        self._judge_reports_at_visit(v, phone_customer, target, face, rules, out)
+
+        if identity_conflict:
+            if phone_customer.first_seen_at is None and phone_customer.owner is None:
+                phone_customer.merged_into = target.id  # a new number for a known face: one customer
+                self.aliases.setdefault(target.id, []).append(phone_customer.id)
+            self._warn(out, target.id, "identity_split", v.at,
+                       [v.seq] + ([face.first_seen_seq] if face else []), "identity.face")
+            self._open_case(out, target, "identity_conflict", v.consultant, receiving, "identity.face",
+                            [v.seq] + ([face.first_seen_seq] if face else []), v.at)
+        elif target.owner is not None and v.consultant is not None and v.consultant != target.owner:
+            self._competing(out, target, "ownership_conflict", v.consultant, "protection.consultant_days", v)
+
+        # ownership and rotation
+        if target.owner is None:
+            self._use_turn(receiving)
+            if v.verified:
+                self._take_ownership(target, receiving, v.at, v.seq, rules.consultant_days, rules)
+                out.reasons.append(Reason("first_visit" if target.first_visit_at is None else "pool_visit",
+                                          "protection.consultant_days", (v.seq,)))
+        else:
+            if not rules.returning_keeps_turn:
+                self._use_turn(receiving)
+            if v.verified:
+                target.anchor_end = v.at + _days(rules.consultant_days)
+            target.contact_end = v.at + _days(rules.follow_up_days)
+            out.reasons.append(Reason("protected_return", "rotation.returning_keeps_turn", (v.seq,)))
+        if v.verified and target.first_visit_at is None:
+            target.first_visit_at = v.at
+        if not v.verified:
+            target.unconfirmed_seq, target.unconfirmed_at, target.unconfirmed_by = v.seq, v.at, receiving
+        if target.first_seen_at is None:
+            target.first_seen_at = v.at
+            if target.mask is not None:
+                self.seen_by_mask.setdefault(target.mask, []).append(target.id)
+        target.visits.append(v.at)
+        target.last_visit_seq = v.seq
+        if v.face:
+            if face is None:
+                self.faces[v.face] = FaceState(customer=target.id, first_seen_at=v.at, first_seen_seq=v.seq)
+            elif face.customer is None:
+                face.customer = target.id
+            if v.face not in target.faces:
+                target.faces.append(v.face)
+        self._check_repeat_visits(target, v, rules, out)
+        out.customer = target.id
+        out.assigned_to = receiving
+        out.touched_customers.update({target.id, phone_customer.id})
+
+    def _apply_confirm(self, e: f.Confirm, out: Outcome) -> None:
+        """Reception confirms a check-in: from now on it is a verified visit received by whoever received
+        the check-in; ownership, protection and contact count from the confirmation, while the check-in
+        time stays when the customer was first seen. Someone else owning the customer by now makes it a
+        competing registration."""
+        rules = self.ruleset(e.at)
+        c = self.customer(e.customer)
+        self._settle_customer(c, e.at)
+        receiving, checked_in_at = c.unconfirmed_by, c.unconfirmed_at
+        assert receiving is not None and checked_in_at is not None  # validate() checked there is one
+        c.unconfirmed_seq = c.unconfirmed_at = c.unconfirmed_by = None
+        if c.owner is None:
+            self._take_ownership(c, receiving, e.at, e.seq, rules.consultant_days, rules)
+            out.reasons.append(Reason("first_visit" if c.first_visit_at is None else "pool_visit",
+                                      "protection.consultant_days", (e.visit, e.seq)))
+        elif c.owner == receiving:
+            c.anchor_end = e.at + _days(rules.consultant_days)
+            c.contact_end = e.at + _days(rules.follow_up_days)
+            out.reasons.append(Reason("protected_return", "protection.consultant_days", (e.visit, e.seq)))
+        else:
+            self._open_case(out, c, "ownership_conflict", receiving, c.owner, "protection.consultant_days",
+                            [e.visit, e.seq] + _opt(c.owner_since_seq), e.at)
+        if c.first_visit_at is None:
+            c.first_visit_at = checked_in_at
+        out.customer, out.assigned_to = c.id, c.owner
+        out.touched_customers.add(c.id)
+
+    def _judge_reports_at_visit(self, v: f.Visit, phone_customer: CustomerState, target: CustomerState,
+                                face: FaceState | None, rules: RuleSet, out: Outcome) -> None:
+        """Settles the reports on this visitor at their first visit and fixes the channel (带访优先)."""
+        if phone_customer.first_seen_at is not None:
+            return  # reports on a customer already seen were judged when they were made
+        brand_new = target.first_seen_at is None
+        valid: list[ReportState] = []
+        for r in self._candidate_reports(phone_customer):
+            self._expire(r, v.at, out)
+            if r.status != "pending":
+                continue
+            report_rules = self.ruleset(r.at)
+            if face is not None and face.first_seen_at < r.at:
+                self._invalidate(r, "face_seen_before_report", v.seq, out)
+                self._warn(out, target.id, "face_seen_before_report", v.at, [r.id, face.first_seen_seq, v.seq],
+                           "channel.face_seen_before_report")
+            elif not brand_new:
+                self._invalidate(r, "already_visited", v.seq, out)
+            elif self._is_report_blacklisted(r):
+                self._invalidate(r, "blacklisted", v.seq, out)
+            elif v.at - r.at < timedelta(minutes=report_rules.pre_intercept_minutes):
+                self._invalidate(r, "pre_intercept", v.seq, out)
+                self._warn(out, target.id, "pre_intercept", v.at, [r.id, v.seq], "channel.pre_intercept_minutes")
+            else:
+                valid.append(r)
+        if not brand_new:
+            return
+        declared = v.channel if v.channel != f.NATURAL else None
+        if declared in self.blacklisted_channels or (v.agent and v.agent in self.blacklisted_agents):
+            declared = None
+        winner: ReportState | None = None
+        if rules.channel_mode == "report_protect":
+            winner = valid[0] if valid else None
+            if winner is not None and declared is not None and declared != winner.channel:
+                self._open_case(out, target, "channel_conflict", declared, winner.channel, "channel.mode",
+                                [winner.id, v.seq], v.at)
+        else:
+            winner = next((r for r in valid if r.channel == declared), None)
+            rivals = sorted({r.channel for r in valid if winner is None or r.channel != winner.channel})
+            if winner is not None and rivals:
+                for rival in rivals:
+                    self._open_case(out, target, "channel_conflict", rival, winner.channel, "channel.mode",
+                                    [r.id for r in valid] + [v.seq], v.at)
+        for r in valid:
+            if r is winner:
+                r.status, r.decided_seq = "used", v.seq
+                out.touched_reports.add(r.id)
+                out.reasons.append(Reason("channel_led", "channel.visit_deadline_hours", (r.id, v.seq)))
+            else:
+                self._invalidate(r, "already_visited", v.seq, out)
+        if winner is not None:
+            target.channel, target.agent = winner.channel, winner.agent
+            target.channel_visit_seq = v.seq
+            target.channel_protection_end = v.at + _days(rules.channel_protection_days)
+        else:
+            target.channel, target.agent = f.NATURAL, None
+
+    def _check_repeat_visits(self, c: CustomerState, v: f.Visit, rules: RuleSet, out: Outcome) -> None:
+        if c.pledged or rules.repeat_visits <= 0:
+            return
+        window_start = v.at - _days(rules.repeat_window_days)
+        recent = [t for t in c.visits if t > window_start]
+        if len(recent) >= rules.repeat_visits and not self._has_warning(c.id, "repeat_visits_no_pledge"):
+            self._warn(out, c.id, "repeat_visits_no_pledge", v.at, [v.seq], "warnings.repeat_visits")
