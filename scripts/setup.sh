@@ -27,3 +27,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/pip" install -q -e ".[dev]"
     echo "$want" > "$stamp"
 fi
+# mediapipe (BlazeFace, face mesh; 0.10.14 carries its face models in the wheel, 0.10.30 and later none)
+# without its own dependencies: its opencv-contrib-python would take over the cv2 module from
+# opencv-python-headless. What it imports is declared in pyproject.toml.
+MEDIAPIPE="mediapipe==0.10.14"
+if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print("mediapipe==" + m.version("mediapipe"))' 2>/dev/null)" != "$MEDIAPIPE" ]; then
+    echo "setup: installing $MEDIAPIPE (--no-deps)"
+    "$VENV/bin/pip" install -q --no-deps "$MEDIAPIPE"
+fi
