@@ -1,0 +1,1 @@
+"""Bundled fonts (Noto Sans SC, OFL): see scripts/make_fonts.py."""
