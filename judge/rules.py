@@ -18,6 +18,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 CHANNEL_MODES = ("report_protect", "competitive")
 NUMBER_MODES = ("full", "masked_3_4")
 
+# Every whole-number rule has a sane range: far beyond any real project, yet small enough that a date
+# plus the duration stays a date (99999999999999999999 days would make every later write overflow).
+YEARS_10 = 3650
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "protection.consultant_days": (1, YEARS_10),
+    "protection.follow_up_days": (0, YEARS_10),
+    "channel.visit_deadline_hours": (1, 24 * 365),
+    "channel.pre_intercept_minutes": (0, 24 * 60),
+    "channel.protection_days": (0, YEARS_10),
+    "pool.daily_claim_limit": (0, 1000),
+    "pool.reclaim_cooldown_days": (0, YEARS_10),
+    "pool.claim_protection_days": (0, YEARS_10),
+    "warnings.repeat_visits": (2, 1000),
+    "warnings.repeat_window_days": (1, YEARS_10),
+    "warnings.fast_deal_hours": (0, 24 * 365),
+    "warnings.unregistered_minutes": (0, 24 * 60),
+}
+FALLBACK_RANGE = (0, 100_000)  # a whole-number rule added without its own range is still bounded
+
 
 class RuleError(ValueError):
     """A rule key that does not exist, or a value of the wrong type or out of range."""
@@ -51,8 +70,11 @@ def _check_value(key: str, value: Any) -> Any:
     if isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, int):
             raise RuleError(f"rule {key} takes a whole number, not {value!r}")
+        low, high = INT_RANGES.get(key, FALLBACK_RANGE)
         if value < 0:
             raise RuleError(f"rule {key} cannot be negative ({value})")
+        if not low <= value <= high:
+            raise RuleError(f"rule {key} must be between {low} and {high}, not {value}")
         return value
     if not isinstance(value, str):
         raise RuleError(f"rule {key} takes text, not {value!r}")
