@@ -1,0 +1,1 @@
+"""Qt runtime shared by the stations: application setup, workers, fonts, translations, themes."""
