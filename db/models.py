@@ -199,3 +199,35 @@ class VisitRecord(Base):
     channel: Mapped[str] = mapped_column(String(64))  # the channel the visit named
     first_visit: Mapped[bool] = mapped_column(Boolean)
     verified: Mapped[bool] = mapped_column(Boolean)
+
+
+class UserAccount(Base):
+    """A station login: role, argon2 hash of the secret (password or PIN), and the lock-out counter."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    consultant: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a consultant's own view
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    secret_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)  # None: no secret set yet
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckinRef(Base):
+    """A kiosk check-in's idempotency key beside its visit, with the kiosk's own check-in time."""
+
+    __tablename__ = "checkin_refs"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visit_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)  # shown as the arrival time
+    source: Mapped[str | None] = mapped_column(String(32), nullable=True)  # how the visitor heard of us
+
+
+class Setting(Base):
+    """Small per-project settings (check-in sources...) as JSON; changes are journalled."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
