@@ -83,6 +83,12 @@ def customer_for_phone(session: Session, keyring: Keyring, phone: PhoneKeys, nam
     return existing
 
 
+def id_card_holder(session: Session, keyring: Keyring, id_number: str) -> int | None:
+    """The customer already holding this ID-card number, if any."""
+    number = personal.validate_id_card(id_number)
+    return find_customer(session, "id_card", keyring.lookup_hash("id_card", number))
+
+
 def add_id_card(session: Session, keyring: Keyring, customer_id: int, id_number: str) -> None:
     number = personal.validate_id_card(id_number)
     lookup = keyring.lookup_hash("id_card", number)

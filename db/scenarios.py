@@ -17,6 +17,7 @@ import yaml
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
+from db.personal import InvalidIdCard, InvalidPhone
 from db.service import ManualClock, Store
 from judge.reasons import EngineError
 from judge.scenario import TIME_FORMAT, Event, Expectation, Scenario, ScenarioError, parse_scenario
@@ -89,7 +90,7 @@ class ScenarioReplay:
                 result = store.register_visit(
                     fields["phone"], consultant=fields.get("consultant"), channel=fields["channel"],
                     agent=fields.get("agent"), name=fields.get("name"), face=fields.get("face"),
-                    verified=fields.get("verified", True))
+                    verified=fields.get("verified", True), id_card=fields.get("id_card"))
             elif event.kind == "report":
                 result = store.record_report(fields["channel"], fields["agent"], fields["phone"], fields.get("name"))
             elif event.kind == "follow_up":
@@ -114,8 +115,8 @@ class ScenarioReplay:
                 result = store.blacklist(**fields)
             else:  # rules
                 result = store.change_rules(fields["overrides"])
-        except EngineError as exc:
-            self.fail(f"events[{event.index}] ({event.kind})", f"refused by the engine: {exc}")
+        except (EngineError, InvalidIdCard, InvalidPhone) as exc:
+            self.fail(f"events[{event.index}] ({event.kind})", f"refused by the store: {exc}")
             return
         if event.result is None:
             return

@@ -294,10 +294,16 @@ class Store:
             self._check_consultant(session, consultant)
             self._check_agent(session, channel, agent)
             customer = identity.customer_for_phone(session, self.keyring, keys, name, at)
+            holder = None
             if id_card is not None:
-                identity.add_id_card(session, self.keyring, customer, id_card)
+                holder = identity.id_card_holder(session, self.keyring, id_card)
+                if holder is None:
+                    identity.add_id_card(session, self.keyring, customer, id_card)
+                elif site.resolve(holder) == site.resolve(customer):
+                    holder = None  # the card this customer already holds
             return f.Visit(seq=seq, at=at, customer=customer, consultant=consultant, channel=channel,
-                           agent=agent, face=face, verified=verified, mask=keys.mask, surname=surname)
+                           agent=agent, face=face, id_card_holder=holder, verified=verified, mask=keys.mask,
+                           surname=surname)
 
         result = self._write("visit", actor, build)
         return _with_display(result, keys.masked_display)

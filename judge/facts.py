@@ -29,6 +29,7 @@ class Visit(Fact):
     channel: str = NATURAL
     agent: str | None = None
     face: str | None = None  # the consented face identity matched or enrolled at this visit
+    id_card_holder: int | None = None  # another customer already holding the ID card presented
     verified: bool = True
     mask: str | None = None
     surname: str | None = None

@@ -18,10 +18,11 @@ from judge.rules import DEFAULT_VALUES, RuleError, validate_overrides
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 PHONE = re.compile(r"^1\d{10}$")
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+ID_CARD = re.compile(r"^\d{17}[\dX]$")  # the checksum is the store's to check (python-stdnum cn.ric)
 EVENT_KINDS = ("visit", "report", "follow_up", "stage", "claim", "release", "assign", "sighting", "duty",
                "busy", "blacklist", "rules", "confirm")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional)
-    "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified"}),
+    "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified", "id_card"}),
     "report": ({"channel", "agent", "phone"}, {"name"}),
     "follow_up": ({"phone", "consultant"}, set()),
     "stage": ({"phone", "consultant", "stage"}, set()),
@@ -222,6 +223,8 @@ class _Parser:
             fields["face"] = self.text(str(body["face"]), f"{path}.face")
         if "name" in body:
             fields["name"] = self.text(body["name"], f"{path}.name")
+        if "id_card" in body:
+            fields["id_card"] = self.id_card(body["id_card"], f"{path}.id_card")
         if "by" in body:
             fields["by"] = self.text(str(body["by"]), f"{path}.by")
         return fields
@@ -333,6 +336,12 @@ class _Parser:
         if channel is not None and channel != NATURAL and owner != channel:
             raise self.fail(key, f"agent {name!r} belongs to channel {owner!r}, not {channel!r}")
         return str(name)
+
+    def id_card(self, value: Any, key: str) -> str:
+        text = str(value).upper()
+        if not ID_CARD.match(text):
+            raise self.fail(key, f"bad ID-card number {value!r} (18 characters: 17 digits and a digit or X)")
+        return text
 
     def phone(self, value: Any, key: str, masked_ok: bool = False) -> str:
         text = str(value)

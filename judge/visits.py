@@ -1,5 +1,5 @@
 """Visits and their confirmation: who receives a visitor, ownership at a visit, the channel fixed at
-the first visit (带访优先), identity conflicts by face, repeat-visit warnings."""
+the first visit (带访优先), identity conflicts by face or ID card, repeat-visit warnings."""
 
 from __future__ import annotations
 
@@ -13,9 +13,20 @@ from judge.state import CustomerState, FaceState, ReportState
 
 
 class VisitRules(ChannelRules):
-    def _validate_visit(self, v: f.Visit) -> None:
+    def _known_person(self, v: f.Visit) -> tuple[int | None, str, list[int]]:
+        """The customer this visitor already is by face or by ID card (face first), the rule, and the
+        journal entry that first tied that face or card to them."""
         face = self.faces.get(v.face) if v.face else None
-        target = self._peek(face.customer) if face and face.customer is not None else self._peek(v.customer)
+        if face is not None and face.customer is not None:
+            return self.resolve(face.customer), "identity.face", [face.first_seen_seq]
+        if v.id_card_holder is not None:
+            holder = self._peek(v.id_card_holder)
+            return self.resolve(v.id_card_holder), "identity.id_card", _opt(holder.last_visit_seq)
+        return None, "", []
+
+    def _validate_visit(self, v: f.Visit) -> None:
+        known, _, _ = self._known_person(v)
+        target = self._peek(known if known is not None else v.customer)
         if self._owner_at(target, v.at) is None and v.consultant is None:
             self._next_in_rotation()
 
@@ -23,9 +34,9 @@ class VisitRules(ChannelRules):
         rules = self.ruleset(v.at)
         phone_customer = self.customer(v.customer)
         face = self.faces.get(v.face) if v.face else None
-        face_owner = self.resolve(face.customer) if face and face.customer is not None else None
-        identity_conflict = face_owner is not None and face_owner != phone_customer.id
-        target = self.customer(face_owner) if identity_conflict and face_owner is not None else phone_customer
+        known, identity_rule, identity_evidence = self._known_person(v)
+        identity_conflict = known is not None and known != phone_customer.id
+        target = self.customer(known) if identity_conflict and known is not None else phone_customer
         self._settle_customer(target, v.at)
         if target.owner is None:
             receiving = v.consultant or self._next_in_rotation()
@@ -38,12 +49,11 @@ class VisitRules(ChannelRules):
 
         if identity_conflict:
             if phone_customer.first_seen_at is None and phone_customer.owner is None:
-                phone_customer.merged_into = target.id  # a new number for a known face: one customer
+                phone_customer.merged_into = target.id  # a new number for a known person: one customer
                 self.aliases.setdefault(target.id, []).append(phone_customer.id)
-            self._warn(out, target.id, "identity_split", v.at,
-                       [v.seq] + ([face.first_seen_seq] if face else []), "identity.face")
-            self._open_case(out, target, "identity_conflict", v.consultant, receiving, "identity.face",
-                            [v.seq] + ([face.first_seen_seq] if face else []), v.at)
+            self._warn(out, target.id, "identity_split", v.at, [v.seq] + identity_evidence, identity_rule)
+            self._open_case(out, target, "identity_conflict", v.consultant, receiving, identity_rule,
+                            [v.seq] + identity_evidence, v.at)
         elif target.owner is not None and v.consultant is not None and v.consultant != target.owner:
             self._competing(out, target, "ownership_conflict", v.consultant, "protection.consultant_days", v)
 
