@@ -28,6 +28,7 @@ from judge import snapshot
 from judge.engine import CustomerView, Outcome, Site
 from judge.reasons import EngineError
 from judge.rules import RuleSet, validate_overrides
+from judge.site_core import Reason
 from judge.state import ReportState
 
 
@@ -57,6 +58,24 @@ class ManualClock:
 
 class UnknownName(ValueError):
     """A consultant, channel or agent that is not registered."""
+
+
+class InvalidName(ValueError):
+    """A consultant, channel or agent name that is empty or longer than its column."""
+
+
+NAME_MAX = 64  # the String(64) columns of consultants, channels and agents
+
+
+def _valid_name(name: str, zh: str, en: str) -> str:
+    """A registry name, trimmed; empty or over-long names are refused before any write."""
+    cleaned = name.strip() if isinstance(name, str) else ""
+    if not cleaned:
+        raise InvalidName(f"{zh}名称不能为空 / the {en} name is empty")
+    if len(cleaned) > NAME_MAX:
+        raise InvalidName(f"{zh}名称超过 {NAME_MAX} 个字 / the {en} name {cleaned[:20]!r}... is longer than "
+                          f"{NAME_MAX} characters")
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -243,6 +262,8 @@ class Store:
 
     # --------------------------------------------------------------- registry
     def add_consultant(self, name: str, actor: str = SYSTEM) -> None:
+        name = _valid_name(name, "置业顾问", "consultant")
+
         def work(session: Session) -> dict[str, Any]:
             if session.get(Consultant, name) is None:
                 session.add(Consultant(name=name, active=True))
@@ -250,6 +271,9 @@ class Store:
         self._journal_only("staff", actor, work)
 
     def add_channel(self, channel: str, agents: list[str], actor: str = SYSTEM) -> None:
+        channel = _valid_name(channel, "渠道", "channel")
+        agents = [_valid_name(agent, "经纪人", "agent") for agent in agents]
+
         def work(session: Session) -> dict[str, Any]:
             if session.get(Channel, channel) is None:
                 session.add(Channel(name=channel))
@@ -363,6 +387,17 @@ class Store:
             seq=seq, at=at, customer=c, consultant=consultant, stage=stage))
 
     def claim(self, phone: str, consultant: str, actor: str | None = None) -> WriteResult:
+        """A claim from the pool. A phone the site has never seen is not in the pool: refused as
+        `not_in_pool` (journal untouched, no customer made; `seq` 0 says nothing was written)."""
+        keys = identity.phone_keys(self.keyring, phone)
+        with read_session(self.engine) as session:
+            self._check_consultant(session, consultant)
+            unknown = identity.find_customer(session, "phone", keys.lookup) is None
+            at = self.clock.now(session)
+        if unknown:
+            outcome = Outcome(seq=0, kind="claim", claim="not_in_pool",
+                              reasons=[Reason("not_in_pool", "protection.consultant_days", ())])
+            return WriteResult(seq=0, at=at, outcome=outcome, phone_masked=keys.masked_display)
         return self._customer_fact("claim", phone, consultant, actor, lambda seq, at, c: f.Claim(
             seq=seq, at=at, customer=c, consultant=consultant))
 

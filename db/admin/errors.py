@@ -13,12 +13,12 @@ from db.journal import CheckpointFileError
 from db.keys import KeyFileCorrupt, KeysExist, KeysMissing, KeyUnwrapError
 from db.migrate import SchemaMissing, SchemaTooNew
 from db.personal import InvalidIdCard, InvalidPhone
-from db.service import UnknownName
+from db.service import InvalidName, UnknownName
 from judge.reasons import EngineError
 from judge.rules import RuleError
 
 # Bad input from the user: exit 2, like a usage error.
-_INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, UnknownName, EngineError,
+_INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, UnknownName, InvalidName, EngineError,
                                                   CheckpointFileError)
 # The site's setup or its database: exit 1.
 _SETUP_ERRORS: tuple[type[BaseException], ...] = (KeysMissing, KeysExist, KeyFileCorrupt, KeyUnwrapError,
