@@ -1,0 +1,1 @@
+"""QSS themes applied by ui.theme.apply_theme."""

@@ -1,0 +1,1 @@
+"""Translations: anchang_en.ts (source) and anchang_en.qm, made by scripts/translations.sh."""

@@ -1,0 +1,51 @@
+"""QSS themes: `kiosk` (large type, touch targets of 64 px and more, calm colours), `console` (denser,
+for a desk with a mouse) and `big_screen` (dark, for a wall display read from across the room).
+
+Screens never set colours or sizes themselves; they name what a widget is and the theme styles it:
+- objectName `title`, `subtitle` on QLabels (headings);
+- dynamic property `role` (set with `set_role`, which re-polishes the widget):
+  QPushButton `primary`, `danger`, `choice` (big start-screen buttons), `link`;
+  QLabel `hint`, `error`, `success`, `warning` (e.g. the offline banner), `masked` (phone numbers);
+  QPushButton `key` (on-screen keypad); QLineEdit `error`;
+  QFrame `card`, `banner`; big_screen rows `next` (the consultant up next), `busy`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
+
+import resources
+
+THEMES = ("kiosk", "console", "big_screen")
+THEMES_DIR = Path(resources.__file__).resolve().parent / "themes"
+
+
+def theme_file(name: str) -> Path:
+    if name not in THEMES:
+        raise ValueError(f"未知主题 / unknown theme {name!r}; expected one of {THEMES}")
+    return THEMES_DIR / f"{name}.qss"
+
+
+def apply_theme(app: QApplication, name: str) -> None:
+    """Styles the whole application with resources/themes/<name>.qss on the Fusion style.
+
+    Fusion draws the same on every platform, so the QSS looks the same on a Windows kiosk and a
+    Linux console.
+    """
+    sheet = theme_file(name).read_text(encoding="utf-8")
+    fusion = QStyleFactory.create("Fusion")
+    if fusion is not None:
+        app.setStyle(fusion)
+    app.setStyleSheet(sheet)
+    app.setProperty("anchang_theme", name)
+
+
+def set_role(widget: QWidget, role: str | None) -> None:
+    """Sets the `role` property the themes select on and re-polishes so the change shows at once."""
+    widget.setProperty("role", role)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    widget.update()
