@@ -78,6 +78,8 @@ def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
         session.add(VisitRecord(**visit_values(fact, outcome, site)))
     elif isinstance(fact, f.Confirm):
         session.execute(sa.update(VisitRecord).where(VisitRecord.id == fact.visit).values(verified=True))
+    elif isinstance(fact, f.Dismiss):
+        session.execute(sa.delete(VisitRecord).where(VisitRecord.id == fact.visit))
     for customer_id in sorted(outcome.touched_customers):
         row, state = session.get(Customer, customer_id), site.customers.get(customer_id)
         if row is not None and state is not None:

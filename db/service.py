@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from db import faces, identity, journal, projection
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
-from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry
+from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
 from judge import facts as f
 from judge import snapshot
 from judge.engine import CustomerView, Outcome, Site
@@ -345,6 +345,31 @@ class Store:
 
         return _with_display(self._write("confirm", actor or by or "reception", build), keys.masked_display)
 
+    def dismiss_checkin(self, visit_seq: int, *, by: str | None = None, actor: str | None = None) -> WriteResult:
+        """Reception marks an unconfirmed check-in (by its journal seq) a mistake."""
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            customer = _unconfirmed_customer(session, site, visit_seq)
+            return f.Dismiss(seq=seq, at=at, customer=customer, visit=visit_seq, by=by)
+
+        return self._write("dismiss", actor or by or "reception", build)
+
+    def correct_checkin(self, visit_seq: int, phone: str, *, by: str | None = None,
+                        actor: str | None = None) -> WriteResult:
+        """Reception corrects the number of an unconfirmed check-in: the wrong one is dismissed and the
+        visitor registered, verified, under the right number, received by the same consultant and with
+        the channel the check-in named. The number is checked before anything is written."""
+        identity.phone_keys(self.keyring, phone)  # InvalidPhone before any write
+        with self._lock, read_session(self.engine) as session:
+            site = self._sync(session)
+            customer = _unconfirmed_customer(session, site, visit_seq)
+            receiving = site.customers[customer].unconfirmed_by
+            payload = json.loads(session.scalar(sa.select(JournalEntry.payload)
+                                                .where(JournalEntry.seq == visit_seq)) or "{}")
+            name = identity.customer_name(session, self.keyring, customer)
+        self.dismiss_checkin(visit_seq, by=by, actor=actor)
+        return self.register_visit(phone, consultant=receiving, channel=payload.get("channel", f.NATURAL),
+                                   agent=payload.get("agent"), name=name, actor=actor or by or "reception")
+
     def record_report(self, channel: str, agent: str, phone: str, name: str | None = None,
                       actor: str | None = None) -> WriteResult:
         masked = "*" in phone
@@ -564,6 +589,8 @@ class Store:
                         visits[fact.seq] = projection.visit_values(fact, outcome, site)
                     elif isinstance(fact, f.Confirm):
                         visits[fact.visit]["verified"] = True
+                    elif isinstance(fact, f.Dismiss):
+                        del visits[fact.visit]
 
                 site = self._sync(session, from_zero=True, on_outcome=collect)
                 projection.rebuild_all(session, site, list(visits.values()))
@@ -572,6 +599,15 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _unconfirmed_customer(session: Session, site: Site, visit_seq: int) -> int:
+    """The customer whose check-in `visit_seq` still waits for reception's confirmation."""
+    judged_as = session.scalar(sa.select(VisitRecord.customer_id).where(VisitRecord.id == visit_seq))
+    customer = None if judged_as is None else site.resolve(judged_as)
+    if customer is None or customer not in site.customers or site.customers[customer].unconfirmed_seq != visit_seq:
+        raise EngineError(f"登记 #{visit_seq} 不在待确认队列中 / check-in #{visit_seq} is not waiting for confirmation")
+    return customer
 
 
 def _require_customer(session: Session, keys: identity.PhoneKeys) -> int:

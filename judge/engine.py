@@ -37,7 +37,7 @@ class Site(VisitRules, PipelineRules, CaseRules):
             raise EngineError(f"unknown fact type {type(fact).__name__}")
         if isinstance(fact, f.Visit):
             self._validate_visit(fact)
-        elif isinstance(fact, f.Confirm):
+        elif isinstance(fact, (f.Confirm, f.Dismiss)):
             pending = self._peek(fact.customer).unconfirmed_seq
             if pending is None:
                 raise EngineError("没有待确认的登记 / this customer has no check-in waiting for confirmation")
@@ -123,6 +123,7 @@ class Site(VisitRules, PipelineRules, CaseRules):
 _HANDLERS: dict[type[f.Fact], Callable[[Site, Any, Outcome], None]] = {
     f.Visit: Site._apply_visit,
     f.Confirm: Site._apply_confirm,
+    f.Dismiss: Site._apply_dismiss,
     f.Report: Site._apply_report,
     f.FollowUp: Site._apply_follow_up,
     f.StageChange: Site._apply_stage,

@@ -45,6 +45,15 @@ class Confirm(Fact):
 
 
 @dataclass(frozen=True)
+class Dismiss(Fact):
+    """Reception marks the customer's unconfirmed check-in (`visit`) a mistake: it never becomes a visit."""
+
+    customer: int
+    visit: int
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class Report(Fact):
     channel: str
     agent: str
@@ -132,6 +141,7 @@ class WarningUpdate(Fact):
 FACT_KINDS: dict[str, type[Fact]] = {
     "visit": Visit,
     "confirm": Confirm,
+    "dismiss": Dismiss,
     "report": Report,
     "follow_up": FollowUp,
     "stage": StageChange,

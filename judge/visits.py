@@ -120,6 +120,25 @@ class VisitRules(ChannelRules):
         out.customer, out.assigned_to = c.id, c.owner
         out.touched_customers.add(c.id)
 
+    def _apply_dismiss(self, e: f.Dismiss, out: Outcome) -> None:
+        """A check-in marked a mistake (e.g. a mistyped number) never confirms. When it was all the site
+        knew of the customer and nothing was judged on it (no report settled, no case opened), the
+        customer counts as never seen, so the real owner of that number keeps a fair first visit."""
+        c = self.customer(e.customer)
+        c.unconfirmed_seq = c.unconfirmed_at = c.unconfirmed_by = None
+        judged_on = any(r.decided_seq == e.visit for r in self._candidate_reports(c)) or any(
+            e.visit in self.cases[i].evidence for i in self.cases_by_customer.get(c.id, []))
+        if c.last_visit_seq == e.visit and len(c.visits) == 1 and c.first_visit_at is None \
+                and c.owner is None and not judged_on:
+            c.visits.clear()
+            c.first_seen_at = c.last_visit_seq = None
+            c.channel = c.agent = None
+            if c.mask is not None and c.id in self.seen_by_mask.get(c.mask, []):
+                self.seen_by_mask[c.mask].remove(c.id)
+        out.reasons.append(Reason("dismissed", "reception.confirm", (e.visit, e.seq)))
+        out.customer = c.id
+        out.touched_customers.add(c.id)
+
     def _judge_reports_at_visit(self, v: f.Visit, phone_customer: CustomerState, target: CustomerState,
                                 face: FaceState | None, rules: RuleSet, out: Outcome) -> None:
         """Settles the reports on this visitor at their first visit and fixes the channel (带访优先)."""

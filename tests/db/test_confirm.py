@@ -86,3 +86,52 @@ def test_rebuild_after_confirmations_equals_incremental(store: Store) -> None:
     assert all(verified for _, _, verified in visit_rows(store))
     assert [(c.kind, c.recommended) for c in store.customer_view("13900000005").cases] == [
         ("ownership_conflict", "B")]
+
+
+def test_a_mistaken_check_in_is_dismissed_and_the_number_stays_unseen(store: Store) -> None:
+    checked_in = store.register_visit("13900000007", verified=False)
+    advance(store, minutes=2)
+    store.dismiss_checkin(checked_in.seq, by="前台")
+    assert visit_rows(store) == []
+    with pytest.raises(EngineError, match="待确认"):
+        store.confirm_visit("13900000007")
+    store.add_channel("贝壳", ["X"])
+    advance(store, hours=1)
+    report = store.record_report("贝壳", "X", "13900000007")
+    assert report.outcome.report_status == "pending"  # the real owner of the number is not "seen" by a typo
+
+
+def test_a_dismissed_check_in_that_settled_a_report_still_counts_as_seen(store: Store) -> None:
+    store.add_channel("贝壳", ["X"])
+    store.record_report("贝壳", "X", "13900000008")
+    advance(store, hours=1)
+    checked_in = store.register_visit("13900000008", channel="贝壳", agent="X", verified=False)
+    store.dismiss_checkin(checked_in.seq)
+    assert store.customer_view("13900000008").channel == "贝壳"
+
+
+def test_correcting_the_number_registers_the_right_customer(store: Store) -> None:
+    wrong = store.register_visit("13900000009", name="张三", verified=False)
+    advance(store, minutes=3)
+    before = journal_count(store)
+    with pytest.raises(ValueError):
+        store.correct_checkin(wrong.seq, "1390000")  # a bad number writes nothing
+    assert journal_count(store) == before
+    fixed = store.correct_checkin(wrong.seq, "13900000010", by="前台")
+    assert fixed.assigned_to == "A" and fixed.phone_masked == "139****0010"
+    assert store.customer_view("13900000010").owner == "A"
+    assert store.customer_view("13900000009").owner == "none"
+    assert visit_rows(store) == [(fixed.seq, "A", True)]
+    with pytest.raises(EngineError, match="待确认"):
+        store.dismiss_checkin(wrong.seq)
+
+
+def test_rebuild_after_dismissals_equals_incremental(store: Store) -> None:
+    first = store.register_visit("13900000011", verified=False)
+    store.register_visit("13900000012", verified=False)
+    store.dismiss_checkin(first.seq)
+    with store.engine.connect() as conn, sa.orm.Session(bind=conn) as session:
+        incremental = snapshot_rows(session)
+    store.rebuild()
+    with store.engine.connect() as conn, sa.orm.Session(bind=conn) as session:
+        assert snapshot_rows(session) == incremental
