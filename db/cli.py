@@ -61,6 +61,21 @@ def _parser() -> argparse.ArgumentParser:
 
     forget = sub.add_parser("forget", help="删除请求 / erase one customer's personal data")
     forget.add_argument("phone", metavar="PHONE")
+
+    user = sub.add_parser("user", help="用户 / station users and roles")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    add = user_sub.add_parser("add", help="a new user (secret from a prompt or --secret-stdin)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True,
+                     help="admin, manager, channel_manager, receptionist or consultant")
+    add.add_argument("--consultant", metavar="C", help="the consultant whose customers this user sees")
+    add.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
+    passwd = user_sub.add_parser("passwd", help="set a user's secret (password or PIN)")
+    passwd.add_argument("name", metavar="NAME")
+    passwd.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
+    disable = user_sub.add_parser("disable", help="disable a user")
+    disable.add_argument("name", metavar="NAME")
+    user_sub.add_parser("list", help="list the users")
     return parser
 
 
@@ -101,6 +116,15 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "purge":
         from db.admin.retention import purge
         return lambda: purge(dry_run=args.dry_run)
+    if args.command == "user":
+        from db.admin import users
+        if args.action == "add":
+            return lambda: users.add(args.name, args.role, args.consultant, args.secret_stdin)
+        if args.action == "passwd":
+            return lambda: users.passwd(args.name, args.secret_stdin)
+        if args.action == "disable":
+            return lambda: users.disable(args.name)
+        return users.show_list
     from db.admin.retention import forget
     return lambda: forget(args.phone)
 

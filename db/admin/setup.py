@@ -15,6 +15,7 @@ from db.admin.common import (
     save_settings,
     shown_url,
 )
+from db.admin.users import first_admin
 from db.config import data_dir, database_url
 from db.keys import KEY_FILES, Keyring
 from db.service import Store
@@ -87,5 +88,6 @@ def init(database_url_arg: str | None) -> int:
     url = database_url_arg or database_url()
     if migrate_schema(url, directory / "backups"):
         rebuild_projections(url, directory)
+    first_admin(url, directory)
     print("初始化完成 / init done")
     return EXIT_OK
