@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import json.encoder
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.keys import Keyring
 from db.models import JournalEntry
+from db.personal import personal_number_in
 
 GENESIS_HASH = "0" * 64
 CHECKPOINT_FORMAT = "anchang-journal-checkpoint/1"
@@ -77,22 +77,6 @@ def entry_hash(
 
 # --- appending ------------------------------------------------------------------------------------
 
-# Digits may be written with spaces or dashes between the groups; full-width digits are folded first.
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
-_E164 = re.compile(r"\+[1-9]\d{6,14}(?!\d)")
-_ID_CARD = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-# Hex digests (lookup hashes) and UUIDs may hold digit runs by chance; they are not personal data.
-_OPAQUE_TOKEN = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,}"
-    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z])"
-)
-_LOOKS_LIKE = (
-    (_MOBILE, "a mobile phone number / 手机号"),
-    (_E164, "an international phone number / 电话号码"),
-    (_ID_CARD, "an ID-card number / 身份证号"),
-)
-
-
 class PersonalDataInPayload(ValueError):
     """The payload holds what looks like a plain phone or ID-card number. The value is not repeated."""
 
@@ -111,14 +95,13 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
 
 def check_no_personal_data(payload: dict[str, Any]) -> None:
     for path, text in _strings(payload, "payload"):
-        folded = _OPAQUE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
-        for pattern, what in _LOOKS_LIKE:
-            if pattern.search(folded):
-                where = re.sub(r"\d{5,}", "…", path)  # a dict key may be the number itself
-                raise PersonalDataInPayload(
-                    f"日志不得含明文个人信息 / journal payload must not hold plain personal data: "
-                    f"{where} looks like {what}; store it encrypted and journal its id or mask"
-                )
+        what = personal_number_in(text)  # any spacing or punctuation: "159.1234.5678", "110105-19491231-002X"
+        if what is not None:
+            where = re.sub(r"\d{5,}", "…", path)  # a dict key may be the number itself
+            raise PersonalDataInPayload(
+                f"日志不得含明文个人信息 / journal payload must not hold plain personal data: "
+                f"{where} looks like {what}; store it encrypted and journal its id or mask"
+            )
 
 
 def _last_entry(session: Session) -> tuple[int, str]:

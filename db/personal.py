@@ -208,3 +208,35 @@ def surname_of(name: str) -> str:
     if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
         return name[:2]
     return name[0]
+
+
+# --- the journal's personal-data guard ------------------------------------------------------------
+# Digit groups may be joined by any one separator people type between them: blanks, - . / · _ ( ) and
+# their full-width forms (folded by NFKC first; dashes and dots outside NFKC are listed here).
+_SEPARATOR = r"[\s\-./·_()\u2010-\u2015\u2212\u30fb\u3002]"
+_GROUPED_DIGITS = re.compile(rf"\+?\d(?:{_SEPARATOR}{{0,3}}\d)*(?:{_SEPARATOR}{{0,3}}[Xx](?![0-9A-Za-z]))?")
+_MOBILE_DIGITS = re.compile(r"(?:0{0,2}86)?1[3-9]\d{9}")
+_INTERNATIONAL_DIGITS = re.compile(r"\+[1-9]\d{6,14}")
+_ID_CARD_DIGITS = re.compile(r"\d{17}[\dXx]")
+# Hex digests (lookup tokens, note references) and UUIDs may hold digit runs by chance: not personal data.
+_OPAQUE_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,}"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z])"
+)
+
+
+def personal_number_in(text: str) -> str | None:
+    """What a phone or ID-card number hidden in `text` looks like ("a mobile phone number / 手机号"), or
+    None. Each run of digit groups is joined and judged whole, so "159.1234.5678", "110105-19491231-002X"
+    and "138 0000 0001" are caught and a date, an amount or a room number is not."""
+    folded = _OPAQUE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
+    for match in _GROUPED_DIGITS.finditer(folded):
+        run = match.group()
+        digits = ("+" if run.startswith("+") else "") + re.sub(r"[^\dXx]", "", run)
+        if _MOBILE_DIGITS.fullmatch(digits.lstrip("+")):
+            return "a mobile phone number / 手机号"
+        if _ID_CARD_DIGITS.fullmatch(digits):
+            return "an ID-card number / 身份证号"
+        if _INTERNATIONAL_DIGITS.fullmatch(digits):
+            return "an international phone number / 电话号码"
+    return None

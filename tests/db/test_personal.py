@@ -12,6 +12,7 @@ from db.personal import (
     masked_form,
     normalize_phone,
     parse_masked_phone,
+    personal_number_in,
     surname_of,
     validate_id_card,
 )
@@ -190,3 +191,39 @@ def test_mask_id_card() -> None:
 )
 def test_surname_of(name: str, surname: str) -> None:
     assert surname_of(name) == surname
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "159.1234.5678",
+        "客户电话 159 1234 5678 请回访",
+        "(159) 1234-5678",
+        "159/1234/5678",
+        "１５９－１２３４－５６７８",  # full-width digits and dash
+        "159—1234—5678",  # em dashes
+        "+86 159-1234-5678",
+        "0086 15912345678",
+        "+852 9123 4567",
+        "110105-19491231-002X",
+        "110105 1949 1231 002x",
+        "身份证：110105.19491231.0021",
+    ],
+)
+def test_guard_finds_numbers_in_any_spacing_or_punctuation(text: str) -> None:
+    assert personal_number_in(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-01T09:30:00.123456+00:00",
+        "房号 1-1302，总价 1380000.00 元",
+        "订单 202503011234",
+        "客户 138****5678 张女士已核实",
+        "a13800000001f" + "0" * 51,  # a hex digest that holds 11 digits by chance
+        "3f2a9c1e-1380-0000-0001-0a1b2c3d4e5f",
+    ],
+)
+def test_guard_lets_dates_amounts_masks_and_digests_through(text: str) -> None:
+    assert personal_number_in(text) is None
