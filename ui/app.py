@@ -7,7 +7,6 @@ from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 
-
 def create_app(argv: list[str], *, lang: str = "zh", theme: str = "kiosk") -> QApplication:
     """A QApplication (the existing one, in tests) with the bundled CJK font, `lang` and `theme`."""
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
