@@ -32,6 +32,8 @@ KEY_FILES = (MASTER_KEY_FILE, LOOKUP_KEY_FILE, SIGNING_KEY_FILE)
 KEY_BYTES = 32
 NONCE_BYTES = 12
 _KIND = re.compile(r"[a-z][a-z0-9_]*")
+_CHECK_LABEL = b"anchang/key-check/v1"
+_SNAPSHOT_LABEL = b"anchang/engine-snapshot-mac/v1"
 
 
 class KeysMissing(RuntimeError):
@@ -55,6 +57,19 @@ class KeysExist(FileExistsError):
 
 class KeyFileCorrupt(ValueError):
     pass
+
+
+class KeysMismatch(RuntimeError):
+    """The key files are not the ones this database was initialised with (another site's, or replaced)."""
+
+    def __init__(self, directory: Path, wrong: list[str]) -> None:
+        super().__init__(
+            f"密钥与数据库不匹配 / the site keys in {directory} do not belong to this database: "
+            f"{', '.join(wrong)} differ from the key check stored at `anchang init`. 请放回本站点的密钥文件 / "
+            "put this site's key files back (from the offline backup); nothing was read or written"
+        )
+        self.directory = directory
+        self.wrong = wrong
 
 
 class KeyUnwrapError(ValueError):
@@ -140,6 +155,7 @@ class Keyring:
         self._master_key = master_key
         self._lookup_key = lookup_key
         self._signing_key = signing_key
+        self._snapshot_key: bytes | None = None
 
     @classmethod
     def create(cls, directory: Path | None = None) -> Keyring:
@@ -204,6 +220,25 @@ class Keyring:
             raise KeyUnwrapError(
                 "客户密钥无法解开 / cannot unwrap customer key: wrong master key or corrupt data"
             ) from exc
+
+    def check_values(self) -> dict[str, str]:
+        """One check value per key file (an HMAC of a fixed label; the public key's fingerprint), kept in
+        the database at `anchang init` so another site's key files are recognised before they are used."""
+        public = self.verify_key.public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+        return {
+            MASTER_KEY_FILE: hmac.new(self._master_key, _CHECK_LABEL, hashlib.sha256).hexdigest(),
+            LOOKUP_KEY_FILE: hmac.new(self._lookup_key, _CHECK_LABEL, hashlib.sha256).hexdigest(),
+            SIGNING_KEY_FILE: hashlib.sha256(public).hexdigest(),
+        }
+
+    def snapshot_mac(self, seq: int, state: str) -> str:
+        """HMAC-SHA256 of an engine snapshot (its bytes hold the journal hash it was taken at), under a key
+        derived from the master key: only a station of this site can make a snapshot others will trust."""
+        if self._snapshot_key is None:
+            self._snapshot_key = hmac.new(self._master_key, _SNAPSHOT_LABEL, hashlib.sha256).digest()
+        message = f"{seq}\x00".encode("ascii") + state.encode("utf-8")
+        return hmac.new(self._snapshot_key, message, hashlib.sha256).hexdigest()
 
     @property
     def signing_key(self) -> Ed25519PrivateKey:

@@ -168,6 +168,15 @@ class EngineSnapshot(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     state: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)  # Keyring.snapshot_mac; none: ignored
+
+
+class KeyCheck(Base):
+    """A check value per site key file, written at `anchang init`: another site's keys are refused."""
+
+    __tablename__ = "key_checks"
+    key_file: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
 
 
 class Consultant(Base):

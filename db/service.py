@@ -8,6 +8,7 @@ site's write lock) and each read, entries written by other stations are replayed
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import faces, identity, journal, projection
+from db import faces, identity, integrity, journal, projection
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
@@ -92,6 +93,7 @@ class WriteResult:
 
 
 SYSTEM = "system"
+log = logging.getLogger("anchang.store")
 SNAPSHOT_EVERY = 5000  # journal entries between engine snapshots
 KEEP_SNAPSHOTS = 2
 
@@ -105,6 +107,9 @@ class Store:
         self.station = station
         self._site: Site | None = None
         self._synced_seq = 0
+        self._synced_hash: str | None = journal.GENESIS_HASH  # of the entry at _synced_seq (a restore changes it)
+        self._written_hash = journal.GENESIS_HASH  # of the entry this station's last write appended
+        self.rejected_snapshots: list[int] = []  # snapshots found untrusted at load (also logged)
         self._lock = threading.RLock()
         self.snapshot_every = SNAPSHOT_EVERY
 
@@ -114,57 +119,75 @@ class Store:
 
         engine = make_engine(url)
         migrate.check(engine)
-        return cls(engine, Keyring.load(data_dir), clock=clock, station=station)
+        keyring = Keyring.load(data_dir)
+        with read_session(engine) as session:
+            integrity.check_keys(session, keyring)  # another site's key files: refuse to start
+        return cls(engine, keyring, clock=clock, station=station)
 
     # ------------------------------------------------------------ engine cache
     def _sync(self, session: Session, from_zero: bool = False,
               on_outcome: Callable[[Site, f.Fact, Outcome], None] | None = None) -> Site:
-        """Replays the journal entries this process has not seen into the cached engine."""
+        """Replays the journal entries this process has not seen into the cached engine. When the entry
+        it last saw no longer carries the same hash (the database was restored), it starts over."""
+        if self._site is not None and not from_zero and not self._position_holds(session):
+            log.warning("journal entry %s changed under this station (restore?): reloading", self._synced_seq)
+            self._site = None
         if self._site is None:
+            integrity.check_keys(session, self.keyring)
             self._site, self._synced_seq = (Site(), 0) if from_zero else self._load_snapshot(session)
+            self._synced_hash = self._hash_at(session, self._synced_seq)
         site = self._site
-        query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload)
-                 .where(JournalEntry.seq > self._synced_seq).order_by(JournalEntry.seq))
-        for seq, at, kind, payload in session.execute(query).yield_per(5000):
+        query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload,
+                           JournalEntry.hash).where(JournalEntry.seq > self._synced_seq).order_by(JournalEntry.seq))
+        for seq, at, kind, payload, entry_hash in session.execute(query).yield_per(5000):
             fact = f.from_payload(kind, seq, at, json.loads(payload))
             if fact is not None:
                 outcome = site.apply(fact)
                 if on_outcome is not None:
                     on_outcome(site, fact, outcome)
-            self._synced_seq = seq
+            self._synced_seq, self._synced_hash = seq, entry_hash
         return site
 
+    def _position_holds(self, session: Session) -> bool:
+        """One primary-key lookup: is the entry this engine has replayed up to still the one it saw?"""
+        return self._synced_seq == 0 or self._hash_at(session, self._synced_seq) == self._synced_hash
+
+    @staticmethod
+    def _hash_at(session: Session, seq: int) -> str | None:
+        if seq == 0:
+            return journal.GENESIS_HASH
+        return session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
+
     def _load_snapshot(self, session: Session) -> tuple[Site, int]:
-        """The newest usable snapshot, or an empty engine. A snapshot whose journal entry no longer
-        carries the hash it was taken at (or of another format) is ignored, never trusted."""
-        rows = session.execute(sa.select(EngineSnapshot.seq, EngineSnapshot.state)
+        """The newest trusted snapshot, or an empty engine. A snapshot without a valid MAC under the site's
+        key, or whose journal entry no longer carries the hash it was taken at, is ignored and reported."""
+        rows = session.execute(sa.select(EngineSnapshot.seq, EngineSnapshot.state, EngineSnapshot.mac)
                                .order_by(EngineSnapshot.seq.desc()).limit(3)).all()
-        for seq, state in rows:
+        for seq, state, mac in rows:
+            problem, data = integrity.snapshot_problem(session, self.keyring, seq, state, mac)
             try:
-                data = json.loads(state)
-                entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
-                if entry_hash is None or data.get("journal_hash") != entry_hash:
-                    continue
-                return snapshot.load(data["engine"]), seq
-            except (ValueError, KeyError, TypeError):
-                continue
+                if data is not None:
+                    return snapshot.load(data["engine"]), seq
+            except (ValueError, KeyError, TypeError) as exc:
+                problem = f"无法读取 / unreadable: {exc}"
+            log.warning("engine snapshot %s ignored: %s", seq, problem)
+            if seq not in self.rejected_snapshots:
+                self.rejected_snapshots.append(seq)
         return Site(), 0
 
     def save_snapshot(self) -> int:
-        """Stores the engine's state at the journal head; returns that seq. The state is copied under
-        this station's lock, serialised and written outside it, and never under the site's write
-        lock, so no kiosk waits for a snapshot."""
+        """Stores the engine's state at the journal head, with its MAC; returns that seq. The state is
+        copied under this station's lock, serialised and written outside it, and never under the site's
+        write lock, so no kiosk waits for a snapshot."""
         with self._lock, read_session(self.engine) as session:
             site = self._sync(session)
-            seq = self._synced_seq
-            entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
+            seq, entry_hash = self._synced_seq, self._synced_hash or journal.GENESIS_HASH
             engine_state = snapshot.dump(site)
-        state = json.dumps({"journal_hash": entry_hash, "engine": engine_state},
-                           ensure_ascii=False, separators=(",", ":"))
+        state, mac = integrity.snapshot_state(self.keyring, seq, entry_hash, engine_state)
 
         def work(session: Session) -> int:
             if session.get(EngineSnapshot, seq) is None:
-                session.add(EngineSnapshot(seq=seq, state=state, created_at=datetime.now(UTC)))
+                session.add(EngineSnapshot(seq=seq, state=state, mac=mac, created_at=datetime.now(UTC)))
                 old = session.scalars(sa.select(EngineSnapshot.seq).order_by(EngineSnapshot.seq.desc())
                                       .offset(KEEP_SNAPSHOTS)).all()
                 if old:
@@ -216,6 +239,7 @@ class Store:
                                            payload=f.to_payload(fact))
                     if entry.seq != seq:
                         raise RuntimeError(f"journal sequence {entry.seq} where {seq} was expected")
+                    self._written_hash = entry.hash
                     projection.project(session, site, fact, outcome, display)
                     session.flush()
                     _notify(session, seq)
@@ -234,7 +258,7 @@ class Store:
             except BaseException:
                 self._site = None
                 raise
-            self._synced_seq = result.seq
+            self._synced_seq, self._synced_hash = result.seq, self._written_hash
             return result
 
     def _journal_only(self, kind: str, actor: str,
@@ -248,6 +272,7 @@ class Store:
                 entry = journal.append(session, at=self.clock.now(session), actor=actor,
                                        station=self.station, kind=kind, payload=body)
                 _notify(session, entry.seq)
+                self._written_hash = entry.hash
                 return entry.seq
 
             try:
@@ -257,7 +282,7 @@ class Store:
             except BaseException:
                 self._site = None
                 raise
-            self._synced_seq = seq
+            self._synced_seq, self._synced_hash = seq, self._written_hash
             return seq
 
     # --------------------------------------------------------------- registry

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from db import migrate
+from db import integrity, migrate
 from db.admin.common import (
     EXIT_OK,
     AdminError,
@@ -17,7 +17,8 @@ from db.admin.common import (
 )
 from db.admin.users import first_admin
 from db.config import data_dir, database_url
-from db.keys import KEY_FILES, Keyring
+from db.database import run_write
+from db.keys import KEY_FILES, Keyring, KeysMismatch
 from db.service import Store
 
 
@@ -65,9 +66,26 @@ def rebuild_projections(url: str, directory: Path) -> None:
     try:
         store = Store(engine, Keyring.load(directory), station="init")
         site = store.rebuild()
+        if site.last_seq:
+            store.save_snapshot()  # a migration may drop snapshots of an older format: start fast again
     finally:
         engine.dispose()
     print(f"已从日志重建视图 / rebuilt the projections from the journal ({site.last_seq} entries judged)")
+
+
+def record_key_check(url: str, directory: Path) -> None:
+    """Stores the keys' check values in the database (once), so a station given other key files refuses
+    to start; existing values must match the keys here."""
+    engine = open_engine(url, must_exist=True)
+    try:
+        keyring = Keyring.load(directory)
+        written = run_write(engine, lambda session: integrity.record_key_checks(session, keyring))
+    except KeysMismatch as exc:
+        raise AdminError(str(exc)) from None
+    finally:
+        engine.dispose()
+    if written:
+        print("已在数据库中记录密钥校验值 / stored the key check values in the database")
 
 
 def init(database_url_arg: str | None) -> int:
@@ -86,7 +104,9 @@ def init(database_url_arg: str | None) -> int:
             print(f"  注意：环境变量 ANCHANG_DATABASE_URL 优先 / note: ANCHANG_DATABASE_URL "
                   f"({shown_url(overriding)}) overrides this setting while it is set")
     url = database_url_arg or database_url()
-    if migrate_schema(url, directory / "backups"):
+    migrated = migrate_schema(url, directory / "backups")
+    record_key_check(url, directory)
+    if migrated:
         rebuild_projections(url, directory)
     first_admin(url, directory)
     print("初始化完成 / init done")
