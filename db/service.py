@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import faces, identity, integrity, journal, projection
+from db import checkin_refs, faces, identity, integrity, journal, projection
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
@@ -331,15 +331,22 @@ class Store:
     # ------------------------------------------------------------------ writes
     def register_visit(self, phone: str, *, consultant: str | None = None, channel: str = f.NATURAL,
                        agent: str | None = None, name: str | None = None, face: str | None = None,
-                       verified: bool = True, id_card: str | None = None,
-                       actor: str = "reception") -> WriteResult:
+                       verified: bool = True, id_card: str | None = None, actor: str = "reception",
+                       ref: str | None = None, arrived_at: datetime | None = None,
+                       source: str | None = None) -> WriteResult:
+        """`ref`: the kiosk's idempotency key (the same ref again returns the first result, writes nothing);
+        `arrived_at`: the kiosk's time of the check-in, shown as the arrival; `source`: how they heard of us."""
         keys = identity.phone_keys(self.keyring, phone)  # InvalidPhone before any transaction
+        checkin_refs.check(ref, arrived_at)
+        if ref is not None and (earlier := checkin_refs.earlier_result(self.engine, ref)) is not None:
+            return _with_display(WriteResult(*earlier, customer_id=earlier[2].customer), keys.masked_display)
         if id_card is not None:
             from db.personal import validate_id_card
             validate_id_card(id_card)
         surname = identity.surname_key(self.keyring, name)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            checkin_refs.record(session, ref, seq, at, arrived_at, source)
             self._check_consultant(session, consultant)
             self._check_agent(session, channel, agent)
             customer = identity.customer_for_phone(session, self.keyring, keys, name, at)
@@ -354,7 +361,10 @@ class Store:
                            agent=agent, face=face, id_card_holder=holder, verified=verified, mask=keys.mask,
                            surname=surname)
 
-        result = self._write("visit", actor, build)
+        try:
+            result = self._write("visit", actor, build)
+        except checkin_refs.AlreadyRegistered:  # another call with this ref committed meanwhile
+            return self.register_visit(phone, ref=ref)
         return _with_display(result, keys.masked_display)
 
     def confirm_visit(self, phone: str, *, by: str | None = None, actor: str | None = None) -> WriteResult:
