@@ -15,6 +15,8 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
+from vision.liveness import Step
+
 # How far each landmark lies in front of the face's outline, in eye distances: the nose moves most.
 DEPTH = np.zeros(68, np.float32)
 DEPTH[17:27] = 0.35  # brows
@@ -73,6 +75,14 @@ def turn_head(image: np.ndarray, landmarks: np.ndarray, degrees: float) -> np.nd
     return piecewise_affine(image, landmarks, target)
 
 
+def nod_head(image: np.ndarray, landmarks: np.ndarray, degrees: float) -> np.ndarray:
+    """Positive degrees: the visitor looks down (the nose moves down more than eyes and mouth)."""
+    eye_distance = float(np.linalg.norm(landmarks[42:48].mean(0) - landmarks[36:42].mean(0)))
+    target = landmarks.copy()
+    target[:, 1] += DEPTH * eye_distance * math.sin(math.radians(degrees)) * 1.6
+    return piecewise_affine(image, landmarks, target)
+
+
 def close_eyes(image: np.ndarray, landmarks: np.ndarray, amount: float = 1.0) -> np.ndarray:
     """Paint eyelids over both eyes with the skin colour from just below them."""
     out = image.copy()
@@ -102,6 +112,40 @@ def bona_fide_frames(image: np.ndarray, landmarks: np.ndarray, turn_sign: float,
             progress = min(1.0, (i - 14) / 8) if i < 28 else max(0.0, 1 - (i - 28) / 6)
             frame = turn_head(frame, landmarks, turn_sign * 25 * progress)
         yield frame
+
+
+def answer_frames(image: np.ndarray, landmarks: np.ndarray, steps: list[Step]) -> Iterator[np.ndarray]:
+    """A visitor doing the asked steps in order at 10 fps: look, then each step and back to the front."""
+    yield from [image] * 5
+    for step in steps:
+        if step is Step.BLINK:
+            closed = close_eyes(image, landmarks)
+            yield from [closed, closed] + [image] * 4
+            continue
+        if step is Step.NOD:
+            angles = [20 * min(1.0, k / 4) for k in range(1, 6)] + [20 * (1 - k / 5) for k in range(1, 6)]
+            move = nod_head
+        else:
+            sign = 1.0 if step is Step.TURN_LEFT else -1.0
+            angles = [sign * 25 * k / 6 for k in range(1, 7)] + [sign * 25] * 2 + [sign * 25 * (1 - k / 5) for k in range(1, 6)]
+            move = turn_head
+        yield from (move(image, landmarks, angle) if angle else image for angle in angles)
+        yield from [image] * 3
+
+
+def kiosk_view(photo: np.ndarray, face_width: int = 180, frame: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """The photo scaled so its face is `face_width` wide (a visitor about 60 cm from the camera),
+    cut to a 640x480 frame around it."""
+    from vision.faces import FacePipeline
+
+    left, top, right, bottom = FacePipeline.for_photos().detect(photo)[0][0]
+    scale = face_width / (right - left)
+    image = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    centre_x, centre_y = int((left + right) / 2 * scale), int((top + bottom) / 2 * scale)
+    width, height = frame
+    padded = cv2.copyMakeBorder(image, height, height, width, width, cv2.BORDER_REPLICATE)
+    x0, y0 = centre_x + width - width // 2, centre_y + height - height // 2
+    return np.ascontiguousarray(padded[y0 : y0 + height, x0 : x0 + width])
 
 
 def held_up(image: np.ndarray, i: int, frames: int, rng: np.random.Generator, tilt: float) -> np.ndarray:
