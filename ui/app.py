@@ -6,28 +6,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from ui.fonts import load_fonts
+from ui.i18n import install_translator
+from ui.theme import apply_theme
+
 
 def create_app(argv: list[str], *, lang: str = "zh", theme: str = "kiosk") -> QApplication:
     """A QApplication (the existing one, in tests) with the bundled CJK font, `lang` and `theme`."""
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    if QApplication.instance() is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
     app.setApplicationName("anchang")
     app.setApplicationDisplayName("案场通")
-    _install_assets(app, lang, theme)
-    return app
-
-
-def _install_assets(app: QApplication, lang: str, theme: str) -> None:
-    # TEMPORARY until the ui-assets stream lands ui.fonts/i18n/theme: then imported unconditionally.
-    try:
-        from ui.fonts import load_fonts
-        from ui.i18n import install_translator
-        from ui.theme import apply_theme
-    except ImportError:
-        return
     font = QFont(load_fonts())
     font.setPointSize(14)
     app.setFont(font)
     install_translator(app, lang)
     apply_theme(app, theme)
+    return app

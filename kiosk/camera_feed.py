@@ -1,0 +1,102 @@
+"""The camera on a worker thread, for Qt: frames for the preview, the camera's state, and the work of
+the screen in front (QR decoding, face tracking) done on that thread, never on the GUI thread.
+
+Any object with `start()`, `stop()`, `next_frame(timeout)` and `state` works as the camera
+(vision.camera.Camera, or a fake in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from vision.camera import CameraState, Frame
+
+log = logging.getLogger(__name__)
+
+Processor = Callable[[np.ndarray, float], Any]
+
+
+class FrameSource(Protocol):
+    state: CameraState
+
+    def start(self) -> Any: ...
+    def stop(self, timeout: float = 5.0) -> None: ...
+    def next_frame(self, timeout: float | None = None) -> Frame | None: ...
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """BGR uint8 → an RGB QImage that owns its pixels."""
+    rgb = np.ascontiguousarray(image[:, :, ::-1])
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+class CameraFeed(QObject):
+    frame = Signal(QImage)
+    state_changed = Signal(str)  # CameraState.value
+    processed = Signal(object)  # whatever the current processor returned (not None)
+
+    def __init__(self, camera: FrameSource | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.camera = camera
+        self._processor: Processor | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state = CameraState.STOPPED if camera is None else camera.state
+        self.last_frame: np.ndarray | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.camera is not None and self.state == CameraState.RUNNING
+
+    def set_processor(self, processor: Processor | None) -> None:
+        with self._lock:
+            self._processor = processor
+
+    def start(self) -> None:
+        if self.camera is None or (self._thread is not None and self._thread.is_alive()):
+            return
+        self.camera.start()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="kiosk-camera-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        if self.camera is not None:
+            self.camera.stop()
+
+    def _run(self) -> None:
+        assert self.camera is not None
+        while not self._stop.is_set():
+            state = self.camera.state
+            if state != self.state:
+                self.state = state
+                self.state_changed.emit(state.value)
+            got = self.camera.next_frame(timeout=0.2)
+            if got is None:
+                continue
+            self.last_frame = got.image
+            self.frame.emit(to_qimage(got.image))
+            with self._lock:
+                processor = self._processor
+            if processor is None:
+                continue
+            try:
+                result = processor(got.image, time.monotonic())
+            except Exception:  # a bad frame must not stop the preview
+                log.exception("frame processing failed")
+                continue
+            if result is not None:
+                self.processed.emit(result)

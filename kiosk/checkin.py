@@ -1,0 +1,118 @@
+"""One check-in from the kiosk, Qt-free: blacklist screen, the visit, the face enrolled under its consent,
+or the outbox when the database does not answer.
+
+The kiosk never shows a refusal reason that could reveal anything about a customer: a blacklisted phone
+or agent gets the same neutral "请到前台咨询" and reception gets the alert.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from db import reception
+from db.database import DatabaseUnavailable
+from db.personal import mask_phone
+from db.service import Store, WriteResult
+from judge import facts
+
+log = logging.getLogger(__name__)
+
+NATURAL_SOURCE = "自然来访"
+CHANNEL_SOURCE = "渠道带访"
+
+
+class OutboxLike(Protocol):
+    def put(self, checkin: dict[str, Any]) -> str: ...
+    def pending(self) -> list[dict[str, Any]]: ...
+    def drain(self, write: Callable[[dict[str, Any]], object]) -> int: ...
+
+
+def face_key(consent_id: int) -> str:
+    """The pseudonymous face identity journalled with a visit: named after the consent record it was
+    enrolled under, never after anything personal."""
+    return f"face:{consent_id}"
+
+
+@dataclass(frozen=True)
+class Checkin:
+    phone: str
+    name: str | None = None  # "张女士": surname and title, what the visitor typed
+    source: str = NATURAL_SOURCE
+    channel: str = facts.NATURAL
+    agent: str | None = None
+    verified: bool = True  # phone alone: False, waits for 前台确认
+    id_card: str | None = None
+    face: str | None = None  # a returning face confirmed by the visitor
+    consent_id: int | None = None  # with template: enrol after the visit
+    template: bytes | None = field(default=None, repr=False)
+    intent: dict[str, str] = field(default_factory=dict)
+    ref: str = field(default_factory=lambda: uuid.uuid4().hex)
+    arrived_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    actor: str = "kiosk"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["arrived_at"] = self.arrived_at.isoformat()
+        data["template"] = self.template.hex() if self.template is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Checkin:
+        values = dict(data)
+        values["arrived_at"] = datetime.fromisoformat(values["arrived_at"])
+        if values.get("template") is not None:
+            values["template"] = bytes.fromhex(values["template"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "done" | "blocked" | "queued"
+    phone_masked: str
+    consultant: str | None = None
+    ref: str = ""
+
+
+def is_blacklisted(store: Store, checkin: Checkin) -> bool:
+    channel = None if checkin.channel == facts.NATURAL else checkin.channel
+    return reception.is_blacklisted(store, phone=checkin.phone, agent=checkin.agent, channel=channel)
+
+
+def write(store: Store, checkin: Checkin) -> WriteResult:
+    """The visit (idempotent by `ref`), then the face template under its consent record."""
+    result = store.register_visit(
+        checkin.phone, channel=checkin.channel, agent=checkin.agent, name=checkin.name, face=checkin.face,
+        verified=checkin.verified, id_card=checkin.id_card, actor=checkin.actor, ref=checkin.ref,
+        arrived_at=checkin.arrived_at, source=checkin.source)
+    if checkin.template is not None and checkin.consent_id is not None:
+        store.enrol_face(checkin.phone, checkin.template, checkin.consent_id, actor=checkin.actor)
+    return result
+
+
+def submit(store: Store, outbox: OutboxLike | None, checkin: Checkin,
+           alert: Callable[[str], None] | None = None) -> Outcome:
+    """Runs on a worker thread. Blacklisted → "blocked" (reception alerted); database down → "queued"."""
+    masked = mask_phone(checkin.phone)
+    try:
+        if is_blacklisted(store, checkin):
+            log.warning("blacklisted check-in at the kiosk: %s %s", masked, checkin.agent or "")
+            if alert is not None:
+                alert(f"黑名单登记 / blacklisted check-in: {masked} {checkin.agent or ''}".strip())
+            return Outcome("blocked", masked, ref=checkin.ref)
+        result = write(store, checkin)
+    except DatabaseUnavailable:
+        if outbox is None:
+            raise
+        ref = outbox.put(checkin.to_dict())
+        return Outcome("queued", masked, ref=ref)
+    return Outcome("done", result.phone_masked or masked, result.assigned_to, ref=checkin.ref)
+
+
+def drain_outbox(store: Store, outbox: OutboxLike) -> int:
+    """Writes the check-ins kept while the database was away, in order; stops when it is away again."""
+    return outbox.drain(lambda data: write(store, Checkin.from_dict(data)))

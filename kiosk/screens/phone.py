@@ -1,0 +1,96 @@
+"""Phone: an on-screen numeric keypad, the number checked with phonenumbers as it is typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout
+
+from db.personal import InvalidPhone, normalize_phone
+from kiosk.widgets import Keypad, Screen, button, label
+
+CLEAR, BACK = "C", "<"
+KEYS = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"), (CLEAR, "0", BACK))
+MOBILE_DIGITS = 11
+
+
+def grouped(digits: str) -> str:
+    """138 1234 5678, as people read numbers aloud."""
+    return " ".join(part for part in (digits[:3], digits[3:7], digits[7:]) if part)
+
+
+class PhoneScreen(Screen):
+    def __init__(self, kiosk: Any) -> None:
+        super().__init__("phone")
+        self.kiosk = kiosk
+        self.digits = ""
+        self.notice = label("", "phone_notice", size=24)
+        self.layout_.addWidget(self.notice)
+        self.layout_.addWidget(label(self.tr("请输入您的手机号"), "phone_title", size=36, bold=True))
+        self.display = label("", "phone_display", size=48, bold=True)
+        self.display.setMinimumHeight(80)
+        self.layout_.addWidget(self.display)
+        self.hint = label("", "phone_hint", size=22)
+        self.layout_.addWidget(self.hint)
+        self.keypad = Keypad(KEYS, "digits", key_height=84)
+        self.keypad.key(CLEAR).setText(self.tr("清空"))
+        self.keypad.key(BACK).setText(self.tr("删除"))
+        self.keypad.pressed.connect(self.press)
+        self.layout_.addWidget(self.keypad, 1)
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        row.addWidget(button(self.tr("返回"), "phone_back", "secondary", height=88, on_click=kiosk.reset))
+        self.next = button(self.tr("下一步"), "phone_next", "primary", height=88, on_click=self._next)
+        row.addWidget(self.next)
+        self.layout_.addLayout(row)
+
+    def enter(self) -> None:
+        flow = self.kiosk.flow
+        if flow is None:
+            flow = self.kiosk.begin("phone")
+        self.digits = "".join(ch for ch in flow.phone if ch.isdigit())[-MOBILE_DIGITS:] if flow.phone else ""
+        if flow.method not in ("qr",):
+            self.notice.setText(self.tr("身份证已读取，请补充手机号") if flow.id_card else "")
+        self._update()
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+
+    def press(self, key: str) -> None:
+        if key == CLEAR:
+            self.digits = ""
+        elif key == BACK:
+            self.digits = self.digits[:-1]
+        elif len(self.digits) < MOBILE_DIGITS:
+            self.digits += key
+        self._update()
+
+    def valid_number(self) -> str | None:
+        if len(self.digits) != MOBILE_DIGITS:
+            return None
+        try:
+            return normalize_phone(self.digits)
+        except InvalidPhone:
+            return None
+
+    def _update(self) -> None:
+        self.display.setText(grouped(self.digits) or "—")
+        ok = self.valid_number() is not None
+        self.next.setEnabled(ok)
+        if not self.digits:
+            self.hint.setText(self.tr("11 位手机号"))
+        elif len(self.digits) < MOBILE_DIGITS:
+            self.hint.setText(self.tr("还差 %1 位").replace("%1", str(MOBILE_DIGITS - len(self.digits))))
+        elif not self.digits.startswith("1") or not ok:
+            self.hint.setText(self.tr("这不是有效的手机号，请检查"))
+        else:
+            self.hint.setText(self.tr("号码正确"))
+        self.display.setProperty("state", "ok" if ok else ("bad" if len(self.digits) == MOBILE_DIGITS else ""))
+
+    def _next(self) -> None:
+        flow = self.kiosk.flow
+        if flow is None or self.valid_number() is None:
+            self.hint.setText(self.tr("这不是有效的手机号，请检查"))
+            return
+        flow.phone = self.digits
+        self.kiosk.show_screen("source" if flow.id_name else "visitor")

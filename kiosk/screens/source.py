@@ -1,0 +1,162 @@
+"""How the visitor came (the project's sources, db.reception.sources): a channel-led visit picks the
+channel company, then the agent, found by pinyin initials on on-screen letter keys. Then 提交."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from db import reception
+from judge import facts
+from kiosk.screens.visitor import initial_of
+from kiosk.widgets import LETTERS, Keypad, Screen, button, label
+
+AGENTS_SHOWN = 12
+
+
+def agent_matches(agents: list[str], initials: str) -> list[str]:
+    """Agents whose name's pinyin initials start with what was typed (周杰 → ZJ)."""
+    return [a for a in agents if initial_of(a).startswith(initials.upper())]
+
+
+class SourceScreen(Screen):
+    def __init__(self, kiosk: Any) -> None:
+        super().__init__("source")
+        self.kiosk = kiosk
+        self.sources: list[reception.Source] = list(reception.DEFAULT_SOURCES)
+        self.channels: dict[str, list[str]] = {}
+        self.source: reception.Source | None = None
+        self.channel: str | None = None
+        self.agent: str | None = None
+        self.typed = ""
+        self.shown_agents: list[str] = []
+        self.layout_.addWidget(label(self.tr("请问您是怎么了解到本项目的？"), "source_title", size=34, bold=True))
+        self.source_row = QGridLayout()
+        self.source_row.setSpacing(12)
+        self.layout_.addLayout(self.source_row)
+        self.channel_box = QWidget()
+        self.channel_box.setObjectName("channel_box")
+        self.channel_grid = QGridLayout(self.channel_box)
+        self.layout_.addWidget(self.channel_box)
+        self.agent_box = QWidget()
+        self.agent_box.setObjectName("agent_box")
+        agent_layout = QHBoxLayout(self.agent_box)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        self.typed_label = label("", "agent_typed", size=24)
+        left_layout.addWidget(self.typed_label)
+        self.letters = Keypad([list(row) for row in LETTERS] + [["⌫"]], "letters", key_height=52)
+        self.letters.pressed.connect(self._letter)
+        left_layout.addWidget(self.letters)
+        agent_layout.addWidget(left, 3)
+        self.agent_list = QWidget()
+        self.agent_grid = QGridLayout(self.agent_list)
+        agent_layout.addWidget(self.agent_list, 2)
+        self.layout_.addWidget(self.agent_box, 1)
+        self.layout_.addStretch(0)
+        self.message = label("", "source_message", size=22)
+        self.layout_.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addWidget(button(self.tr("返回"), "source_back", "secondary", height=88, on_click=self._back))
+        self.submit = button(self.tr("提交"), "submit", "primary", height=88, on_click=self._submit)
+        row.addWidget(self.submit)
+        self.layout_.addLayout(row)
+
+    def enter(self) -> None:
+        self.message.setText("")
+        self.submit.setEnabled(True)
+        store = self.kiosk.store
+        self.kiosk.runner.run(lambda: (reception.sources(store), reception.channels(store)),
+                              on_done=self._loaded, on_error=lambda _e: self._loaded(None))
+        self._loaded(None)
+
+    def _loaded(self, loaded: tuple[list[reception.Source], dict[str, list[str]]] | None) -> None:
+        if loaded is not None:
+            self.sources, self.channels = loaded
+        self._clear(self.source_row)
+        for index, source in enumerate(self.sources):
+            widget = button(self.tr(source.name), f"source_{index}", "toggle", height=72,
+                            on_click=lambda s=source: self.choose_source(s))
+            widget.setCheckable(True)
+            self.source_row.addWidget(widget, index // 3, index % 3)
+        flow = self.kiosk.flow
+        chosen = next((s for s in self.sources if flow is not None and s.name == flow.source), self.sources[0])
+        self.choose_source(chosen, keep=flow is not None and flow.source == chosen.name)
+
+    @staticmethod
+    def _clear(grid: QGridLayout) -> None:
+        while grid.count():
+            item = grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+
+    def choose_source(self, source: reception.Source, keep: bool = False) -> None:
+        self.source = source
+        flow = self.kiosk.flow
+        if not keep or flow is None:
+            self.channel, self.agent, self.typed = source.channel, None, ""
+        else:
+            self.channel = source.channel or (flow.channel if flow.channel != facts.NATURAL else None)
+            self.agent = flow.agent
+        for widget in self.findChildren(QPushButton):
+            if widget.objectName().startswith("source_") and widget.isCheckable():
+                widget.setChecked(widget.text() == self.tr(source.name))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        source = self.source
+        channel_led = source is not None and source.registers_as == "channel"
+        self.channel_box.setVisible(channel_led and source is not None and source.channel is None)
+        self.agent_box.setVisible(channel_led and self.channel is not None)
+        self._clear(self.channel_grid)
+        if channel_led and source is not None and source.channel is None:
+            for index, name in enumerate(sorted(self.channels)):
+                widget = button(name, f"channel_{name}", "toggle", height=64,
+                                on_click=lambda c=name: self._channel(c))
+                widget.setCheckable(True)
+                widget.setChecked(name == self.channel)
+                self.channel_grid.addWidget(widget, 0, index)
+        self._clear(self.agent_grid)
+        self.shown_agents = []
+        if self.channel is not None:
+            self.shown_agents = agent_matches(self.channels.get(self.channel, []), self.typed)[:AGENTS_SHOWN]
+            for index, agent in enumerate(self.shown_agents):
+                widget = button(agent, f"agent_{agent}", "toggle", height=64,
+                                on_click=lambda a=agent: self._agent(a))
+                widget.setCheckable(True)
+                widget.setChecked(agent == self.agent)
+                self.agent_grid.addWidget(widget, index // 2, index % 2)
+        typed = self.typed or self.tr("输入经纪人姓名拼音首字母")
+        self.typed_label.setText(typed if not self.agent else self.tr("经纪人：%1").replace("%1", self.agent))
+
+    def _channel(self, channel: str) -> None:
+        self.channel, self.agent, self.typed = channel, None, ""
+        self._refresh()
+
+    def _agent(self, agent: str) -> None:
+        self.agent = agent
+        self._refresh()
+
+    def _letter(self, key: str) -> None:
+        self.typed = self.typed[:-1] if key == "⌫" else (self.typed + key)[:6]
+        self.agent = None
+        self._refresh()
+
+    def _back(self) -> None:
+        flow = self.kiosk.flow
+        self.kiosk.show_screen("phone" if flow is None or flow.id_name else "visitor")
+
+    def _submit(self) -> None:
+        flow = self.kiosk.flow
+        if flow is None or self.source is None:
+            return
+        try:
+            fields = reception.visit_fields(self.source, channel=self.channel, agent=self.agent)
+        except Exception:
+            self.message.setText(self.tr("请选择渠道和经纪人") if self.channel is None
+                                 else self.tr("请选择带您来的经纪人"))
+            return
+        flow.source, flow.channel, flow.agent = fields["source"], fields["channel"], fields["agent"]
+        self.submit.setEnabled(False)
+        self.kiosk.submit()

@@ -1,0 +1,93 @@
+"""接待轮序: who is on duty, in which order, busy or free (one tap), and who takes the next walk-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from db import reception
+from db.database import read_session
+from db.models import Consultant
+from kiosk.widgets import button, label
+
+
+def consultants(store: Any) -> list[str]:
+    with read_session(store.engine) as session:
+        return list(session.scalars(sa.select(Consultant.name).where(Consultant.active).order_by(Consultant.name)))
+
+
+class RotationTab(QWidget):
+    def __init__(self, kiosk: Any) -> None:
+        super().__init__()
+        self.setObjectName("staff_rotation")
+        self.kiosk = kiosk
+        self.duty: list[str] = []
+        layout = QVBoxLayout(self)
+        self.message = label("", "rotation_message", size=20)
+        layout.addWidget(self.message)
+        self.board = QGridLayout()
+        layout.addLayout(self.board)
+        layout.addWidget(label(self.tr("值班（点选后保存）"), "duty_title", size=22, bold=True))
+        self.duty_grid = QGridLayout()
+        layout.addLayout(self.duty_grid)
+        row = QHBoxLayout()
+        row.addWidget(button(self.tr("刷新"), "rotation_refresh", "secondary", on_click=self.refresh))
+        row.addWidget(button(self.tr("保存值班"), "duty_save", "primary", on_click=self._save_duty))
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        store = self.kiosk.store
+        self.kiosk.runner.run(lambda: (reception.rotation_board(store), consultants(store)),
+                              on_done=self._show, on_error=lambda _e: self.message.setText(
+                                  self.tr("数据库不可用，稍后再试")))
+
+    @staticmethod
+    def _clear(grid: QGridLayout) -> None:
+        while grid.count():
+            item = grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+
+    def _show(self, loaded: tuple[list[reception.RotationSlot], list[str]]) -> None:
+        board, everyone = loaded
+        self._clear(self.board)
+        self.duty = [slot.name for slot in board]
+        next_one = next((slot.name for slot in board if slot.is_next), None)
+        self.message.setText(self.tr("下一位：%1").replace("%1", next_one) if next_one else self.tr("无人值班"))
+        for index, slot in enumerate(board):
+            marker = self.tr("▶ 下一位") if slot.is_next else ""
+            self.board.addWidget(label(f"{index + 1}. {slot.name}  {marker}", f"slot_{slot.name}", size=22),
+                                 index, 0)
+            toggle = button(self.tr("忙碌") if slot.busy else self.tr("空闲"), f"busy_{slot.name}",
+                            "danger" if slot.busy else "secondary",
+                            on_click=lambda n=slot.name, b=slot.busy: self.set_busy(n, not b))
+            self.board.addWidget(toggle, index, 1)
+        self._clear(self.duty_grid)
+        for index, name in enumerate(everyone):
+            widget = button(name, f"duty_{name}", "toggle", on_click=lambda n=name: self._toggle_duty(n))
+            widget.setCheckable(True)
+            widget.setChecked(name in self.duty)
+            self.duty_grid.addWidget(widget, index // 4, index % 4)
+
+    def _toggle_duty(self, name: str) -> None:
+        self.duty = [n for n in self.duty if n != name] if name in self.duty else self.duty + [name]
+        found = self.findChild(QPushButton, f"duty_{name}")
+        if found is not None:
+            found.setChecked(name in self.duty)
+
+    def _actor(self) -> str:
+        return str(getattr(self.kiosk.staff_user, "name", "reception"))
+
+    def set_busy(self, name: str, busy: bool) -> None:
+        self.kiosk.runner.run(self.kiosk.store.set_busy, name, busy, self._actor(),
+                              on_done=lambda _r: self.refresh(), on_error=self._failed)
+
+    def _save_duty(self) -> None:
+        self.kiosk.runner.run(self.kiosk.store.set_duty, list(self.duty), self._actor(),
+                              on_done=lambda _r: self.refresh(), on_error=self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self.message.setText(self.tr("操作未完成：%1").replace("%1", str(error).split(" / ")[0]))

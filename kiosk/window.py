@@ -1,0 +1,212 @@
+"""The kiosk's main window: a stack of named screens, the camera feed, the flow in progress, the idle and
+done timers, the staff corner, and the outbox retries. Everything slow runs through the TaskRunner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QImage
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+
+from db.database import DatabaseUnavailable
+from kiosk import checkin as checkin_mod
+from kiosk.camera_feed import CameraFeed
+from kiosk.checkin import Outcome
+from kiosk.flow import Flow
+from kiosk.services import KioskServices
+from kiosk.widgets import LongPress, Screen
+from ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+_ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
+
+class KioskWindow(QMainWindow):
+    screen_changed = Signal(str)
+    outcome_ready = Signal(object)  # Outcome of the last submit
+
+    def __init__(self, services: KioskServices, *, runner: TaskRunner | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kiosk")
+        self.setWindowTitle(self.tr("案场通 · 来访登记"))
+        self.services = services
+        self.store = services.store
+        self.runner = runner or TaskRunner(self)
+        self.flow: Flow | None = None
+        self.staff_user: Any = None  # the receptionist in staff mode
+        self.submitting = False
+        self.reader_ok = bool(services.reader_port)
+        self.feed = CameraFeed(services.camera, self)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screens")
+        self.setCentralWidget(self.stack)
+        self.screens: dict[str, Screen] = {}
+        self._build_screens()
+
+        self.idle_timer = self._timer(services.timings.idle_ms, self.reset)
+        self.done_timer = self._timer(services.timings.done_ms, self.reset)
+        self.outbox_timer = self._timer(services.timings.outbox_retry_ms, self.drain_outbox)
+        QApplication.instance().installEventFilter(self)
+        self.feed.frame.connect(self._on_frame)
+        self.feed.state_changed.connect(self._on_camera_state)
+        self.feed.processed.connect(self._on_processed)
+        self._processed_handler: Callable[[Any], None] | None = None
+        self.show_screen("start")
+
+    # ----------------------------------------------------------------- building
+    def _timer(self, msecs: int, slot: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(msecs)
+        timer.timeout.connect(slot)
+        return timer
+
+    def _build_screens(self) -> None:
+        from kiosk.screens import SCREENS
+
+        for factory in SCREENS:
+            screen = factory(self)
+            self.screens[screen.objectName()] = screen
+            self.stack.addWidget(screen)
+        corner = self.screens["start"].findChild(QWidget, "staff_corner")
+        if corner is not None:
+            LongPress(corner, self.services.timings.long_press_ms).held.connect(
+                lambda: self.show_screen("staff_pin"))
+
+    def start(self) -> None:
+        """Camera, gallery and outbox work begin; separate from __init__ so tests control it."""
+        self.feed.start()
+        faces = self.services.faces
+        if faces is not None:
+            self.runner.run(lambda: faces.load(self.store.face_templates()),
+                            on_error=lambda error: log.warning("face gallery not loaded: %s", error))
+        self.drain_outbox()
+
+    # --------------------------------------------------------------- navigation
+    @property
+    def current(self) -> str:
+        widget = self.stack.currentWidget()
+        return widget.objectName() if widget is not None else ""
+
+    def screen(self, name: str) -> Any:
+        return self.screens[name]
+
+    def show_screen(self, name: str) -> None:
+        self.set_frame_handler(None)
+        self.stack.setCurrentWidget(self.screens[name])
+        self.screens[name].enter()
+        self.idle_timer.start()
+        self.screen_changed.emit(name)
+
+    def begin(self, method: str, actor: str = "kiosk") -> Flow:
+        self.done_timer.stop()
+        self.flow = Flow(method=method, actor=actor)
+        return self.flow
+
+    def reset(self) -> None:
+        """Back to the start screen; whatever was half-entered is dropped, nothing half-written."""
+        self.done_timer.stop()
+        self.flow = None
+        self.submitting = False
+        self.staff_user = None
+        self.show_screen("start")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in _ACTIVITY and self.current != "start":
+            self.idle_timer.start()
+        return False
+
+    # ------------------------------------------------------------------- camera
+    def set_frame_handler(self, processor: Callable[[Any, float], Any] | None,
+                          on_result: Callable[[Any], None] | None = None) -> None:
+        """The current screen's work on camera frames (camera thread) and where its results go (GUI)."""
+        self._processed_handler = on_result
+        self.feed.set_processor(processor)
+
+    def _on_processed(self, result: Any) -> None:
+        if self._processed_handler is not None:
+            self._processed_handler(result)
+
+    def _on_frame(self, image: QImage) -> None:
+        show = getattr(self.stack.currentWidget(), "show_frame", None)
+        if show is not None:
+            show(image)
+
+    def _on_camera_state(self, state: str) -> None:
+        for screen in self.screens.values():
+            update = getattr(screen, "camera_state_changed", None)
+            if update is not None:
+                update(state)
+
+    # ------------------------------------------------------------------- submit
+    def submit(self) -> None:
+        """Writes the flow's check-in on a worker; a second tap while it runs does nothing."""
+        flow = self.flow
+        if flow is None or self.submitting:
+            return
+        self.submitting = True
+        self.runner.run(checkin_mod.submit, self.store, self.services.outbox, flow.checkin(),
+                        self.services.alerts.append, on_done=self._submitted, on_error=self._submit_failed)
+
+    def _submitted(self, outcome: Outcome) -> None:
+        self.submitting = False
+        self.screen("done").show_outcome(outcome)
+        self.show_screen("done")
+        if outcome.status == "queued":
+            self.outbox_timer.start()
+        if outcome.status != "blocked":
+            self._after_success()
+        self.outcome_ready.emit(outcome)
+
+    def _after_success(self) -> None:
+        flow = self.flow
+        faces = self.services.faces
+        if flow is not None and faces is not None and flow.template is not None and flow.consent_id is not None:
+            template = flow.template
+            self.runner.run(self.store.customer_id, flow.phone,
+                            on_done=lambda cid: cid is not None and faces.add(str(cid), template))
+        self.done_timer.start()
+
+    def _submit_failed(self, error: BaseException) -> None:
+        self.submitting = False
+        log.warning("check-in refused: %s", error)
+        self.screen("done").show_error(error)
+        self.show_screen("done")
+        self.outcome_ready.emit(error)
+
+    # ------------------------------------------------------------------- outbox
+    def drain_outbox(self) -> None:
+        outbox = self.services.outbox
+        if outbox is None:
+            return
+
+        def drained(count: int) -> None:
+            if outbox.pending():
+                self.outbox_timer.start()
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, DatabaseUnavailable):
+                log.warning("outbox: %s", error)
+            self.outbox_timer.start()
+
+        self.runner.run(checkin_mod.drain_outbox, self.store, outbox, on_done=drained, on_error=failed)
+
+    # -------------------------------------------------------------------- close
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Closing the kiosk needs a receptionist (staff mode); tests and the tour set allow_close."""
+        if not getattr(self, "allow_close", False) and self.staff_user is None:
+            event.ignore()
+            return
+        QApplication.instance().removeEventFilter(self)
+        self.feed.stop()
+        self.runner.wait(5000)
+        event.accept()
+
+def staff_name(user: Any) -> str:
+    return str(getattr(user, "name", user))
+
+Qt  # noqa: B018 - imported for screens' type hints

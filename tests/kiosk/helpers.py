@@ -1,0 +1,61 @@
+"""Driving the kiosk window from tests: open it, tap buttons by objectName, type on the keypads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from kiosk.services import KioskServices
+from kiosk.window import KioskWindow
+
+
+def open_window(qtbot: Any, services: KioskServices, start: bool = True) -> KioskWindow:
+    window = KioskWindow(services)
+    window.allow_close = True
+    qtbot.addWidget(window)
+    window.resize(1080, 1920)
+    window.show()
+    if start:
+        window.start()
+    return window
+
+
+def find(window: KioskWindow, name: str) -> Any:
+    screen = window.stack.currentWidget()
+    widget = screen.findChild(QPushButton, name) or screen.findChild(QLabel, name)
+    assert widget is not None, f"{name} not on screen {window.current}"
+    return widget
+
+
+def tap(qtbot: Any, window: KioskWindow, name: str) -> None:
+    widget = find(window, name)
+    assert isinstance(widget, QPushButton)
+    assert widget.isEnabled(), f"{name} is disabled on {window.current}"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def text(window: KioskWindow, name: str) -> str:
+    return str(find(window, name).text())
+
+
+def type_digits(qtbot: Any, window: KioskWindow, digits: str, pad: str = "digits") -> None:
+    for digit in digits:
+        tap(qtbot, window, f"{pad}_{digit}")
+
+
+def wait_screen(qtbot: Any, window: KioskWindow, name: str, timeout: int = 5000) -> None:
+    qtbot.waitUntil(lambda: window.current == name, timeout=timeout)
+
+
+def phone_path(qtbot: Any, window: KioskWindow, phone: str, surname: str = "张", title: str = "title_ms") -> None:
+    """From the phone screen to the source screen."""
+    wait_screen(qtbot, window, "phone")
+    type_digits(qtbot, window, phone)
+    tap(qtbot, window, "phone_next")
+    wait_screen(qtbot, window, "visitor")
+    tap(qtbot, window, f"surname_{surname}")
+    tap(qtbot, window, title)
+    tap(qtbot, window, "visitor_next")
+    wait_screen(qtbot, window, "source")

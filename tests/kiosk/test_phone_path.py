@@ -1,0 +1,87 @@
+"""The phone path end to end: keypad, validation as typed, surname and title, every source, 提交."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from db import reception
+from db.service import Store
+from tests.kiosk.conftest import services_for
+from tests.kiosk.helpers import open_window, phone_path, tap, text, type_digits, wait_screen
+
+
+def test_phone_check_in_is_unverified_and_waits_for_reception(qtbot: Any, any_store: Store) -> None:
+    window = open_window(qtbot, services_for(any_store))
+    tap(qtbot, window, "choice_phone")
+    phone_path(qtbot, window, "13812345678")
+    tap(qtbot, window, "submit")
+    wait_screen(qtbot, window, "done")
+    assert text(window, "done_message") == "登记成功，置业顾问 李强 马上为您服务"
+    assert text(window, "done_detail") == "138****5678"
+    pending = reception.pending_checkins(any_store)
+    assert [(p.phone_masked, p.surname) for p in pending] == [("138****5678", "张女士")]
+    qtbot.waitUntil(lambda: window.current == "start", timeout=3000)  # back after done_ms
+
+
+def test_the_number_is_checked_as_it_is_typed(qtbot: Any, store: Store) -> None:
+    window = open_window(qtbot, services_for(store))
+    tap(qtbot, window, "choice_phone")
+    type_digits(qtbot, window, "1381234")
+    assert text(window, "phone_hint") == "还差 4 位"
+    assert not window.screen("phone").next.isEnabled()
+    type_digits(qtbot, window, "5678")
+    assert text(window, "phone_hint") == "号码正确"
+    tap(qtbot, window, "digits_<")
+    type_digits(qtbot, window, "0")
+    assert window.screen("phone").next.isEnabled()
+    tap(qtbot, window, "digits_C")
+    type_digits(qtbot, window, "10012345678")
+    assert text(window, "phone_hint") == "这不是有效的手机号，请检查"
+    assert not window.screen("phone").next.isEnabled()
+
+
+def test_an_empty_name_gets_a_clear_message(qtbot: Any, store: Store) -> None:
+    window = open_window(qtbot, services_for(store))
+    tap(qtbot, window, "choice_phone")
+    type_digits(qtbot, window, "13812345678")
+    tap(qtbot, window, "phone_next")
+    wait_screen(qtbot, window, "visitor")
+    tap(qtbot, window, "visitor_next")
+    assert window.current == "visitor"
+    assert text(window, "visitor_message") == "请选择您的姓氏和称呼"
+
+
+@pytest.mark.parametrize("source_index", [0, 3, 4])
+def test_natural_sources_register_a_natural_visit_with_the_source(qtbot: Any, any_store: Store,
+                                                                  source_index: int) -> None:
+    window = open_window(qtbot, services_for(any_store))
+    tap(qtbot, window, "choice_phone")
+    phone_path(qtbot, window, "13900001111")
+    qtbot.waitUntil(lambda: window.runner.pending == 0)
+    tap(qtbot, window, f"source_{source_index}")
+    tap(qtbot, window, "submit")
+    wait_screen(qtbot, window, "done")
+    view = any_store.customer_view("13900001111")
+    assert view is not None
+    assert reception.pending_checkins(any_store)[0].phone_masked == "139****1111"
+
+
+def test_channel_led_visit_needs_channel_and_agent_found_by_pinyin(qtbot: Any, any_store: Store) -> None:
+    any_store.record_report("贝壳", "周杰", "13700002222")
+    window = open_window(qtbot, services_for(any_store))
+    tap(qtbot, window, "choice_phone")
+    phone_path(qtbot, window, "13700002222", surname="王", title="title_mr")
+    qtbot.waitUntil(lambda: window.runner.pending == 0)
+    tap(qtbot, window, "source_1")  # 渠道带访
+    tap(qtbot, window, "submit")
+    assert window.current == "source"
+    assert text(window, "source_message") == "请选择渠道和经纪人"
+    tap(qtbot, window, "channel_贝壳")
+    tap(qtbot, window, "letters_Z")
+    assert window.screen("source").shown_agents == ["周杰"]  # ZJ; 吴芳 (WF) filtered out
+    tap(qtbot, window, "agent_周杰")
+    tap(qtbot, window, "submit")
+    wait_screen(qtbot, window, "done")
+    assert any_store.latest_report("13700002222", "贝壳", "周杰") is not None
