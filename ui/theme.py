@@ -1,11 +1,12 @@
-"""QSS themes: `kiosk` (large type, touch targets of 64 px and more, calm colours), `console` (denser,
+"""QSS themes: `kiosk` (large type, touch targets of 48 px and more, calm colours), `console` (denser,
 for a desk with a mouse) and `big_screen` (dark, for a wall display read from across the room).
 
-Screens never set colours or sizes themselves; they name what a widget is and the theme styles it:
+Screens set no colours; they name what a widget is and the theme styles it (heights and fonts a
+screen sets in code are kept):
 - objectName `title`, `subtitle` on QLabels (headings);
 - dynamic property `role` (set with `set_role`, which re-polishes the widget):
-  QPushButton `primary`, `danger`, `choice` (big start-screen buttons), `link`;
-  QLabel `hint`, `error`, `success`, `warning` (e.g. the offline banner), `masked` (phone numbers);
+  QPushButton `primary`, `secondary`, `danger`, `choice` (big start-screen buttons), `link`;
+  QLabel `hint`, `error`, `success`, `warning` (e.g. the offline banner), `masked` (phone numbers, kiosk);
   QPushButton `key` (on-screen keypad); QLineEdit `error`;
   QFrame `card`, `banner`; big_screen rows `next` (the consultant up next), `busy`.
 """
@@ -14,11 +15,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 import resources
 
 THEMES = ("kiosk", "console", "big_screen")
+# The application font's size per theme. It lives here, not in the QSS: a QSS font-size would override
+# every font a screen sets in code, while the application font is only the default.
+BASE_PIXEL_SIZE = {"kiosk": 24, "console": 15, "big_screen": 32}
 THEMES_DIR = Path(resources.__file__).resolve().parent / "themes"
 
 
@@ -29,15 +34,20 @@ def theme_file(name: str) -> Path:
 
 
 def apply_theme(app: QApplication, name: str) -> None:
-    """Styles the whole application with resources/themes/<name>.qss on the Fusion style.
+    """Styles the whole application with resources/themes/<name>.qss on the Fusion style, and sets the
+    theme's base font size on the application font (family untouched: ui.fonts.load_fonts decides it).
 
     Fusion draws the same on every platform, so the QSS looks the same on a Windows kiosk and a
-    Linux console.
+    Linux console. The sheets size widgets with padding, never min-height, so a height the code sets
+    (`setMinimumHeight`) is kept.
     """
     sheet = theme_file(name).read_text(encoding="utf-8")
     fusion = QStyleFactory.create("Fusion")
     if fusion is not None:
         app.setStyle(fusion)
+    font = QFont(app.font())
+    font.setPixelSize(BASE_PIXEL_SIZE[name])
+    app.setFont(font)
     app.setStyleSheet(sheet)
     app.setProperty("anchang_theme", name)
 

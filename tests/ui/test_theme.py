@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ui import theme
+from ui.fonts import FAMILY, load_fonts
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler  # noqa: E402
@@ -36,12 +37,13 @@ def qt_warnings(qapp) -> Iterator[list[str]]:
         if kind != QtMsgType.QtDebugMsg and "propagateSizeHints" not in text:  # offscreen plugin noise
             messages.append(text)
 
-    previous = qInstallMessageHandler(handler)
+    previous, font = qInstallMessageHandler(handler), qapp.font()
     try:
         yield messages
     finally:
         qInstallMessageHandler(previous)
         qapp.setStyleSheet("")
+        qapp.setFont(font)
 
 
 def _screen() -> tuple[QWidget, dict[str, QWidget]]:
@@ -100,9 +102,37 @@ def test_kiosk_touch_targets_are_at_least_48_px(qapp, qt_warnings: list[str]) ->
     qapp.processEvents()
     for key in [f"button:{role}" for role in BUTTON_ROLES] + ["line", "combo", "check"]:
         assert widgets[key].height() >= 48, key
-    assert widgets["button:None"].height() >= 64
-    assert widgets["button:choice"].height() >= 160  # the start screen's two big choices
+    assert widgets["button:choice"].height() >= 96  # the start screen's big choices
     assert widgets["title"].fontInfo().pixelSize() >= 40
+    assert widgets["label:hint"].fontInfo().pixelSize() >= 20
+    window.close()
+
+
+def test_heights_and_fonts_set_in_code_survive_the_theme(qapp, qt_warnings: list[str]) -> None:
+    """The sheets must not shrink what a screen asks for: QSS min-height or font-size would."""
+    load_fonts()
+    theme.apply_theme(qapp, "kiosk")
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    tall = QPushButton("刷脸登记")
+    theme.set_role(tall, "choice")
+    tall.setMinimumHeight(180)
+    key = QPushButton("A")
+    theme.set_role(key, "key")
+    key.setMinimumHeight(90)
+    heading = QLabel("欢迎光临")
+    font = heading.font()
+    font.setPixelSize(52)
+    heading.setFont(font)
+    plain = QLabel("请选择登记方式")
+    for widget in (tall, key, heading, plain):
+        layout.addWidget(widget)
+    window.show()
+    qapp.processEvents()
+    assert tall.height() >= 180 and key.height() >= 90
+    assert heading.fontInfo().pixelSize() == 52
+    assert plain.fontInfo().pixelSize() == theme.BASE_PIXEL_SIZE["kiosk"]
+    assert plain.fontInfo().family() == FAMILY
     window.close()
 
 
@@ -111,9 +141,9 @@ def test_set_role_restyles_a_widget_already_shown(qapp, qt_warnings: list[str]) 
     button = QPushButton("我是新客户")
     button.show()
     qapp.processEvents()
-    assert button.sizeHint().height() < 160
+    plain = button.sizeHint().height()
     theme.set_role(button, "choice")
-    assert button.sizeHint().height() >= 160
+    assert button.sizeHint().height() >= plain + 30
     button.close()
 
 
