@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest

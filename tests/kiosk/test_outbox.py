@@ -1,0 +1,229 @@
+"""The kiosk outbox: durable, in order, none lost, none twice — also across a real PostgreSQL outage
+(a private throw-away cluster, so nobody else's tests see it go down)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from glob import glob
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from db import migrate, reception
+from db.database import DatabaseUnavailable, make_engine
+from db.keys import Keyring
+from db.models import CheckinRef, JournalEntry
+from db.service import ManualClock, Store
+from kiosk.outbox import Outbox, outbox_path, store_writer
+from tests.db.test_store import T0, advance
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    s = Store(engine, Keyring.create(tmp_path / "keys"), clock=ManualClock(T0), station="kiosk-1")
+    s.add_consultant("A")
+    s.set_duty(["A"])
+    yield s
+    s.dispose()
+
+
+def visits(store: Store) -> list[int]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(sa.select(JournalEntry.seq).where(JournalEntry.kind == "visit")
+                                 .order_by(JournalEntry.seq)).scalars())
+
+
+def checkin(i: int, **extra: Any) -> dict[str, Any]:
+    return {"phone": f"139{i:08d}", "verified": False, **extra}
+
+
+def test_put_is_durable_and_pending_in_order(tmp_path: Path) -> None:
+    box = Outbox(outbox_path(tmp_path))
+    refs = [box.put(checkin(i)) for i in range(3)]
+    given = box.put(checkin(9, ref="my-own-ref", arrived_at=T0))
+    assert given == "my-own-ref" and len(set(refs)) == 3
+    reopened = Outbox(tmp_path / "outbox.sqlite3")  # as after a restart of the kiosk
+    queued = reopened.pending()
+    assert [c["ref"] for c in queued] == [*refs, given]
+    assert [c["phone"] for c in queued] == ["13900000000", "13900000001", "13900000002", "13900000009"]
+    assert queued[-1]["arrived_at"] == T0 and queued[0]["arrived_at"].tzinfo is not None
+    with reopened._connect() as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(ValueError, match="aware"):
+        box.put(checkin(1, arrived_at=T0.replace(tzinfo=None)))
+
+
+def test_drain_stops_at_the_first_outage_and_resumes_in_order(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    for i in range(5):
+        box.put(checkin(i))
+    written: list[str] = []
+    down_at = {2}
+
+    def write(c: dict[str, Any]) -> None:
+        if len(written) in down_at:
+            down_at.clear()
+            raise DatabaseUnavailable("数据库不可用 / the database is unavailable")
+        written.append(c["phone"])
+
+    assert box.drain(write) == 2
+    assert [c["phone"] for c in box.pending()] == ["13900000002", "13900000003", "13900000004"]
+    assert box.drain(write) == 3
+    assert written == [f"139{i:08d}" for i in range(5)] and box.pending() == []
+    assert box.drain(write) == 0
+
+
+def test_a_refused_check_in_is_set_aside_and_the_rest_go_on(store: Store, tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    box.put(checkin(1))
+    bad = box.put({"phone": "12345", "verified": False})
+    box.put(checkin(2, consultant="nobody"))
+    box.put(checkin(3))
+    assert box.drain(store_writer(store)) == 2
+    assert box.pending() == []
+    rejected = box.rejected()
+    assert [r.ref for r in rejected][0] == bad and len(rejected) == 2
+    assert "nobody" in rejected[1].error and rejected[1].checkin["consultant"] == "nobody"
+    assert len(visits(store)) == 2
+
+
+def test_none_twice_when_the_connection_drops_after_the_commit(store: Store, tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    box.put(checkin(1))
+    box.put(checkin(2))
+    real = store_writer(store)
+    results: list[Any] = []
+
+    def ack_lost(c: dict[str, Any]) -> None:
+        results.append(real(c))  # committed in the store...
+        raise DatabaseUnavailable("connection lost")  # ...but the kiosk never heard
+
+    assert box.drain(ack_lost) == 0
+    assert len(box.pending()) == 2 and len(visits(store)) == 1
+    assert box.drain(lambda c: results.append(real(c))) == 2
+    assert visits(store) == [results[0].seq, results[2].seq]
+    assert results[1].seq == results[0].seq  # the resend got the first result back
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CheckinRef)).scalar_one() == 2
+
+
+def test_a_delayed_check_in_is_judged_on_arrival_and_shows_the_kiosk_time(store: Store, tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    box.put(checkin(1, arrived_at=T0))
+    advance(store, hours=2)  # the network was down for two hours
+    assert box.drain(store_writer(store)) == 1
+    [waiting] = reception.pending_checkins(store)
+    assert waiting.at == T0
+    with store.engine.connect() as conn:
+        judged = conn.execute(sa.select(JournalEntry.at).where(JournalEntry.seq == waiting.visit_seq)).scalar_one()
+    assert judged.replace(tzinfo=T0.tzinfo) == T0 + timedelta(hours=2)
+
+
+# ------------------------------------------------------------- a real outage on a private cluster
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def private_pg() -> Iterator[tuple[str, Any]]:
+    """A throw-away PostgreSQL cluster on its own port; yields (url, pg_ctl(action))."""
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries not found under /usr/lib/postgresql")
+        pytest.skip("PostgreSQL server binaries not installed")
+    root = Path(tempfile.mkdtemp(prefix="anchang-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", _free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=60)
+
+    def pg_ctl(action: str) -> None:
+        extra = ["-m", "immediate"] if action == "stop" else ["-l", str(root / "log")]
+        run(str(bindir / "pg_ctl"), action, "-D", str(data), "-w", "-t", "30", *extra)
+
+    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write(f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\n"
+                   "fsync = off\nshared_buffers = 16MB\nmax_connections = 20\n")
+    try:
+        pg_ctl("start")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", pg_ctl
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_none_lost_none_twice_across_a_real_outage(private_pg: tuple[str, Any], tmp_path: Path) -> None:
+    url, pg_ctl = private_pg
+    engine = make_engine(url, connect_args={"connect_timeout": 2})
+    migrate.upgrade(engine)
+    store = Store(engine, Keyring.create(tmp_path / "keys"), station="kiosk-1")  # the server's clock
+    store.add_consultant("A")
+    store.set_duty(["A"])
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    stop, errors, sent = threading.Event(), [], [0]
+
+    def drain_loop() -> None:
+        while not stop.is_set():
+            try:
+                sent[0] += box.drain(store_writer(store))
+            except Exception as exc:  # noqa: BLE001 - anything but "unreachable" is a defect here
+                errors.append(exc)
+            time.sleep(0.05)
+
+    worker = threading.Thread(target=drain_loop, daemon=True)
+    worker.start()
+    refs: list[str] = []
+    queued_while_down = 0
+    try:
+        for i in range(30):
+            if i == 10:
+                pg_ctl("stop")  # connections drop, mid-transaction or mid-commit as it happens
+            if i == 20:
+                queued_while_down = len(box.pending())
+                pg_ctl("start")
+            refs.append(box.put(checkin(i)))
+            time.sleep(0.05)
+        deadline = time.monotonic() + 60
+        while box.pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert queued_while_down >= 9  # the outage was real: check-ins waited in the outbox
+    assert errors == [] and box.pending() == [] and box.rejected() == []
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(CheckinRef.ref).order_by(CheckinRef.visit_seq)).scalars().all()
+        count = conn.execute(sa.select(sa.func.count()).select_from(JournalEntry)
+                             .where(JournalEntry.kind == "visit")).scalar_one()
+    assert rows == refs  # every check-in once, in the order the visitors checked in
+    assert count == 30 and sent[0] == 30
+    store.dispose()
