@@ -59,8 +59,9 @@ class KeyFileCorrupt(ValueError):
     pass
 
 
-class KeysMismatch(RuntimeError):
-    """The key files are not the ones this database was initialised with (another site's, or replaced)."""
+class KeysMismatch(KeyFileCorrupt):
+    """The key files are not the ones this database was initialised with (another site's, or replaced):
+    a setup error like a corrupt key file (the CLI prints it on one line, exit 1)."""
 
     def __init__(self, directory: Path, wrong: list[str]) -> None:
         super().__init__(

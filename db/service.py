@@ -107,7 +107,7 @@ class Store:
         self.station = station
         self._site: Site | None = None
         self._synced_seq = 0
-        self._synced_hash: str | None = journal.GENESIS_HASH  # of the entry at _synced_seq (a restore changes it)
+        self._synced_hash = journal.GENESIS_HASH  # of the entry at _synced_seq (a restore changes it)
         self._written_hash = journal.GENESIS_HASH  # of the entry this station's last write appended
         self.rejected_snapshots: list[int] = []  # snapshots found untrusted at load (also logged)
         self._lock = threading.RLock()
@@ -153,10 +153,11 @@ class Store:
         return self._synced_seq == 0 or self._hash_at(session, self._synced_seq) == self._synced_hash
 
     @staticmethod
-    def _hash_at(session: Session, seq: int) -> str | None:
+    def _hash_at(session: Session, seq: int) -> str:
+        """The hash of entry `seq` ("" when there is none)."""
         if seq == 0:
             return journal.GENESIS_HASH
-        return session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
+        return session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq)) or ""
 
     def _load_snapshot(self, session: Session) -> tuple[Site, int]:
         """The newest trusted snapshot, or an empty engine. A snapshot without a valid MAC under the site's
@@ -181,7 +182,7 @@ class Store:
         write lock, so no kiosk waits for a snapshot."""
         with self._lock, read_session(self.engine) as session:
             site = self._sync(session)
-            seq, entry_hash = self._synced_seq, self._synced_hash or journal.GENESIS_HASH
+            seq, entry_hash = self._synced_seq, self._synced_hash
             engine_state = snapshot.dump(site)
         state, mac = integrity.snapshot_state(self.keyring, seq, entry_hash, engine_state)
 

@@ -1,23 +1,29 @@
 """`anchang backup` / `anchang restore`: SQLite through its backup API, PostgreSQL through pg_dump/pg_restore.
 
-A restore refuses anything that is not a backup of an Anchang database, keeps a copy of what it replaces,
-and verifies the journal it brought back. The keys are not in a backup: they stay in the data directory.
+A restore refuses anything that is not a backup of an Anchang database; it restores into a copy first
+and checks it (file integrity, schema version, this site's keys, the journal chain) before it replaces
+the live database, and keeps what it replaced. The keys are not in a backup: they stay in the data
+directory.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 import sqlalchemy as sa
 
-from db import migrate
+from db import integrity, migrate
+from db.admin import restore_check
 from db.admin.audit import report, verify_engine
 from db.admin.common import (
     EXIT_FAILED,
@@ -31,6 +37,8 @@ from db.admin.common import (
     usage_error,
 )
 from db.config import data_dir, database_url
+from db.database import _sqlite_writer_queue, make_engine, run_write
+from db.keys import Keyring
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -177,6 +185,8 @@ def _backup_kind(path: Path) -> str | None:
 
 
 def restore(source_text: str) -> int:
+    """Restores into a copy first and checks it (integrity, schema, this site's keys, the journal chain);
+    only a copy that passes replaces the live database, and the replaced one is kept."""
     source = Path(source_text)
     if not source.is_file():
         raise usage_error(f"备份文件不存在 / no backup file at {source}")
@@ -192,20 +202,17 @@ def restore(source_text: str) -> int:
     if kind == "postgresql" and not is_postgres_url(url):
         raise usage_error(f"这是 PostgreSQL 备份，但当前数据库是 {shown_url(url)} / a PostgreSQL backup "
                           "cannot be restored into this database")
-    safety_dir = data_dir() / "backups"
+    keyring = Keyring.load(data_dir())  # the backup must be this site's: checked against these keys
+    print(f"检查备份 / checking the backup {source} (the live database is not touched yet):")
     if target is not None:
-        if target.exists():
-            kept = safety_dir / f"before-restore-{_stamp()}.sqlite3"
-            safety_dir.mkdir(parents=True, exist_ok=True)
-            copy_sqlite(target, kept)
-            print(f"已保存恢复前的数据库 / kept the database being replaced: {kept}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        copy_sqlite(source, target)
+        kept = _restore_sqlite(source, target, keyring)
     else:
-        dumped = _pg_safety_dump(url, safety_dir)
-        if dumped is not None:
-            print(f"已保存恢复前的数据库 / kept the database being replaced: {dumped}")
-        pg_restore(url, source)
+        kept = _restore_postgres(url, source, keyring)
+    if kept is None:
+        print("失败 / FAILED: 未恢复，当前数据库保持不变 / not restored: the live database was left as it was")
+        return EXIT_FAILED
+    if kept.name:
+        print(f"已保存恢复前的数据库 / kept the database being replaced: {kept}")
     print(f"已恢复 / restored {source} → {shown_url(url)}")
     engine = open_engine(url)
     try:
@@ -215,6 +222,121 @@ def restore(source_text: str) -> int:
         engine.dispose()
     print("恢复后校验日志 / verifying the restored journal:")
     return report(result)
+
+
+def _problems_found(problems: list[str]) -> bool:
+    for problem in problems:
+        print(f"  不通过 / refused: {problem}")
+    return bool(problems)
+
+
+def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None:
+    """Copy, check, then swap by an atomic rename under the site's write lock; the replaced file stays
+    as `<name>.before-restore`. Returns it (an empty Path when there was none), None when refused."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    candidate = target.with_name(f".{target.name}.restore-{_stamp()}")
+    work_dir = Path(tempfile.mkdtemp(prefix="anchang-restore-", dir=target.parent))
+    try:
+        copy_sqlite(source, candidate)
+        damage = restore_check.sqlite_integrity(candidate)
+        if _problems_found([f"文件损坏 / the file fails integrity_check: {damage}"] if damage else []):
+            return None
+        engine = open_engine(f"sqlite:///{candidate}")
+        try:
+            problems = restore_check.candidate_problems(engine, keyring, work_dir)
+        finally:
+            engine.dispose()
+        _checkpoint_wal(candidate)  # one self-contained file: nothing left in a -wal beside it
+        if _problems_found(problems):
+            return None
+        return _swap_sqlite(candidate, target)
+    finally:
+        for leftover in (candidate, Path(f"{candidate}-wal"), Path(f"{candidate}-shm"),
+                         Path(f"{candidate}-writer.lock")):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _swap_sqlite(candidate: Path, target: Path) -> Path:
+    """No station writes during the swap (the writer lock); stations reconnect to the new file at their
+    next query (db.database notices the file changed) and reload their engine (the journal differs)."""
+    kept = Path()
+    engine = make_engine(f"sqlite:///{target}") if target.exists() else None
+    try:
+        with _sqlite_writer_queue(engine) if engine is not None else nullcontext():
+            if engine is not None:
+                _checkpoint_wal(target)  # the live file complete in itself before it is kept
+                kept = target.with_name(f"{target.name}.before-restore")
+                linked = kept.with_name(f".{kept.name}.{_stamp()}")
+                try:
+                    os.link(target, linked)
+                except OSError:  # no hard links here: a consistent copy instead
+                    copy_sqlite(target, linked)
+                os.replace(linked, kept)
+            os.replace(candidate, target)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    return kept
+
+
+def _checkpoint_wal(path: Path) -> None:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def _restore_postgres(url: str, source: Path, keyring: Keyring) -> Path | None:
+    """pg_restore into a scratch database and check it there; only then restore into the live database
+    in one transaction (other stations wait on its locks, then see the whole restored state)."""
+    scratch_url, admin = _scratch_database(url)
+    try:
+        pg_restore(scratch_url, source)
+        engine = open_engine(scratch_url)
+        work_dir = Path(tempfile.mkdtemp(prefix="anchang-restore-"))
+        try:
+            problems = restore_check.candidate_problems(engine, keyring, work_dir)
+        finally:
+            engine.dispose()
+            shutil.rmtree(work_dir, ignore_errors=True)
+    finally:
+        _drop_scratch_database(admin, scratch_url)
+    if _problems_found(problems):
+        return None
+    kept = _pg_safety_dump(url, data_dir() / "backups") or Path()
+    pg_restore(url, source)
+    engine = open_engine(url)
+    try:
+        migrate.upgrade(engine, backup_dir=data_dir() / "backups")  # a backup from an older version
+        run_write(engine, lambda session: integrity.record_key_checks(session, keyring))
+    finally:
+        engine.dispose()
+    return kept
+
+
+def _scratch_database(url: str) -> tuple[str, sa.Engine]:
+    parsed = parse_url(url)
+    name = f"anchang_restore_{secrets.token_hex(6)}"
+    admin = open_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.DBAPIError as exc:
+        admin.dispose()
+        raise AdminError(f"无法创建临时数据库以检查备份 / cannot create a scratch database to check the backup "
+                         f"in (the database user needs CREATEDB): {exc.orig or exc}; nothing was changed") from None
+    return parsed.set(database=name).render_as_string(hide_password=False), admin
+
+
+def _drop_scratch_database(admin: sa.Engine, scratch_url: str) -> None:
+    name = parse_url(scratch_url).database
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
 
 
 def _pg_safety_dump(url: str, directory: Path) -> Path | None:
