@@ -1,7 +1,19 @@
-"""Customers' personal data: looked up by keyed hash, stored encrypted under each customer's own key."""
+"""Customers' personal data: looked up by keyed hash, stored encrypted under each customer's own key.
+
+Erasure must erase: the journal outlives every customer, and the site's lookup key stays on site, so
+the journal may hold no value computed from a phone or a name (a keyed hash of 138****5678 is found by
+trying every number in a second). Facts carry pseudonyms instead: a random token per distinct value
+(`Pseudonym`), looked up by the keyed hash in a deletable table. Equal values keep getting the same
+token, so the engine matches masked reports (隐号报备) exactly as it did with hashes, and a replay
+needs nothing but the journal (no per-entry lookup). When the last customer holding a token is erased,
+its row goes and the token in the journal, the engine and its snapshots points at nothing.
+We chose this over per-customer tokens mapped back at replay: those make the replay depend on a table
+that erasure changes, so a rebuild could judge old masked reports differently from the live engine.
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from db import personal
 from db.keys import Keyring, decrypt_field, encrypt_field
-from db.models import Customer, CustomerKey, FaceTemplate, Identity
+from db.models import Customer, CustomerKey, FaceTemplate, Identity, Pseudonym, PseudonymHolder
 
 
 @dataclass(frozen=True)
@@ -19,15 +31,17 @@ class PhoneKeys:
 
     e164: str
     lookup: str
-    mask: str  # hash of the 前三后四 form, to match masked channel reports
+    mask: str  # hash of the 前三后四 form; facts carry its pseudonym (fact_pseudonyms), never this
     masked_display: str
+    form: str  # the 前三后四 form, 138****5678
 
 
 def phone_keys(keyring: Keyring, phone: str) -> PhoneKeys:
     e164 = personal.normalize_phone(phone)
+    form = personal.masked_form(e164)
     return PhoneKeys(e164=e164, lookup=keyring.lookup_hash("phone", e164),
-                     mask=keyring.lookup_hash("phone_mask", personal.masked_form(e164)),
-                     masked_display=personal.mask_phone(e164))
+                     mask=keyring.lookup_hash("phone_mask", form),
+                     masked_display=personal.mask_phone(e164), form=form)
 
 
 def masked_report_keys(keyring: Keyring, masked: str) -> tuple[str, str]:
@@ -38,8 +52,50 @@ def masked_report_keys(keyring: Keyring, masked: str) -> tuple[str, str]:
 
 
 def surname_key(keyring: Keyring, name: str | None) -> str | None:
+    """Keyed hash of the family name alone. Never journalled (a few hundred surnames are tried at once);
+    the facts carry `fact_pseudonyms` instead."""
     surname = personal.surname_of(name or "")
     return keyring.lookup_hash("surname", surname) if surname else None
+
+
+def pseudonym(session: Session, digest: str, customer: int | None) -> str:
+    """The token standing for `digest`, made on first use; `customer` is recorded as one of its holders.
+    Callers hold the site's write lock, so two stations never make two tokens for one value."""
+    token = session.scalar(sa.select(Pseudonym.token).where(Pseudonym.digest == digest))
+    if token is None:
+        token = secrets.token_hex(16)
+        session.add(Pseudonym(digest=digest, token=token))
+    if customer is not None and session.get(PseudonymHolder, (token, customer)) is None:
+        session.add(PseudonymHolder(token=token, customer_id=customer))
+    session.flush()
+    return token
+
+
+def fact_pseudonyms(session: Session, keyring: Keyring, masked_form: str, name: str | None,
+                    customer: int | None) -> tuple[str, str | None]:
+    """(mask, surname) for a fact: tokens for the 前三后四 form and for that form with the surname.
+
+    The surname is taken together with the masked form so its token is shared only by customers with
+    the same seven visible digits: the engine compares surnames only between equal masks anyway."""
+    mask = pseudonym(session, keyring.lookup_hash("phone_mask", masked_form), customer)
+    surname = personal.surname_of(name or "")
+    if not surname:
+        return mask, None
+    return mask, pseudonym(session, keyring.lookup_hash("mask_surname", f"{masked_form}\x00{surname}"), customer)
+
+
+def drop_pseudonyms(session: Session, customer_id: int) -> list[str]:
+    """Forgets the customer as a holder; the tokens nobody else holds lose their row. Returns those.
+
+    A token another live customer holds (same 前三后四, same surname) must stay for them: the README says
+    what that leaves."""
+    held = session.scalars(sa.select(PseudonymHolder.token).where(PseudonymHolder.customer_id == customer_id)).all()
+    session.execute(sa.delete(PseudonymHolder).where(PseudonymHolder.customer_id == customer_id))
+    still_held = set(session.scalars(sa.select(PseudonymHolder.token).where(PseudonymHolder.token.in_(held))))
+    orphaned = [token for token in held if token not in still_held]
+    if orphaned:
+        session.execute(sa.delete(Pseudonym).where(Pseudonym.token.in_(orphaned)))
+    return orphaned
 
 
 def find_customer(session: Session, kind: str, lookup: str) -> int | None:
@@ -119,8 +175,17 @@ def reveal_phone(session: Session, keyring: Keyring, customer_id: int) -> str | 
     return decrypt_field(key, row.ciphertext, f"identity:phone:{customer_id}".encode())
 
 
-def erase_customer(session: Session, customer_id: int) -> None:
-    """Crypto-shredding: the key goes, and with it every ciphertext; lookups, masks and faces go too."""
+def drop_unheld(session: Session, tokens: set[str]) -> None:
+    """Deletes those of `tokens` nobody holds: a masked report's surname, once its customer is erased."""
+    held = set(session.scalars(sa.select(PseudonymHolder.token).where(PseudonymHolder.token.in_(tokens))))
+    if tokens - held:
+        session.execute(sa.delete(Pseudonym).where(Pseudonym.token.in_(sorted(tokens - held))))
+
+
+def erase_customer(session: Session, customer_id: int) -> list[str]:
+    """Crypto-shredding: the key goes, and with it every ciphertext; lookups, masks, pseudonyms and
+    faces go too. Returns the pseudonyms whose rows were deleted."""
+    orphaned = drop_pseudonyms(session, customer_id)
     session.execute(sa.delete(FaceTemplate).where(FaceTemplate.customer_id == customer_id))
     session.execute(sa.delete(CustomerKey).where(CustomerKey.customer_id == customer_id))
     session.execute(sa.delete(Identity).where(Identity.customer_id == customer_id))
@@ -129,3 +194,4 @@ def erase_customer(session: Session, customer_id: int) -> None:
         customer.name_enc = None
         customer.phone_masked = None
         customer.forgotten = True
+    return orphaned

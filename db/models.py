@@ -240,3 +240,34 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Pseudonym(Base):
+    """The random stand-in the journal holds for a keyed hash of a masked phone (前三后四) or of a masked
+    phone with a surname. Equal values get the same token, so the engine matches as before; deleting
+    the row when its last holder is erased leaves the journal's token pointing at nothing."""
+
+    __tablename__ = "pseudonyms"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # Keyring.lookup_hash of the value
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class PseudonymHolder(Base):
+    """Which customers a pseudonym stands for: it is deleted when the last of them is erased."""
+
+    __tablename__ = "pseudonym_holders"
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class Note(Base):
+    """Free text (case reasons, warning notes, follow-up notes) kept out of the append-only journal,
+    which holds only `ref` (SHA-256 of the ciphertext). Encrypted under the customer's key, or under
+    a key of its own (`wrapped_key`) when no customer is concerned; erasure deletes the row."""
+
+    __tablename__ = "notes"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    text_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import checkin_refs, faces, identity, integrity, journal, projection
+from db import checkin_refs, erasure, faces, identity, integrity, journal, notes, projection
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
@@ -344,7 +344,6 @@ class Store:
         if id_card is not None:
             from db.personal import validate_id_card
             validate_id_card(id_card)
-        surname = identity.surname_key(self.keyring, name)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             checkin_refs.record(session, ref, seq, at, arrived_at, source)
@@ -358,8 +357,9 @@ class Store:
                     identity.add_id_card(session, self.keyring, customer, id_card)
                 elif site.resolve(holder) == site.resolve(customer):
                     holder = None  # the card this customer already holds
+            mask, surname = identity.fact_pseudonyms(session, self.keyring, keys.form, name, customer)
             return f.Visit(seq=seq, at=at, customer=customer, consultant=consultant, channel=channel,
-                           agent=agent, face=face, id_card_holder=holder, verified=verified, mask=keys.mask,
+                           agent=agent, face=face, id_card_holder=holder, verified=verified, mask=mask,
                            surname=surname)
 
         try:
@@ -410,16 +410,16 @@ class Store:
                       actor: str | None = None) -> WriteResult:
         masked = "*" in phone
         if masked:
-            mask, display = identity.masked_report_keys(self.keyring, phone)
-            keys = None
+            _, display = identity.masked_report_keys(self.keyring, phone)
+            keys, form = None, display
         else:
             keys = identity.phone_keys(self.keyring, phone)
-            mask, display = keys.mask, keys.masked_display
-        surname = identity.surname_key(self.keyring, name)
+            form, display = keys.form, keys.masked_display
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             self._check_agent(session, channel, agent)
             customer = None if keys is None else identity.customer_for_phone(session, self.keyring, keys, name, at)
+            mask, surname = identity.fact_pseudonyms(session, self.keyring, form, name, customer)
             return f.Report(seq=seq, at=at, channel=channel, agent=agent, customer=customer, mask=mask,
                             masked=masked, surname=surname)
 
@@ -512,12 +512,25 @@ class Store:
         return self._write("rules", actor, lambda s, site, seq, at: f.RulesChange(seq=seq, at=at, overrides=flat))
 
     def decide_case(self, case_id: int, verdict: str, reason: str, by: str) -> WriteResult:
-        return self._write("case_decision", by, lambda s, site, seq, at: f.CaseDecision(
-            seq=seq, at=at, case_id=case_id, verdict=verdict, reason=reason, decided_by=by))
+        """The written reason is a note (db/notes.py); the journal holds its ref."""
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            case = site.cases.get(case_id)
+            ref = notes.add_note(session, self.keyring, reason, case.customer if case else None, at)
+            return f.CaseDecision(seq=seq, at=at, case_id=case_id, verdict=verdict, reason=ref, decided_by=by)
+        return self._write("case_decision", by, build)
 
     def update_warning(self, warning_id: int, status: str, note: str, by: str) -> WriteResult:
-        return self._write("warning_update", by, lambda s, site, seq, at: f.WarningUpdate(
-            seq=seq, at=at, warning_id=warning_id, status=status, note=note, by=by))
+        """The note is kept in db/notes.py; the journal holds its ref."""
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            warning = site.warnings.get(warning_id)
+            ref = notes.add_note(session, self.keyring, note, warning.customer if warning else None, at)
+            return f.WarningUpdate(seq=seq, at=at, warning_id=warning_id, status=status, note=ref, by=by)
+        return self._write("warning_update", by, build)
+
+    def note_texts(self, refs: list[str]) -> dict[str, str]:
+        """Case reasons and warning notes as written (the projections and the engine hold refs)."""
+        with read_session(self.engine) as session:
+            return notes.note_texts(session, self.keyring, refs)
 
     def forget(self, phone: str, actor: str = "admin") -> int:
         """A deletion request: the customer's key is destroyed; the journal keeps verifying."""
@@ -527,13 +540,16 @@ class Store:
         self.forget_customer(customer, "request", actor)
         return customer
 
-    def forget_customer(self, customer: int, reason: str, actor: str = "admin") -> None:
-        """Crypto-shredding by id (deletion request or retention); erasure and journal entry commit together."""
+    def forget_customer(self, customer: int, reason: str, actor: str = "admin", *, scrub: bool = True) -> None:
+        """Crypto-shredding by id (deletion request or retention); erasure and journal entry commit together.
+        Then the storage is scrubbed (db/erasure.py); a batch passes scrub=False and calls it once."""
         def work(session: Session) -> dict[str, Any]:
-            identity.erase_customer(session, customer)
+            erasure.erase(session, self._sync(session), customer)
             return {"customer": customer, "reason": reason}
 
         self._journal_only("erasure", actor, work)
+        if scrub:
+            erasure.scrub_storage(self.engine)
 
     # ------------------------------------------------------------ faces/consent
     def record_consent(self, notice_version: str, phone: str | None = None, actor: str = "kiosk") -> int:

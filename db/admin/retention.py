@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.admin.common import EXIT_OK, local_text, open_store, retention_days
 from db.database import read_session
+from db.erasure import scrub_storage
 from db.models import Customer
 from db.personal import normalize_phone
 from db.service import Store
@@ -20,8 +21,8 @@ from db.service import Store
 ACTOR = "admin"
 
 
-def forget_customer(store: Store, customer_id: int, reason: str) -> None:
-    store.forget_customer(customer_id, reason, ACTOR)
+def forget_customer(store: Store, customer_id: int, reason: str, *, scrub: bool = True) -> None:
+    store.forget_customer(customer_id, reason, ACTOR, scrub=scrub)
 
 
 def forget(phone: str) -> int:
@@ -90,7 +91,9 @@ def purge(dry_run: bool) -> int:
             print("试运行，未删除任何数据 / dry run: nothing was erased")
             return EXIT_OK
         for item in expired:
-            forget_customer(store, item.customer, reason="retention")
+            forget_customer(store, item.customer, reason="retention", scrub=False)
+        if expired:
+            scrub_storage(store.engine)  # once for the batch: the WAL checkpoint / VACUUM FULL
     print(f"已清除 {len(expired)} 位客户的个人信息 / erased the personal data of {len(expired)} customers")
     return EXIT_OK
 
