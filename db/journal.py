@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db.keys import Keyring
-from db.models import JournalEntry
+from db.models import JournalEntry, UTCDateTime
 from db.personal import personal_number_in
 
 GENESIS_HASH = "0" * 64
@@ -104,17 +104,48 @@ def check_no_personal_data(payload: dict[str, Any]) -> None:
             )
 
 
+@dataclass(frozen=True)
+class Head:
+    """The journal's last entry as a writer knows it: where the next entry links, and its time."""
+
+    seq: int
+    hash: str
+    at: datetime | None = None
+    station: str | None = None
+
+
+EMPTY_HEAD = Head(0, GENESIS_HASH)
+
+
 def _last_entry(session: Session) -> tuple[int, str]:
+    head = read_head(session)
+    return head.seq, head.hash
+
+
+def read_head(session: Session) -> Head:
     row = session.execute(
-        sa.select(JournalEntry.seq, JournalEntry.hash).order_by(JournalEntry.seq.desc()).limit(1)
+        sa.select(JournalEntry.seq, JournalEntry.hash, JournalEntry.at, JournalEntry.station)
+        .order_by(JournalEntry.seq.desc()).limit(1)
     ).first()
-    return (0, GENESIS_HASH) if row is None else (row.seq, row.hash)
+    return EMPTY_HEAD if row is None else Head(row.seq, row.hash, _aware(row.at), row.station)
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands times back naive; they were stored as UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def append(
-    session: Session, *, at: datetime, actor: str, station: str, kind: str, payload: dict[str, Any]
+    session: Session, *, at: datetime, actor: str, station: str, kind: str, payload: dict[str, Any],
+    head: Head | None = None, notify_channel: str | None = None,
 ) -> JournalEntry:
-    """Add the next entry and flush (no commit). The caller holds the single writer's lock."""
+    """Add the next entry and flush (no commit). The caller holds the single writer's lock.
+
+    A writer that already knows the head (it replayed the journal under the same lock) passes it and
+    saves a query; the primary key still refuses a second entry with the same seq. With
+    `notify_channel` on PostgreSQL the insert and its NOTIFY are one statement. The entry returned is
+    the stored row, as the session knows it.
+    """
     if at.tzinfo is None:
         raise ValueError("naive datetime: journal times must be aware")
     for name, value, limit in (("actor", actor, 64), ("station", station, 64), ("kind", kind, 32)):
@@ -122,21 +153,30 @@ def append(
             raise ValueError(f"journal {name} must be 1..{limit} characters: {value!r}")
     check_no_personal_data(payload)
     payload_json = canonical_json(payload)
-    last_seq, last_hash = _last_entry(session)
+    last_seq, last_hash = (head.seq, head.hash) if head is not None else _last_entry(session)
     seq = last_seq + 1
-    entry = JournalEntry(
-        seq=seq,
-        at=at,
-        actor=actor,
-        station=station,
-        kind=kind,
-        payload=payload_json,
-        prev_hash=last_hash,
-        hash=entry_hash(last_hash, seq, at, actor, station, kind, payload_json),
-    )
-    session.add(entry)
-    session.flush()
+    values = {
+        "seq": seq, "at": at, "actor": actor, "station": station, "kind": kind, "payload": payload_json,
+        "prev_hash": last_hash, "hash": entry_hash(last_hash, seq, at, actor, station, kind, payload_json),
+    }
+    session.flush()  # pending ORM rows first, as an ORM add would have ordered them
+    if notify_channel is not None and session.get_bind().dialect.name == "postgresql":
+        session.execute(_INSERT_AND_NOTIFY, {**values, "channel": notify_channel})
+    else:
+        session.execute(_INSERT, values)
+    entry = JournalEntry(**values)
+    make_transient_to_detached(entry)
+    session.add(entry)  # known to the session as the stored row, without reading it back
     return entry
+
+
+_INSERT = sa.insert(JournalEntry.__table__)
+# One round trip: the row and the message other stations LISTEN for (sent at commit).
+_INSERT_AND_NOTIFY = sa.text(
+    "WITH added AS (INSERT INTO journal (seq, at, actor, station, kind, payload, prev_hash, hash) "
+    "VALUES (:seq, :at, :actor, :station, :kind, :payload, :prev_hash, :hash) RETURNING seq) "
+    "SELECT pg_notify(:channel, seq::text) FROM added"
+).bindparams(sa.bindparam("at", type_=UTCDateTime))
 
 
 # --- database guards ------------------------------------------------------------------------------
@@ -319,11 +359,27 @@ def _rows(session: Session, batch_size: int) -> Iterator[Any]:
         query = sa.select(*columns).order_by(JournalEntry.seq).limit(batch_size)
         if after is not None:
             query = query.where(JournalEntry.seq > after)
-        page = session.execute(query).all()
+        try:
+            page = session.execute(query).all()
+        except (ValueError, TypeError, OverflowError, sa.exc.DataError):
+            # a row whose time cannot be read (edited outside the program): find it, row by row
+            page = _rows_one_by_one(session, columns, query.with_only_columns(JournalEntry.seq))
         yield from page
         if len(page) < batch_size:
             return
         after = page[-1].seq
+
+
+def _rows_one_by_one(session: Session, columns: list[Any], seqs: Any) -> list[Any]:
+    """The page's rows; an unreadable one becomes (seq, None, ...), which verify reports as malformed."""
+    rows: list[Any] = []
+    for seq in session.scalars(seqs).all():
+        try:
+            rows.append(session.execute(sa.select(*columns).where(JournalEntry.seq == seq)).one())
+        except (ValueError, TypeError, OverflowError, sa.exc.DataError):
+            rows.append((seq,) + (None,) * (len(columns) - 1))
+            return rows  # verify stops at the first bad entry
+    return rows
 
 
 def verify(
@@ -362,13 +418,22 @@ def verify(
                     f"entry {expected_seq} is missing (deleted?); the next entry is {seq}",
                 )
             return fail(seq, f"第 {seq} 条序号错误", f"entry {seq} is out of order")
+        if at is None:  # its row could not be read (see _rows_one_by_one)
+            return fail(seq, f"第 {seq} 条格式错误（时间无法读取）", f"entry {seq} is malformed: its time cannot be read")
         if row_prev_hash != prev_hash:
             return fail(
                 seq,
                 f"第 {seq} 条与前一条链接断开（被删除、调换或改写）",
                 f"entry {seq} does not link to entry {seq - 1} (deleted, reordered or rewritten)",
             )
-        if entry_hash(row_prev_hash, seq, at, actor, station, kind, payload) != row_hash:
+        try:
+            computed = entry_hash(row_prev_hash, seq, at, actor, station, kind, payload)
+        except (TypeError, ValueError, AttributeError, OverflowError):
+            computed = None  # a time or payload of the wrong type (a BLOB, a naive or unreadable time)
+        if computed is None:
+            return fail(seq, f"第 {seq} 条格式错误（时间或内容无法读取）",
+                        f"entry {seq} is malformed: its time or payload cannot be read")
+        if computed != row_hash:
             return fail(
                 seq,
                 f"第 {seq} 条内容被篡改（哈希不符）",

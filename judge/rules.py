@@ -34,6 +34,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "warnings.repeat_window_days": (1, YEARS_10),
     "warnings.fast_deal_hours": (0, 24 * 365),
     "warnings.unregistered_minutes": (0, 24 * 60),
+    "site.max_clock_jump_days": (1, YEARS_10),  # the longest closure a station may reopen after unasked
 }
 FALLBACK_RANGE = (0, 100_000)  # a whole-number rule added without its own range is still bounded
 
