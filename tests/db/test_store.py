@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -350,9 +351,10 @@ def test_init_after_a_migration_fills_new_projection_tables(data_dir: Path) -> N
         before = snapshot_rows(session)
     store.dispose()
     engine = make_engine(url)
-    with engine.begin() as conn:  # the database as the previous program version left it
-        conn.execute(sa.text("DROP TABLE visits"))
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
+    with engine.begin() as conn:  # the database as the previous program version left it (no visits table)
+        config = migrate._config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
     engine.dispose()
     assert main(["init"]) == 0
     engine = make_engine(url)
