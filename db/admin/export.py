@@ -103,6 +103,8 @@ def export(out: str | None) -> int:
             reports = session.execute(sa.select(Report).order_by(Report.id)).scalars().all()
         phones = {c.id: ERASED if c.forgotten or not c.phone_masked else mask_phone(c.phone_masked)
                   for c in customers}
+        # case reasons and warning notes are journalled as refs to notes (db/notes.py)
+        texts = store.note_texts([c.reason or "" for c in site.cases.values()] + [w.note or "" for w in site.warnings.values()])
         workbook = Workbook()
         workbook.remove(workbook.active)
         _sheet(workbook, "客户", ["客户编号", "手机(掩码)", "归属顾问", "保护期至", "渠道", "经纪人", "阶段", "佣金归属",
@@ -120,11 +122,11 @@ def export(out: str | None) -> int:
                report_rows)
         case_rows = [[c.id, _label(c.kind), phones.get(c.customer, ERASED), c.claimant or "", c.recommended, c.rule,
                       _local(c.at, zone), "待裁决" if c.status == "open" else "已裁决", c.verdict or "",
-                      c.decided_by or "", c.reason or ""] for c in sorted(site.cases.values(), key=lambda c: c.id)]
+                      c.decided_by or "", texts.get(c.reason or "", "")] for c in sorted(site.cases.values(), key=lambda c: c.id)]
         _sheet(workbook, "判客案件", ["案件编号", "类型", "客户手机(掩码)", "申请人", "建议裁决", "依据规则", "立案时间",
                                      "状态", "裁决", "裁决人", "裁决理由"], case_rows)
         warning_rows = [[w.id, _label(w.kind), phones.get(w.customer, ERASED) if w.customer is not None else "",
-                         _local(w.at, zone), WARNING_STATUS_ZH.get(w.status, w.status), w.note or "", w.rule]
+                         _local(w.at, zone), WARNING_STATUS_ZH.get(w.status, w.status), texts.get(w.note or "", ""), w.rule]
                         for w in sorted(site.warnings.values(), key=lambda w: w.id)]
         _sheet(workbook, "预警", ["预警编号", "类型", "客户手机(掩码)", "时间", "状态", "处理备注", "依据规则"],
                warning_rows)
