@@ -67,36 +67,11 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, **kwargs: Any) -> Engine:
         readonly = conn.get_execution_options().get("anchang_readonly", False)
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
+    if not in_memory:
+        _reconnect_when_replaced(engine)
     return engine
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in ("40001", "40P01", "55P03") or "database is locked" in text or "database is busy" in text
-
-
-@contextmanager
-def _sqlite_writer_queue(engine: Engine) -> Iterator[None]:
-    """Kiosks wait for the SQLite writer in the kernel (flock on a file beside the database) instead of
-    SQLite's busy loop, whose growing sleeps let one kiosk wait seconds while others write."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if fcntl is None or not database or database == ":memory:":
-        yield
-        return
-    try:
-        handle = open(f"{database}-writer.lock", "a+b")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: {database}: {exc.strerror}") from exc
-    if not in_memory:
-        _reconnect_when_replaced(engine)
-    with handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
 def _file_id(path: str) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
@@ -122,6 +97,31 @@ def _reconnect_when_replaced(engine: Engine) -> None:
             raise sa.exc.DisconnectionError("the database file was replaced (restore): reconnecting")
 
 
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01", "55P03") or "database is locked" in text or "database is busy" in text
+
+
+@contextmanager
+def _sqlite_writer_queue(engine: Engine) -> Iterator[None]:
+    """Kiosks wait for the SQLite writer in the kernel (flock on a file beside the database) instead of
+    SQLite's busy loop, whose growing sleeps let one kiosk wait seconds while others write."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    try:
+        handle = open(f"{database}-writer.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: {database}: {exc.strerror}") from exc
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
