@@ -15,7 +15,7 @@ product never downloads anything.
 
     python scripts/make_fonts.py [--tarball PATH]   # without --tarball it runs `npm pack` in a temp dir
 
-Needs npm (or the tarball) and fontTools.
+Needs npm (or the tarball) and fontTools. The output is reproducible: the same source gives the same bytes.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def make_subset(source: Path, target: Path, unicodes: set[int]) -> None:
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
-    font = TTFont(source)
+    font = TTFont(source, recalcTimestamp=False)  # keep the source's date: the same input gives the same bytes
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(unicodes))
     subsetter.subset(font)
