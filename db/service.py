@@ -437,9 +437,17 @@ class Store:
 
         return _with_display(self._write(kind, actor or consultant, build), keys.masked_display)
 
-    def follow_up(self, phone: str, consultant: str, actor: str | None = None) -> WriteResult:
-        return self._customer_fact("follow_up", phone, consultant, actor, lambda seq, at, c: f.FollowUp(
-            seq=seq, at=at, customer=c, consultant=consultant))
+    def follow_up(self, phone: str, consultant: str, note: str = "", actor: str | None = None) -> WriteResult:
+        """A logged follow-up; its note is kept in db/notes.py (erasable), the journal holds its ref."""
+        keys = identity.phone_keys(self.keyring, phone)
+
+        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+            self._check_consultant(session, consultant)
+            customer = _require_customer(session, keys)
+            ref = notes.add_note(session, self.keyring, note, customer, at)
+            return f.FollowUp(seq=seq, at=at, customer=customer, consultant=consultant, note=ref)
+
+        return _with_display(self._write("follow_up", actor or consultant, build), keys.masked_display)
 
     def change_stage(self, phone: str, consultant: str, stage: str, actor: str | None = None) -> WriteResult:
         if stage not in f.STAGES:

@@ -67,6 +67,7 @@ class Report(Fact):
 class FollowUp(Fact):
     customer: int
     consultant: str
+    note: str = ""  # the ref of the note kept outside the journal (db/notes.py); "" for none
 
 
 @dataclass(frozen=True)

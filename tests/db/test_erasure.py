@@ -188,3 +188,14 @@ def test_postgresql_rewrites_the_key_table_after_an_erasure(pg_url: str, tmp_pat
     with engine.connect() as conn:
         assert conn.scalar(query) != before  # VACUUM FULL wrote the table anew, without the dead row
     store.dispose()
+
+
+def test_follow_up_notes_live_outside_the_journal_and_go_with_the_customer(store: Store) -> None:
+    store.register_visit("13900000077", consultant="A")
+    result = store.follow_up("13900000077", "A", note="王先生想要三房，预算 300 万，电话 139 0000 0077")
+    with store.engine.connect() as conn:
+        payload = json.loads(conn.scalar(sa.select(JournalEntry.payload).where(JournalEntry.seq == result.seq)))
+    assert "王" not in json.dumps(payload, ensure_ascii=False) and len(payload["note"]) == 64
+    assert store.note_texts([payload["note"]]) == {payload["note"]: "王先生想要三房，预算 300 万，电话 139 0000 0077"}
+    store.forget("13900000077")
+    assert store.note_texts([payload["note"]]) == {payload["note"]: ERASED_TEXT}
