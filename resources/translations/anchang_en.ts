@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>请正对摄像头</source>
+        <translation>Please face the camera</translation>
+    </message>
+</context>
+<context>
     <name>ConsentScreen</name>
     <message>
         <source>人脸识别授权</source>
@@ -313,6 +320,49 @@
     </message>
 </context>
 <context>
+    <name>RotationTab</name>
+    <message>
+        <source>值班（点选后保存）</source>
+        <translation>On duty (tap to select, then save)</translation>
+    </message>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>保存值班</source>
+        <translation>Save duty roster</translation>
+    </message>
+    <message>
+        <source>数据库不可用，稍后再试</source>
+        <translation>The database is unavailable; please try again later</translation>
+    </message>
+    <message>
+        <source>下一位：%1</source>
+        <translation>Next up: %1</translation>
+    </message>
+    <message>
+        <source>无人值班</source>
+        <translation>Nobody on duty</translation>
+    </message>
+    <message>
+        <source>▶ 下一位</source>
+        <translation>▶ Next</translation>
+    </message>
+    <message>
+        <source>忙碌</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <source>空闲</source>
+        <translation>Free</translation>
+    </message>
+    <message>
+        <source>操作未完成：%1</source>
+        <translation>Not done: %1</translation>
+    </message>
+</context>
+<context>
     <name>Scan</name>
     <message>
         <source>这不是本项目的预约码</source>
@@ -337,6 +387,53 @@
     <message>
         <source>预约已确认，请输入手机号完成登记</source>
         <translation>Appointment confirmed; please enter your mobile number to finish checking in</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsTab</name>
+    <message>
+        <source>摄像头</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>身份证读卡器端口</source>
+        <translation>ID card reader port</translation>
+    </message>
+    <message>
+        <source>语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>登记来源</source>
+        <translation>Check-in sources</translation>
+    </message>
+    <message>
+        <source>保存设置</source>
+        <translation>Save settings</translation>
+    </message>
+    <message>
+        <source>演示视频</source>
+        <translation>Demo video</translation>
+    </message>
+    <message>
+        <source>摄像头 %1</source>
+        <translation>Camera %1</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>至少保留一种登记来源</source>
+        <translation>Keep at least one check-in source</translation>
+    </message>
+    <message>
+        <source>已保存，摄像头、读卡器和语言在重启后生效</source>
+        <translation>Saved. The camera, card reader and language take effect after a restart</translation>
+    </message>
+    <message>
+        <source>保存失败：%1</source>
+        <translation>Could not save: %1</translation>
     </message>
 </context>
 <context>
@@ -415,6 +512,57 @@
     <message>
         <source>密码错误</source>
         <translation>Wrong password</translation>
+    </message>
+</context>
+<context>
+    <name>StaffScreen</name>
+    <message>
+        <source>退出前台模式</source>
+        <translation>Leave front desk mode</translation>
+    </message>
+    <message>
+        <source>关闭程序</source>
+        <translation>Quit the program</translation>
+    </message>
+    <message>
+        <source>为到场客户代为登记：手机号、称呼和来源，登记即为已核实</source>
+        <translation>Register a visitor who is here in person: phone number, name and source. A check-in made here counts as verified</translation>
+    </message>
+    <message>
+        <source>开始代客登记</source>
+        <translation>Start a check-in for a visitor</translation>
+    </message>
+    <message>
+        <source>前台确认</source>
+        <translation>Confirm check-ins</translation>
+    </message>
+    <message>
+        <source>代客登记</source>
+        <translation>Check in a visitor</translation>
+    </message>
+    <message>
+        <source>接待轮序</source>
+        <translation>Rotation</translation>
+    </message>
+    <message>
+        <source>提醒</source>
+        <translation>Alerts</translation>
+    </message>
+    <message>
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>前台：%1</source>
+        <translation>Front desk: %1</translation>
+    </message>
+    <message>
+        <source>暂无提醒</source>
+        <translation>No alerts</translation>
+    </message>
+    <message>
+        <source>提醒（%1）</source>
+        <translation>Alerts (%1)</translation>
     </message>
 </context>
 <context>
