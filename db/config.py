@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 APP_NAME = "anchang"
+
+
+class ConfigError(ValueError):
+    """anchang.toml cannot be read, or a setting in it has the wrong shape; the message names the file."""
 
 
 def data_dir() -> Path:
@@ -22,16 +27,43 @@ def config_file() -> Path:
     return data_dir() / "anchang.toml"
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict: UTF-8, a byte-order mark allowed (Notepad writes one). ConfigError otherwise."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"配置文件不是 UTF-8 文本 / {path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件格式错误 / {path} is not valid TOML: {exc}") from None
+
+
+def settings() -> dict[str, Any]:
+    """anchang.toml as a dict ({} when there is none)."""
+    path = config_file()
+    return read_toml(path) if path.exists() else {}
+
+
+def section(values: dict[str, Any], name: str) -> dict[str, Any]:
+    """The [name] table of the settings; ConfigError when `name` is there but is not a table."""
+    table = values.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"配置错误 / in {config_file()}, {name} must be a table ([{name}]), not {table!r}")
+    return table
+
+
 def database_url() -> str:
     """ANCHANG_DATABASE_URL, else `database.url` in anchang.toml, else SQLite in the data directory."""
     url = os.environ.get("ANCHANG_DATABASE_URL")
     if url:
         return url
-    cfg = config_file()
-    if cfg.exists():
-        with cfg.open("rb") as fh:
-            settings = tomllib.load(fh)
-        url = settings.get("database", {}).get("url")
-        if url:
-            return str(url)
+    configured = section(settings(), "database").get("url")
+    if configured is not None and (not isinstance(configured, str) or not configured.strip()):
+        raise ConfigError(f"配置错误 / [database] url in {config_file()} must be a database URL text, "
+                          f"not {configured!r}")
+    if configured:
+        return configured.strip()
     return f"sqlite:///{data_dir() / 'anchang.sqlite3'}"

@@ -36,10 +36,35 @@ class DatabaseUnavailable(RuntimeError):
     """The database is gone, locked for too long, or refuses the connection."""
 
 
+class UnsupportedDatabase(ValueError):
+    """A database URL for a database or driver Anchang does not work with."""
+
+
+SUPPORTED_DATABASES = ("SQLite: sqlite:///PATH/anchang.sqlite3; "
+                       "PostgreSQL: postgresql+psycopg://USER@HOST/DATABASE")
+
+
+def supported_url(url: str) -> sa.URL:
+    """The parsed URL if it names SQLite or PostgreSQL (psycopg 3; a bare postgresql:// gets psycopg)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise UnsupportedDatabase(f"数据库地址无效 / not a database URL: {url!r}; supported: "
+                                  f"{SUPPORTED_DATABASES}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "postgresql" and "+" not in parsed.drivername:
+        return parsed.set(drivername="postgresql+psycopg")
+    if (backend, driver) not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
+        raise UnsupportedDatabase(f"不支持的数据库 / unsupported database {parsed.drivername!r}: Anchang works "
+                                  f"with SQLite and PostgreSQL only ({SUPPORTED_DATABASES})")
+    return parsed
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
-    if url.startswith("sqlite"):
+    parsed = supported_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, busy_timeout_ms, **kwargs)
-    return sa.create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+    return sa.create_engine(parsed, pool_pre_ping=True, future=True, **kwargs)
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, **kwargs: Any) -> Engine:

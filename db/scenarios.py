@@ -30,7 +30,10 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:  # a wrong folder must not pass as "0 failed"
+                raise FileNotFoundError(f"no scenario files (*.yaml, *.yml) in folder: {path}")
+            files.extend(found)
         elif path.exists():
             files.append(path)
         else:
@@ -40,7 +43,9 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def load_scenario(path: Path) -> Scenario:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), "(encoding)", f"not UTF-8 text (byte {exc.start})") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), "(yaml)", f"not valid YAML: {exc}") from None
     return parse_scenario(data, str(path))

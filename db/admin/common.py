@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +15,8 @@ import tomli_w
 from sqlalchemy.engine import Engine, make_url
 
 from db import migrate
-from db.config import config_file, data_dir, database_url
-from db.database import make_engine
+from db.config import config_file, data_dir, database_url, section, settings
+from db.database import UnsupportedDatabase, make_engine, supported_url
 from db.keys import Keyring
 from db.service import Clock, Store
 
@@ -40,10 +39,12 @@ def usage_error(message: str) -> AdminError:
 
 # ---------------------------------------------------------------- database URLs
 def parse_url(url: str) -> sa.URL:
+    """The URL as written; a usage error unless it is SQLite or PostgreSQL (saying which are supported)."""
     try:
-        return make_url(url)
-    except sa.exc.ArgumentError:
-        raise usage_error(f"数据库地址无效 / not a database URL: {url!r}") from None
+        supported_url(url)
+    except UnsupportedDatabase as exc:
+        raise usage_error(str(exc)) from None
+    return make_url(url)
 
 
 def shown_url(url: str) -> str:
@@ -105,14 +106,7 @@ def open_store(clock: Clock | None = None, url: str | None = None) -> Iterator[S
 
 # -------------------------------------------------------------------- settings
 def load_settings() -> dict[str, Any]:
-    path = config_file()
-    if not path.exists():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise AdminError(f"配置文件格式错误 / {path} is not valid TOML: {exc}") from None
+    return settings()
 
 
 def save_settings(settings: dict[str, Any]) -> Path:
@@ -128,7 +122,7 @@ def save_settings(settings: dict[str, Any]) -> Path:
 
 
 def retention_days() -> int:
-    value = load_settings().get("retention", {}).get("customer_days", DEFAULT_RETENTION_DAYS)
+    value = section(load_settings(), "retention").get("customer_days", DEFAULT_RETENTION_DAYS)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise AdminError(f"配置错误 / [retention] customer_days in {config_file()} must be a whole number "
                          f"of days ≥ 1, not {value!r}")
@@ -136,13 +130,24 @@ def retention_days() -> int:
 
 
 # ----------------------------------------------------------------------- times
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
+
+
 def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
-    """"2025-03-01", "2025-03-01 14:30" (the site's local time) or ISO-8601 with an offset."""
+    """"2025-03-01", "2025-03-01 14:30" (the site's local time) or ISO-8601 with an offset, between 1970
+    and 2999: a time near year 1 or 9999 would overflow as soon as a day is added to it."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise usage_error(f"时间格式无效 / not a time: {text!r} (use 2025-03-01 14:30)") from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    try:
+        in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise usage_error(f"时间超出范围 / time {text!r} is out of range: use a time between 1970 and 2999")
+    return moment
 
 
 def local_text(moment: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:

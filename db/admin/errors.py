@@ -8,7 +8,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from db.admin.common import EXIT_FAILED, EXIT_USAGE, AdminError
-from db.database import DatabaseUnavailable
+from db.config import ConfigError
+from db.database import DatabaseUnavailable, UnsupportedDatabase
 from db.journal import CheckpointFileError
 from db.keys import KeyFileCorrupt, KeysExist, KeysMissing, KeyUnwrapError
 from db.migrate import SchemaMissing, SchemaTooNew
@@ -18,11 +19,11 @@ from judge.reasons import EngineError
 from judge.rules import RuleError
 
 # Bad input from the user: exit 2, like a usage error.
-_INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, UnknownName, InvalidName, EngineError,
-                                                  CheckpointFileError)
+_INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, UnknownName, InvalidName,
+                                                  EngineError, CheckpointFileError, UnsupportedDatabase)
 # The site's setup or its database: exit 1.
 _SETUP_ERRORS: tuple[type[BaseException], ...] = (KeysMissing, KeysExist, KeyFileCorrupt, KeyUnwrapError,
-                                                  SchemaMissing, SchemaTooNew, DatabaseUnavailable)
+                                                  SchemaMissing, SchemaTooNew, DatabaseUnavailable, ConfigError)
 
 
 def one_line(text: object) -> str:
@@ -36,6 +37,8 @@ def _database_message(exc: sa.exc.DBAPIError) -> str:
         return f"数据库被占用 / the database is locked by another program: {detail}"
     if isinstance(exc, sa.exc.OperationalError):
         return f"无法连接数据库 / cannot reach the database: {detail}"
+    if isinstance(exc, sa.exc.DataError):
+        return f"数据不符合数据库的限制（过长或格式不符）/ a value does not fit the database (too long?): {detail}"
     return f"数据库错误 / database error: {detail}"
 
 

@@ -46,7 +46,7 @@ def read_overrides(assignments: list[str], file: str | None) -> dict[str, Any]:
     if file and assignments:
         raise usage_error("KEY=VALUE 与 --file 只能选一种 / give KEY=VALUE pairs or --file, not both")
     if file:
-        return parse_rules_toml(Path(file).read_text(encoding="utf-8"))
+        return parse_rules_toml(_read_rules_file(Path(file)))
     if not assignments:
         raise usage_error("没有要修改的规则 / nothing to set: give KEY=VALUE pairs or --file FILE.toml")
     overrides: dict[str, Any] = {}
@@ -54,6 +54,15 @@ def read_overrides(assignments: list[str], file: str | None) -> dict[str, Any]:
         key, value = parse_assignment(text)
         overrides[key] = value
     return validate_overrides(overrides)
+
+
+def _read_rules_file(path: Path) -> str:
+    """UTF-8 text; a byte-order mark (Windows Notepad) is allowed."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise usage_error(f"规则文件不是 UTF-8 文本 / {path} is not UTF-8 text (byte {exc.start}): "
+                          "save it as UTF-8") from None
 
 
 def set_rules(assignments: list[str], file: str | None) -> int:
