@@ -34,8 +34,7 @@ def install_translator(app: QCoreApplication, lang: str) -> None:
         raise ValueError(f"未知语言 / unknown language {lang!r}; expected one of {LANGUAGES}")
     for old in app.findChildren(QTranslator, _OBJECT_NAME):
         app.removeTranslator(old)
-        old.setParent(None)
-        old.deleteLater()
+        old.setParent(None)  # no longer found by findChildren; freed when the last reference goes
     QLocale.setDefault(_LOCALES[lang])
     qt_catalogue = _QT_CATALOGUES[lang]
     if qt_catalogue is not None:

@@ -95,13 +95,14 @@ def sample_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_english_translates_and_chinese_goes_back_to_the_source(qapp, sample_catalogue: Path) -> None:
-    from PySide6.QtCore import QCoreApplication, QLocale
+    from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
     try:
         i18n.install_translator(qapp, "en")
         assert QCoreApplication.translate("Start", "欢迎光临") == "Welcome"
         assert QLocale().language() == QLocale.Language.English
         i18n.install_translator(qapp, "en")  # switching twice leaves one catalogue, not two
+        assert len(qapp.findChildren(QTranslator)) == 1
         i18n.install_translator(qapp, "zh")
         assert QCoreApplication.translate("Start", "欢迎光临") == "欢迎光临"
         assert QLocale().language() == QLocale.Language.Chinese
