@@ -32,6 +32,9 @@ def test_cv2_is_still_the_headless_build():
 def test_mediapipe_is_the_pinned_wheel_with_its_face_models():
     import mediapipe
 
+    setup = (Path(__file__).parents[2] / "scripts" / "setup.sh").read_text()
+    pinned = next(line for line in setup.splitlines() if line.startswith("MEDIAPIPE="))
+    assert pinned == 'MEDIAPIPE="mediapipe==0.10.14"' and '--no-deps "$MEDIAPIPE"' in setup
     assert importlib.metadata.version("mediapipe") == "0.10.14"
     modules = Path(mediapipe.__file__).parent / "modules"
     for model in ("face_detection/face_detection_short_range.tflite", "face_landmark/face_landmark_with_attention.tflite"):
@@ -113,3 +116,15 @@ def test_two_visitors_are_asked_to_come_one_by_one(tracker_cls, obama):
 
 def test_no_face_gives_none(tracker_cls):
     assert tracker_cls().process(np.full((480, 640, 3), 128, np.uint8), 0.0) is None
+
+
+def test_the_tracked_box_gives_the_embedding_the_detector_gives(tracker_cls, faces_dir):
+    from vision.faces import FacePipeline
+
+    pipeline = FacePipeline()
+    for name in ("obama/obama.jpg", "biden/biden2.jpg", "rose_leslie/img2.jpg"):
+        frame = kiosk_view(load_image(faces_dir / "knn_examples" / "train" / name))
+        face = tracker_cls().process(frame, 0.0)
+        detected = pipeline.analyse(frame, max_faces=1)[0]
+        from_track = pipeline.analyse_box(frame, face.box, face.score)
+        assert float(detected.embedding @ from_track.embedding) > 0.99, name

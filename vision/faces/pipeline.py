@@ -107,6 +107,16 @@ class FacePipeline:
             faces.append(face)
         return faces
 
+    def analyse_box(self, frame: np.ndarray, box: Box, score: float = 1.0, *, embed: bool = True) -> Face:
+        """The face inside a box found elsewhere (the live tracker's BlazeFace box): landmarks, and the
+        embedding, without running the detector again."""
+        rgb = cv2.cvtColor(as_bgr(frame), cv2.COLOR_BGR2RGB)
+        shape5 = self._landmarks5(rgb, dlib.rectangle(*box))
+        face = Face(box=box, detection_score=score, landmarks5=_points(shape5), shape5=shape5)
+        if embed:
+            face.embedding = self.embed_aligned(self.align(rgb, face))
+        return face
+
     def landmarks68(self, rgb: np.ndarray, box: Box) -> np.ndarray:
         if self._landmarks68 is None:
             self._landmarks68 = models.landmarks_68()
