@@ -29,7 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     board.add_argument("--at", help="local time of the board (default: now)")
 
     verify = sub.add_parser("verify", help="校验日志 / verify the journal's hash chain")
-    verify.add_argument("--checkpoint", metavar="FILE", help="a signed checkpoint exported earlier")
+    verify.add_argument("--checkpoint", metavar="FILE", action="append",
+                        help="a signed checkpoint exported earlier, or a folder of them (repeatable); those "
+                             "kept in <data dir>/checkpoints are always checked")
+    verify.add_argument("--public-key", metavar="PEM", help="the site's Ed25519 public key (PEM), kept apart from "
+                                                            "the database, where the site keys are not installed")
+
+    clock = sub.add_parser("clock", help="时钟 / this station's clock against the journal")
+    clock_sub = clock.add_subparsers(dest="action", required=True)
+    clock_sub.add_parser("accept", help="接受本站时钟（日期跳变或日志领先时）/ accept this station's clock when "
+                                        "writes are refused for a clock jump or a journal ahead of it")
 
     checkpoint = sub.add_parser("checkpoint", help="导出签名检查点 / export a signed checkpoint")
     checkpoint.add_argument("--out", metavar="DIR", help="folder (default: <data dir>/checkpoints)")
@@ -92,7 +101,10 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         return lambda: show_board(args.at)
     if args.command == "verify":
         from db.admin.audit import verify
-        return lambda: verify(args.checkpoint)
+        return lambda: verify(args.checkpoint, args.public_key)
+    if args.command == "clock":
+        from db.admin.clock import accept
+        return accept
     if args.command == "checkpoint":
         from db.admin.audit import checkpoint
         return lambda: checkpoint(args.out)

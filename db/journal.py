@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import json.encoder
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
@@ -170,7 +170,7 @@ def append(
     return entry
 
 
-_INSERT = sa.insert(JournalEntry.__table__)
+_INSERT = sa.insert(cast(sa.Table, JournalEntry.__table__))
 # One round trip: the row and the message other stations LISTEN for (sent at commit).
 _INSERT_AND_NOTIFY = sa.text(
     "WITH added AS (INSERT INTO journal (seq, at, actor, station, kind, payload, prev_hash, hash) "
@@ -340,6 +340,9 @@ class VerifyResult:
     entries_checked: int
     first_bad_seq: int | None
     message: str
+    # a rewrite found by checkpoints: (first entry that may be rewritten, entry of the first failing checkpoint)
+    rewritten: tuple[int, int] | None = None
+    checkpoints_held: int = 0
 
 
 def _rows(session: Session, batch_size: int) -> Iterator[Any]:
@@ -386,79 +389,103 @@ def verify(
     session: Session,
     checkpoint: Checkpoint | None = None,
     *,
+    checkpoints: Sequence[Checkpoint] = (),
     trusted_public_key_pem: str | None = None,
     batch_size: int = VERIFY_BATCH,
 ) -> VerifyResult:
-    """Walk the whole chain. Stops at the first bad entry and says what is wrong with it.
+    """Walk the whole chain against every checkpoint given. Stops at the first broken link or altered
+    entry and says what is wrong with it. A chain rewritten and re-hashed is self-consistent: only the
+    checkpoints tell, and only to their resolution, so the result names the range between the last
+    checkpoint that still holds and the first that fails.
 
+    Checkpoints are trusted only under the site's public key (`trusted_public_key_pem`): anyone can sign a
+    checkpoint with a key of their own, so without the key a checkpoint proves nothing and verify fails.
     Without a checkpoint, a chain rewritten from some entry onwards, or cut short, looks intact.
     """
     checked = 0
+    marks = sorted({(c.seq, c.hash, c.signature): c for c in
+                    ([checkpoint] if checkpoint is not None else []) + list(checkpoints)}.values(),
+                   key=lambda c: c.seq)
 
     def fail(seq: int | None, zh: str, en: str) -> VerifyResult:
         return VerifyResult(False, checked, seq, f"{zh} / {en}")
 
-    if checkpoint is not None and not verify_signature(checkpoint, trusted_public_key_pem):
-        return fail(
-            None,
-            f"检查点 #{checkpoint.seq} 签名无效",
-            f"checkpoint at entry {checkpoint.seq} has an invalid or untrusted signature",
+    if marks and trusted_public_key_pem is None:
+        return fail(None, "没有站点公钥，检查点无法验证（任何人都能自签检查点）",
+                    "no trusted public key: a checkpoint proves nothing without the site's public key "
+                    "(anyone can sign one with a key of their own)")
+    for mark in marks:
+        if not verify_signature(mark, trusted_public_key_pem):
+            return fail(None, f"检查点 #{mark.seq} 签名无效", f"checkpoint at entry {mark.seq} has an invalid or "
+                        "untrusted signature")
+        if mark.seq == 0 and mark.hash != GENESIS_HASH:
+            return fail(0, "检查点 #0 不是创世哈希", "checkpoint at entry 0 does not hold the genesis hash")
+
+    expected: dict[int, set[str]] = {}  # seq -> the hashes checkpoints signed for it
+    for mark in marks:
+        expected.setdefault(mark.seq, set()).add(mark.hash)
+    held = [mark.seq for mark in marks if mark.seq == 0]  # entries whose checkpoints hold
+    failed: list[int] = []
+
+    def rewritten() -> VerifyResult:
+        good = max([0] + [seq for seq in held if seq < failed[0]])  # the genesis always holds
+        result = fail(
+            good + 1,
+            f"第 {good + 1}–{failed[0]} 条之间的日志被整体改写：检查点 #{good} 仍成立，检查点 #{failed[0]} 不符",
+            f"the journal was rewritten between entries {good + 1} and {failed[0]}: the checkpoint at entry "
+            f"{good} still holds, the one at entry {failed[0]} does not",
         )
-    if checkpoint is not None and checkpoint.seq == 0 and checkpoint.hash != GENESIS_HASH:
-        return fail(0, "检查点 #0 不是创世哈希", "checkpoint at entry 0 does not hold the genesis hash")
+        result.rewritten, result.checkpoints_held = (good + 1, failed[0]), len(held)
+        return result
 
     expected_seq, prev_hash = 1, GENESIS_HASH
-    check_seq = checkpoint.seq if checkpoint is not None else None
     for seq, at, actor, station, kind, payload, row_prev_hash, row_hash in _rows(session, batch_size):
-        if seq != expected_seq:
-            if seq > expected_seq:
-                return fail(
-                    expected_seq,
-                    f"第 {expected_seq} 条缺失（被删除？）",
-                    f"entry {expected_seq} is missing (deleted?); the next entry is {seq}",
-                )
-            return fail(seq, f"第 {seq} 条序号错误", f"entry {seq} is out of order")
-        if at is None:  # its row could not be read (see _rows_one_by_one)
-            return fail(seq, f"第 {seq} 条格式错误（时间无法读取）", f"entry {seq} is malformed: its time cannot be read")
-        if row_prev_hash != prev_hash:
-            return fail(
-                seq,
-                f"第 {seq} 条与前一条链接断开（被删除、调换或改写）",
-                f"entry {seq} does not link to entry {seq - 1} (deleted, reordered or rewritten)",
-            )
-        try:
-            computed = entry_hash(row_prev_hash, seq, at, actor, station, kind, payload)
-        except (TypeError, ValueError, AttributeError, OverflowError):
-            computed = None  # a time or payload of the wrong type (a BLOB, a naive or unreadable time)
-        if computed is None:
-            return fail(seq, f"第 {seq} 条格式错误（时间或内容无法读取）",
-                        f"entry {seq} is malformed: its time or payload cannot be read")
-        if computed != row_hash:
-            return fail(
-                seq,
-                f"第 {seq} 条内容被篡改（哈希不符）",
-                f"entry {seq} was altered: its content does not match its hash",
-            )
-        if seq == check_seq and checkpoint is not None and row_hash != checkpoint.hash:
-            return fail(
-                seq,
-                f"第 {seq} 条与签名检查点不符：此前的日志被整体改写",
-                f"entry {seq} differs from the signed checkpoint: the chain up to it was rewritten",
-            )
+        broken = _broken(seq, expected_seq, at, actor, station, kind, payload, row_prev_hash, row_hash, prev_hash)
+        if broken is not None:
+            return rewritten() if failed else fail(*broken)
+        if seq in expected:
+            (held if expected[seq] == {row_hash} else failed).append(seq)
         checked += 1
         expected_seq, prev_hash = seq + 1, row_hash
 
+    if failed:
+        return rewritten()
     last_seq = expected_seq - 1
-    if checkpoint is not None and last_seq < checkpoint.seq:
+    if marks and last_seq < marks[-1].seq:
         return fail(
             last_seq + 1,
-            f"日志在第 {last_seq} 条后被截断（检查点为第 {checkpoint.seq} 条）",
-            f"journal truncated: it ends at entry {last_seq} but the checkpoint covers {checkpoint.seq}",
+            f"日志在第 {last_seq} 条后被截断（检查点为第 {marks[-1].seq} 条）",
+            f"journal truncated: it ends at entry {last_seq} but the checkpoint covers {marks[-1].seq}",
         )
-    covered = f"; checkpoint {checkpoint.seq} matches" if checkpoint is not None else ""
-    return VerifyResult(
-        True,
-        checked,
-        None,
-        f"日志完整，共 {checked} 条 / journal intact: {checked} entries{covered}",
-    )
+    covered = ""
+    if marks:
+        covered = f"; checkpoint {marks[-1].seq} matches" if len(held) == 1 else \
+            f"; {len(held)} checkpoints match, the last at entry {marks[-1].seq}"
+    result = VerifyResult(True, checked, None, f"日志完整，共 {checked} 条 / journal intact: {checked} entries{covered}")
+    result.checkpoints_held = len(held)
+    return result
+
+
+def _broken(seq: int, expected_seq: int, at: datetime | None, actor: str, station: str, kind: str, payload: str,
+            row_prev_hash: str, row_hash: str, prev_hash: str) -> tuple[int, str, str] | None:
+    """What is wrong with one row of the chain, as (entry, Chinese, English); None when it is sound."""
+    if seq != expected_seq:
+        if seq > expected_seq:
+            return (expected_seq, f"第 {expected_seq} 条缺失（被删除？）",
+                    f"entry {expected_seq} is missing (deleted?); the next entry is {seq}")
+        return seq, f"第 {seq} 条序号错误", f"entry {seq} is out of order"
+    if at is None:  # its row could not be read (see _rows_one_by_one)
+        return seq, f"第 {seq} 条格式错误（时间无法读取）", f"entry {seq} is malformed: its time cannot be read"
+    if row_prev_hash != prev_hash:
+        return (seq, f"第 {seq} 条与前一条链接断开（被删除、调换或改写）",
+                f"entry {seq} does not link to entry {seq - 1} (deleted, reordered or rewritten)")
+    try:
+        computed = entry_hash(row_prev_hash, seq, at, actor, station, kind, payload)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        computed = None  # a time or payload of the wrong type (a BLOB, a naive or unreadable time)
+    if computed is None:
+        return (seq, f"第 {seq} 条格式错误（时间或内容无法读取）",
+                f"entry {seq} is malformed: its time or payload cannot be read")
+    if computed != row_hash:
+        return seq, f"第 {seq} 条内容被篡改（哈希不符）", f"entry {seq} was altered: its content does not match its hash"
+    return None

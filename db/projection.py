@@ -8,7 +8,7 @@ state.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,6 +21,7 @@ from judge.engine import Outcome, Site
 from judge.state import CaseState, CustomerState, ReportState, WarningState
 
 BULK_CHUNK = 10_000
+_VISITS = cast(sa.Table, VisitRecord.__table__)  # Core statements: no ORM work inside the write lock
 
 
 def customer_values(state: CustomerState) -> dict[str, Any]:
@@ -78,11 +79,11 @@ def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
     """What one judged fact changed, in at most one statement per projection table (the write holds
     the site's lock: every round trip here makes every other kiosk wait)."""
     if isinstance(fact, f.Visit):
-        session.execute(sa.insert(VisitRecord.__table__), [visit_values(fact, outcome, site)])
+        session.execute(sa.insert(_VISITS), [visit_values(fact, outcome, site)])
     elif isinstance(fact, f.Confirm):
-        session.execute(sa.update(VisitRecord.__table__).where(VisitRecord.id == fact.visit).values(verified=True))
+        session.execute(sa.update(_VISITS).where(VisitRecord.id == fact.visit).values(verified=True))
     elif isinstance(fact, f.Dismiss):
-        session.execute(sa.delete(VisitRecord.__table__).where(VisitRecord.id == fact.visit))
+        session.execute(sa.delete(_VISITS).where(VisitRecord.id == fact.visit))
     customers = [{"id": cid, **customer_values(site.customers[cid])}
                  for cid in sorted(outcome.touched_customers) if cid in site.customers]
     if customers:  # every customer row exists: it is created before its first fact

@@ -14,13 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from db import checkin_refs, erasure, faces, identity, integrity, journal, notes, projection
+from db.clock import CLOCK_ACCEPTED, MAX_JUMP_RULE, Clock, LastEntry, SystemClock, stamp
+from db.clock import ClockRefused as ClockRefused  # stations import the clock types from here
+from db.clock import ManualClock as ManualClock
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
@@ -31,30 +34,6 @@ from judge.reasons import EngineError
 from judge.rules import RuleSet, validate_overrides
 from judge.site_core import Reason
 from judge.state import ReportState
-
-
-class Clock(Protocol):
-    def now(self, session: Session) -> datetime: ...
-
-
-class SystemClock:
-    """The database server's clock on PostgreSQL (one time for every station), this PC's on SQLite."""
-
-    def now(self, session: Session) -> datetime:
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            value = session.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
-            return value.astimezone(UTC)
-        return datetime.now(UTC)
-
-
-class ManualClock:
-    """A clock that shows what it is set to: scenario replays, imports of past facts, tests."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self, session: Session) -> datetime:
-        return self.at
 
 
 class UnknownName(ValueError):
@@ -109,6 +88,8 @@ class Store:
         self._synced_seq = 0
         self._synced_hash = journal.GENESIS_HASH  # of the entry at _synced_seq (a restore changes it)
         self._written_hash = journal.GENESIS_HASH  # of the entry this station's last write appended
+        self._clock_hold: datetime | None = None  # an administrator accepted the journal's time until then
+        self._clock_seen: tuple[datetime, LastEntry | None] = (datetime.now(UTC), None)  # by the last write
         self.rejected_snapshots: list[int] = []  # snapshots found untrusted at load (also logged)
         self._lock = threading.RLock()
         self.snapshot_every = SNAPSHOT_EVERY
@@ -224,26 +205,84 @@ class Store:
         with self._lock, read_session(self.engine) as session:
             return self._sync(session)
 
+    def _sync_for_write(self, session: Session, accepting: bool = False) -> tuple[Site, datetime]:
+        """`_sync` for a write, under the site's lock, in one statement: the entry this station last saw
+        (is it still there? its time and station), the entries other stations wrote since, and on
+        PostgreSQL the server's clock. Then the time for the new entry (db.clock.stamp)."""
+        if self._site is None:
+            self._sync(session)
+            accepted = session.scalar(sa.select(JournalEntry.payload).where(JournalEntry.kind == CLOCK_ACCEPTED)
+                                      .order_by(JournalEntry.seq.desc()).limit(1))
+            self._clock_hold = _hold_until(accepted) if accepted else None
+        columns = (JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload, JournalEntry.hash,
+                   JournalEntry.station)
+        sql_now = getattr(self.clock, "sql_now", None)
+        now_column = sql_now(session.get_bind().dialect.name) if sql_now is not None else None
+        if now_column is not None:
+            clock = sa.select(now_column.label("now")).subquery()
+            query = sa.select(clock.c.now, *columns).select_from(
+                clock.outerjoin(JournalEntry, JournalEntry.seq >= self._synced_seq))
+        else:
+            query = sa.select(sa.null(), *columns).where(JournalEntry.seq >= self._synced_seq)
+        rows = session.execute(query.order_by(JournalEntry.seq)).all()
+        entries = [row for row in rows if row.seq is not None]
+        if self._synced_seq and (not entries or entries[0].seq != self._synced_seq
+                                 or entries[0].hash != self._synced_hash):
+            self._site = None  # the entry this station last saw changed (restore): start over
+            return self._sync_for_write(session, accepting)
+        site = self._site
+        assert site is not None
+        for _now, seq, at, kind, payload, entry_hash, _station in entries[1 if self._synced_seq else 0:]:
+            fact = f.from_payload(kind, seq, at, json.loads(payload))
+            if fact is not None:
+                site.apply(fact)
+            self._synced_seq, self._synced_hash = seq, entry_hash
+            if kind == CLOCK_ACCEPTED:
+                self._clock_hold = _hold_until(payload)
+        now = rows[0][0] if now_column is not None else self.clock.now(session)
+        last = None if not entries else LastEntry(entries[-1].seq, entries[-1].at, entries[-1].station)
+        if last is not None and site.last_at is not None and site.last_at > last.at:
+            last = LastEntry(last.seq, site.last_at, last.station)  # journals older than the clock rules
+        rules = site.ruleset(last.at if last is not None else now)
+        self._clock_seen = (now, last)
+        return site, stamp(now.astimezone(UTC), last, max_jump_days=rules[MAX_JUMP_RULE],
+                           hold_until=self._clock_hold, checked=getattr(self.clock, "checked", True),
+                           accepting=accepting, zone=rules.timezone)
+
+    def _head(self) -> journal.Head:
+        return journal.Head(self._synced_seq, self._synced_hash)
+
+    def accept_clock(self, actor: str = "admin") -> int:
+        """An administrator confirms this station's clock against the journal (`anchang clock accept`):
+        a jump ahead is accepted from now on; when the journal is the one ahead, writes carry its last
+        time until the real time passes it. Journalled with both times."""
+        payload: dict[str, Any] = {}
+
+        def work(session: Session) -> dict[str, Any]:
+            now, last = self._clock_seen
+            behind = last is not None and now < last.at
+            payload.update(station_clock=now.isoformat(), journal_last=None if last is None else last.at.isoformat(),
+                           hold_until=last.at.isoformat() if last is not None and behind else None)
+            return payload
+        seq = self._journal_only(CLOCK_ACCEPTED, actor, work)
+        self._clock_hold = _hold_until(json.dumps(payload))
+        return seq
+
     def _write(self, kind: str, actor: str, build: Callable[[Session, Site, int, datetime], f.Fact],
                display: str | None = None) -> WriteResult:
         with self._lock:
             def work(session: Session) -> WriteResult:
-                site = self._sync(session)
+                site, at = self._sync_for_write(session)
                 seq = self._synced_seq + 1
-                at = self.clock.now(session)
-                if site.last_at is not None and at < site.last_at:
-                    at = site.last_at  # clocks of different stations: never judge out of order
                 fact = build(session, site, seq, at)
                 try:
                     outcome = site.apply(fact)
                     entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
-                                           payload=f.to_payload(fact))
-                    if entry.seq != seq:
-                        raise RuntimeError(f"journal sequence {entry.seq} where {seq} was expected")
+                                           payload=f.to_payload(fact), head=self._head(),
+                                           notify_channel=NOTIFY_CHANNEL)
                     self._written_hash = entry.hash
                     projection.project(session, site, fact, outcome, display)
                     session.flush()
-                    _notify(session, seq)
                 except EngineError:
                     raise  # a refusal is raised before the engine changes anything: the cache is intact
                 except BaseException:
@@ -268,11 +307,10 @@ class Store:
         callable, its database work and the journal entry commit together, or not at all."""
         with self._lock:
             def work(session: Session) -> int:
-                self._sync(session)
+                _, at = self._sync_for_write(session, accepting=kind == CLOCK_ACCEPTED)
                 body = payload(session) if callable(payload) else payload
-                entry = journal.append(session, at=self.clock.now(session), actor=actor,
-                                       station=self.station, kind=kind, payload=body)
-                _notify(session, entry.seq)
+                entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
+                                       payload=body, head=self._head(), notify_channel=NOTIFY_CHANNEL)
                 self._written_hash = entry.hash
                 return entry.seq
 
@@ -686,6 +724,11 @@ def _notify(session: Session, seq: int) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_notify(:channel, :seq)"), {"channel": NOTIFY_CHANNEL, "seq": str(seq)})
+
+
+def _hold_until(payload: str) -> datetime | None:
+    value = json.loads(payload).get("hold_until")
+    return datetime.fromisoformat(value) if value else None
 
 
 def _with_display(result: WriteResult, display: str | None) -> WriteResult:

@@ -14,16 +14,32 @@ from db.database import is_postgres, read_session
 from db.keys import Keyring, KeysMismatch, KeysMissing
 
 
-def verify_engine(engine: Engine, checkpoint: journal.Checkpoint | None = None) -> journal.VerifyResult:
-    trusted = None
-    if checkpoint is not None:
+def verify_engine(engine: Engine, checkpoint: journal.Checkpoint | None = None, *,
+                  checkpoints: list[journal.Checkpoint] | None = None,
+                  public_key_pem: str | None = None) -> journal.VerifyResult:
+    """The chain against every checkpoint given, trusted only under the site's public key: the one given,
+    else the site keys' (without either, a checkpoint fails: anyone can sign one with their own key)."""
+    marks = ([checkpoint] if checkpoint is not None else []) + list(checkpoints or [])
+    trusted = public_key_pem
+    if marks and trusted is None:
         try:
             trusted = Keyring.load(data_dir()).public_key_pem()
         except KeysMissing:
-            print("注意：没有站点密钥，只能验证检查点文件自身的签名 / note: no site keys here, so the "
-                  "checkpoint is checked against its own key only")
+            print("没有站点密钥：请用 --public-key 给出站点公钥 / no site keys here: give the site's public key "
+                  "with --public-key FILE to check checkpoints")
     with read_session(engine) as session:
-        return journal.verify(session, checkpoint, trusted_public_key_pem=trusted)
+        return journal.verify(session, checkpoints=marks, trusted_public_key_pem=trusted)
+
+
+def kept_checkpoints(paths: list[str] | None) -> list[journal.Checkpoint]:
+    """The files given (a folder gives every checkpoint-*.json in it), and every checkpoint kept in
+    <data dir>/checkpoints, where `anchang checkpoint` exports them (the daily ones included)."""
+    found: dict[Path, None] = {}
+    default = data_dir() / "checkpoints"
+    for path in [Path(p) for p in paths or []] + ([default] if default.is_dir() else []):
+        for file in sorted(path.glob("checkpoint-*.json")) if path.is_dir() else [path]:
+            found[file.resolve()] = None
+    return [journal.Checkpoint.from_file(file) for file in found]
 
 
 def report(result: journal.VerifyResult) -> int:
@@ -31,7 +47,10 @@ def report(result: journal.VerifyResult) -> int:
         print(f"通过 / OK: {result.message}")
         return EXIT_OK
     print(f"失败 / FAILED: {result.message}")
-    if result.first_bad_seq is not None:
+    if result.rewritten is not None:
+        first, last = result.rewritten
+        print(f"被改写的范围 / rewritten range: #{first}–#{last}")
+    elif result.first_bad_seq is not None:
         print(f"首个异常条目 / first bad entry: #{result.first_bad_seq}")
     print(f"此前已校验 / entries verified before it: {result.entries_checked}")
     return EXIT_FAILED
@@ -65,13 +84,22 @@ def verify_derived(engine: Engine) -> int:
     return EXIT_FAILED
 
 
-def verify(checkpoint_file: str | None) -> int:
-    checkpoint = journal.Checkpoint.from_file(Path(checkpoint_file)) if checkpoint_file else None
+def verify(checkpoint_files: list[str] | str | None, public_key_file: str | None = None) -> int:
+    files = [checkpoint_files] if isinstance(checkpoint_files, str) else checkpoint_files
+    marks = kept_checkpoints(files)
+    public_key = _read_public_key(public_key_file) if public_key_file else None
     with checked_engine() as engine:
-        code = report(verify_engine(engine, checkpoint))
+        code = report(verify_engine(engine, checkpoints=marks, public_key_pem=public_key))
         if code != EXIT_OK:
             return code  # derived state is only meaningful over an intact journal
         return verify_derived(engine)
+
+
+def _read_public_key(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise journal.CheckpointFileError(f"站点公钥无法读取 / cannot read the public key {path}: {exc}") from exc
 
 
 def checkpoint(out_dir: str | None) -> int:

@@ -333,7 +333,7 @@ def test_checkpoint_signs_the_head(engine: sa.Engine, keyring: Keyring) -> None:
         assert checkpoint.public_key_pem == keyring.public_key_pem()
         assert verify_signature(checkpoint)
         assert verify_signature(checkpoint, trusted_public_key_pem=keyring.public_key_pem())
-        result = verify(session, checkpoint)
+        result = verify(session, checkpoint, trusted_public_key_pem=keyring.public_key_pem())
     assert result.ok and result.entries_checked == 4 and "checkpoint 4" in result.message
 
 
@@ -341,9 +341,10 @@ def test_checkpoint_of_empty_journal(engine: sa.Engine, keyring: Keyring) -> Non
     with Session(engine) as session:
         checkpoint = make_checkpoint(session, keyring, T0)
         assert (checkpoint.seq, checkpoint.hash) == (0, GENESIS_HASH)
-        assert verify(session, checkpoint).ok
+        site_key = keyring.public_key_pem()
+        assert verify(session, checkpoint, trusted_public_key_pem=site_key).ok
         add(session, 2)
-        assert verify(session, checkpoint).ok  # later entries are fine
+        assert verify(session, checkpoint, trusted_public_key_pem=site_key).ok  # later entries are fine
 
 
 def test_checkpoint_file_round_trip(engine: sa.Engine, keyring: Keyring, tmp_path: Path) -> None:
@@ -356,7 +357,7 @@ def test_checkpoint_file_round_trip(engine: sa.Engine, keyring: Keyring, tmp_pat
     assert loaded.seq == 3 and loaded.at == T0
     assert verify_signature(loaded)
     with Session(engine) as session:
-        assert verify(session, loaded).ok
+        assert verify(session, loaded, trusted_public_key_pem=keyring.public_key_pem()).ok
 
 
 def test_any_change_to_a_checkpoint_breaks_its_signature(keyring: Keyring, tmp_path: Path) -> None:
