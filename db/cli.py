@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                                                     "(exit 1 when some rows were rejected)")
     imports.add_argument("file", metavar="FILE.xlsx")
     imports.add_argument("--dry-run", action="store_true", help="check every row, record nothing")
+    imports.add_argument("--tolerance-minutes", type=int, metavar="N",
+                         help="flag reports whose stated time is more than N minutes from when they reached the "
+                              "system (default: [import] stated_time_tolerance_minutes, else 30)")
 
     export = sub.add_parser("export", help="导出 / customers, reports, cases, warnings to Excel (masked)")
     export.add_argument("--out", metavar="FILE.xlsx")
@@ -121,7 +124,7 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         return lambda: rules.set_rules(args.assignments, args.file)
     if args.command == "import-reports":
         from db.admin.importer import import_reports
-        return lambda: import_reports(args.file, dry_run=args.dry_run)
+        return lambda: import_reports(args.file, dry_run=args.dry_run, tolerance_minutes=args.tolerance_minutes)
     if args.command == "export":
         from db.admin.export import export
         return lambda: export(args.out)

@@ -87,11 +87,24 @@ def _parse_valid(text: str) -> phonenumbers.PhoneNumber:
 
 
 def normalize_phone(text: str) -> str:
-    """Any written form of a mobile or fixed-line number to E.164 ("+8613800000001").
+    """A customer's phone, in any written form, to E.164 ("+8613800000001").
 
-    Without a country code the number is read as mainland China.
+    Only mainland China mobile numbers are accepted (README "Phone numbers"): a customer is identified,
+    reported by channels (前三后四) and messaged by mobile; a fixed line is shared by a household or an
+    office, and a Hong Kong, Macau or foreign number cannot be reported in the 前三后四 form. Without a
+    country code the number is read as mainland China. Errors quote the number as typed.
     """
-    return phonenumbers.format_number(_parse_valid(text), PhoneNumberFormat.E164)
+    number = _parse_valid(text)
+    if not _is_mainland_mobile(number):
+        kind = "a fixed line" if number.country_code == MAINLAND else f"a +{number.country_code} number"
+        raise _phone_error(text, f"只接受中国大陆手机号 / only mainland China mobile numbers are accepted; "
+                                 f"this is {kind}")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def is_masked_phone(text: str) -> bool:
+    """Written with hidden digits (138****5678, 138xxxx5678, 138＊＊＊＊5678): a channel's masked report."""
+    return any(ch in "*xX" for ch in _fold(text))
 
 
 def _is_mainland_mobile(number: phonenumbers.PhoneNumber) -> bool:

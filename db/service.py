@@ -27,6 +27,7 @@ from db.clock import ManualClock as ManualClock
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
+from db.personal import is_masked_phone
 from judge import facts as f
 from judge import snapshot
 from judge.engine import CustomerView, Outcome, Site
@@ -444,9 +445,15 @@ class Store:
         return self.register_visit(phone, consultant=receiving, channel=payload.get("channel", f.NATURAL),
                                    agent=payload.get("agent"), name=name, actor=actor or by or "reception")
 
+    def note_stated_time(self, report_seq: int, stated_at: datetime, actor: str = "import") -> int:
+        """Keeps the time a channel's sheet gave for report `report_seq`. The report counts from when it
+        reached the system (its journal time); the stated time is shown beside it, never judged on."""
+        return self._journal_only("report_stated_time", actor, {
+            "report": report_seq, "stated_at": stated_at.astimezone(UTC).isoformat(timespec="seconds")})
+
     def record_report(self, channel: str, agent: str, phone: str, name: str | None = None,
                       actor: str | None = None) -> WriteResult:
-        masked = "*" in phone
+        masked = is_masked_phone(phone)  # 138****5678, 138xxxx5678 or full-width: as the importer checks
         if masked:
             _, display = identity.masked_report_keys(self.keyring, phone)
             keys, form = None, display

@@ -1,9 +1,12 @@
 """`anchang import-reports`: channel reports (报备) from an Excel sheet, recorded through `Store.record_report`.
 
 Columns are found by their header (Chinese or English). Every row is checked first; a bad row is named
-with its row number and reason and skipped, the good ones are recorded. Reports are judged at the time
-they are recorded, so a sheet's report times are used (in time order) only when they are not earlier than
-the journal's last entry; otherwise the row is recorded at the current time, and the output says so.
+with its row number and reason and skipped, the good ones are recorded. A report counts from when it
+reached the system (its journal time), never from the time the sheet gives: a sheet dated back could
+otherwise make a report look older than the visit it races (防截客). The sheet's time is kept beside the
+report as the channel's stated time (`Store.note_stated_time`) and shown; one that differs from the
+journal time by more than the tolerance (`[import] stated_time_tolerance_minutes` in anchang.toml,
+default 30, or `--tolerance-minutes`) is flagged in the result.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,15 +28,17 @@ from db.admin.common import (
     EXIT_FAILED,
     EXIT_OK,
     AdminError,
+    load_settings,
     local_text,
     open_store,
     parse_local_time,
     usage_error,
 )
+from db.config import config_file, section
 from db.database import read_session
-from db.models import Agent, Channel, JournalEntry
-from db.personal import InvalidPhone, mask_phone, normalize_phone, parse_masked_phone
-from db.service import ManualClock, Store, SystemClock, UnknownName
+from db.models import Agent, Channel
+from db.personal import InvalidPhone, is_masked_phone, mask_phone, normalize_phone, parse_masked_phone
+from db.service import Store, UnknownName
 from judge.reasons import LABELS_ZH, EngineError
 
 HEADERS = {
@@ -45,6 +50,8 @@ HEADERS = {
 }
 REQUIRED = ("channel", "agent", "phone")
 HEADER_SEARCH_ROWS = 10
+DEFAULT_TOLERANCE_MINUTES = 30
+MAX_TOLERANCE_MINUTES = 7 * 24 * 60
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class SheetRow:
     phone: str  # as written (full or 138****5678)
     masked: bool
     name: str | None
-    at: datetime | None
+    at: datetime | None  # the channel's stated time, if the sheet gives one
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,7 @@ def _check_row(number: int, fields: dict[str, Any], agents: dict[str, str], chan
         zh, en = (f"（{agent} 属于 {agents[agent]}）", f" ({agent!r} belongs to {agents[agent]!r})") \
             if agent in agents else ("", "")
         raise ValueError(f"渠道 {channel} 没有经纪人 {agent}{zh} / channel {channel!r} has no agent {agent!r}{en}")
-    masked = any(ch in phone for ch in "*＊xX")
+    masked = is_masked_phone(phone)  # the same test the store makes
     if masked:
         parse_masked_phone(phone)  # InvalidPhone is a ValueError: the row is rejected with its message
         if number_mode != "masked_3_4":
@@ -176,53 +183,74 @@ def _report_time(value: Any, zone: ZoneInfo) -> datetime | None:
                          "(use 2025-03-01 14:30)") from None
 
 
-def _registry(store: Store) -> tuple[dict[str, str], set[str], datetime | None]:
+def _registry(store: Store) -> tuple[dict[str, str], set[str]]:
     with read_session(store.engine) as session:
         agents = {name: channel for name, channel in session.execute(sa.select(Agent.name, Agent.channel))}
         channels = set(session.scalars(sa.select(Channel.name)))
-        last = session.scalar(sa.select(sa.func.max(JournalEntry.at)))
-    return agents, channels, last
+    return agents, channels
 
 
-def import_reports(file: str, *, dry_run: bool) -> int:
+def tolerance(minutes: int | None) -> timedelta:
+    """--tolerance-minutes, else [import] stated_time_tolerance_minutes, else 30 minutes."""
+    where = "--tolerance-minutes"
+    if minutes is None:
+        where = f"[import] stated_time_tolerance_minutes in {config_file()}"
+        minutes = section(load_settings(), "import").get("stated_time_tolerance_minutes",
+                                                         DEFAULT_TOLERANCE_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_TOLERANCE_MINUTES:
+        raise AdminError(f"配置错误 / {where} must be a whole number of minutes from 0 to "
+                         f"{MAX_TOLERANCE_MINUTES}, not {minutes!r}")
+    return timedelta(minutes=minutes)
+
+
+def _gap_text(gap: timedelta) -> str:
+    minutes = int(abs(gap).total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def import_reports(file: str, *, dry_run: bool, tolerance_minutes: int | None = None) -> int:
+    allowed = tolerance(tolerance_minutes)
     rows, title = read_sheet(Path(file))
     with open_store() as store:
         now = store.now()
         rules = store.rules_at(now)
         zone = rules.timezone
-        agents, channels, last = _registry(store)
+        agents, channels = _registry(store)
         good, rejected = check_rows(rows, agents, channels, rules.number_mode, zone, now)
         print(f"工作表 / sheet {title!r}: {len(rows)} 行数据 data rows, {len(good)} 行可导入 importable, "
               f"{len(rejected)} 行拒绝 rejected")
+        ordered = sorted(good, key=lambda r: (r.at is None, r.at or now, r.number))  # in the channel's order
         if dry_run:
-            for row in good:
-                when = local_text(row.at, zone) if row.at else "当前时间 / now"
-                print(f"  第 {row.number} 行 / row {row.number}: {row.channel}/{row.agent} {_shown(row)} @ {when}")
+            for row in ordered:
+                stated = f"，渠道申报 / stated {local_text(row.at, zone)}" if row.at else ""
+                print(f"  第 {row.number} 行 / row {row.number}: {row.channel}/{row.agent} {_shown(row)}{stated}")
             _print_rejected(rejected)
-            print("试运行，未记录任何报备 / dry run: nothing was recorded")
+            print("试运行，未记录任何报备；报备按导入时间计 / dry run: nothing was recorded; reports count from "
+                  "the time they are imported")
             return EXIT_OK if not rejected else EXIT_FAILED
         statuses: Counter[str] = Counter()
-        for row in sorted(good, key=lambda r: (r.at is None, r.at or now, r.number)):
-            note = ""
-            if row.at is not None and (last is None or row.at >= last):
-                store.clock = ManualClock(row.at)
-            else:
-                store.clock = SystemClock()
-                if row.at is not None:
-                    note = (f"（报备时间 {local_text(row.at, zone)} 早于日志最后一条，按当前时间记录 / earlier than "
-                            "the journal's last entry: recorded at the current time）")
+        flagged = 0
+        for row in ordered:
             try:
                 result = store.record_report(row.channel, row.agent, row.phone, row.name, actor="import")
             except (UnknownName, EngineError, InvalidPhone) as exc:
                 rejected.append(Rejected(row.number, str(exc)))
                 continue
-            last = result.at
+            note = ""
+            if row.at is not None:
+                store.note_stated_time(result.seq, row.at)
+                gap = result.at - row.at
+                note = f"；渠道申报时间 / stated {local_text(row.at, zone)}"
+                if abs(gap) > allowed:
+                    flagged += 1
+                    note += (f"（与入系统时间相差 {_gap_text(gap)}，超过容差 / differs from the time it reached "
+                             f"the system by {_gap_text(gap)}, over the {_gap_text(allowed)} tolerance）")
             status = result.outcome.report_status or "pending"
             reason = result.outcome.report_reason
             statuses[f"{status}:{reason}" if reason else status] += 1
             label = LABELS_ZH.get(status, status) + (f"（{LABELS_ZH.get(reason, reason)}）" if reason else "")
             print(f"  第 {row.number} 行 / row {row.number}: {row.channel}/{row.agent} {result.phone_masked} "
-                  f"→ {label} {status}{f' ({reason})' if reason else ''} {note}".rstrip())
+                  f"→ {label} {status}{f' ({reason})' if reason else ''} @ {local_text(result.at, zone)}{note}")
     _print_rejected(rejected)
     imported = sum(statuses.values())
     pending = statuses["pending"]
@@ -231,6 +259,10 @@ def import_reports(file: str, *, dry_run: bool) -> int:
     print(f"导入 {imported} 条：待到访 {pending}，无效 {sum(invalid.values())}"
           f"{f'（{details}）' if details else ''}；拒绝 {len(rejected)} 行 / imported {imported}: {pending} pending, "
           f"{sum(invalid.values())} invalid; {len(rejected)} rows rejected")
+    if flagged:
+        print(f"注意：{flagged} 条报备的渠道申报时间与入系统时间相差超过 {_gap_text(allowed)}；报备按入系统时间计 / "
+              f"note: {flagged} reports state a time more than {_gap_text(allowed)} away from when they reached "
+              "the system; they count from when they reached it")
     return EXIT_OK if not rejected else EXIT_FAILED
 
 

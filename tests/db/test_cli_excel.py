@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,8 @@ import sqlalchemy as sa
 from db.cli import main
 from db.database import make_engine
 from db.keys import Keyring
-from db.models import Report
+from db.models import JournalEntry, Report
+from db.personal import InvalidPhone
 from db.service import ManualClock, Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -99,22 +101,82 @@ def test_import_keeps_good_rows_and_names_bad_ones(store: Store, tmp_path: Path,
         ("中原", "钱明", "duplicate_report", "invalid"),
         ("链家", "孙丽", None, "pending"),
     ]
-    assert recorded[0][4] == YESTERDAY.astimezone(UTC)  # the sheet's time, being after the last entry
-    assert recorded[1][4] > NOW - timedelta(minutes=5)
+    assert all(at > NOW - timedelta(minutes=5) for *_, at in recorded)  # when they reached the system
+    row3 = next(ln for ln in out.splitlines() if "row 3:" in ln)
+    assert f"stated {YESTERDAY.strftime('%Y-%m-%d %H:%M')}" in row3 and "over the 30 min tolerance" in row3
     assert store.customer_id("13812340007") is not None
 
 
-def test_times_before_the_journal_are_recorded_now(store: Store, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    store.clock.at = NOW - timedelta(hours=1)  # type: ignore[attr-defined]
-    store.register_visit("13912345678")
+def stated_times(store: Store) -> list[dict[str, Any]]:
+    with store.engine.connect() as conn:
+        payloads = conn.execute(sa.select(JournalEntry.payload).where(
+            JournalEntry.kind == "report_stated_time").order_by(JournalEntry.seq)).scalars().all()
+    return [json.loads(p) for p in payloads]
+
+
+def test_a_back_dated_sheet_does_not_defeat_pre_intercept(store: Store, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """防截客: a sheet dated just under three hours ago, imported a moment before the channel's visit,
+    leaves a report that reached the system too late: it is invalid (pre_intercept)."""
+    stated = (datetime.now(UTC) - timedelta(hours=2, minutes=50)).astimezone(SHANGHAI).replace(microsecond=0)
     path = workbook(tmp_path / "late.xlsx", ["channel", "agent", "phone", "time"],
-                    [["贝壳", "周杰", "13812340001", YESTERDAY.strftime("%Y-%m-%d %H:%M")]])
+                    [["贝壳", "周杰", "13812340001", stated.replace(tzinfo=None)]])
     capsys.readouterr()
     assert main(["import-reports", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "recorded at the current time" in out and "imported 1: 1 pending" in out
-    assert reports(store)[0][4] > NOW - timedelta(minutes=5)
+    assert "imported 1: 1 pending" in out
+    assert "over the 30 min tolerance" in out and "1 reports state a time" in out
+    store.clock = ManualClock(datetime.now(UTC) + timedelta(seconds=1))
+    store.register_visit("13812340001", channel="贝壳", agent="周杰")
+    [(channel, agent, reason, status, at)] = reports(store)
+    assert (status, reason) == ("invalid", "pre_intercept")
+    assert at > stated + timedelta(hours=2)  # counted from the journal time, not the sheet's
+    [kept] = stated_times(store)
+    assert datetime.fromisoformat(kept["stated_at"]) == stated
+
+
+def test_the_tolerance_is_configurable(store: Store, data_dir: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    stated = (datetime.now(UTC) - timedelta(hours=2)).astimezone(SHANGHAI).replace(tzinfo=None)
+    (data_dir / "anchang.toml").write_text("[import]\nstated_time_tolerance_minutes = 180\n", encoding="utf-8")
+    rows = [["贝壳", "周杰", "13812340001", stated], ["链家", "郑伟", "13812340002", stated]]
+    path = workbook(tmp_path / "r.xlsx", ["channel", "agent", "phone", "time"], rows[:1])
+    capsys.readouterr()
+    assert main(["import-reports", str(path)]) == 0
+    assert "tolerance" not in capsys.readouterr().out  # two hours is within three
+    path = workbook(tmp_path / "r2.xlsx", ["channel", "agent", "phone", "time"], rows[1:])
+    assert main(["import-reports", str(path), "--tolerance-minutes", "60"]) == 0
+    assert "over the 1 h 00 min tolerance" in capsys.readouterr().out
+    assert len(stated_times(store)) == 2
+    assert main(["import-reports", str(path), "--tolerance-minutes", "-5"]) == 1
+    assert "--tolerance-minutes must be a whole number" in capsys.readouterr().err
+
+
+def test_masked_numbers_written_with_x_are_recorded(store: Store, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    store.change_rules({"channel.number_mode": "masked_3_4"})
+    path = workbook(tmp_path / "m.xlsx", ["channel", "agent", "phone"],
+                    [["贝壳", "周杰", "136xxxx6091"], ["链家", "郑伟", "137＊＊＊＊6092"]])
+    capsys.readouterr()
+    assert main(["import-reports", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "imported 2: 2 pending, 0 invalid; 0 rows rejected" in out and "136****6091" in out
+
+
+def test_only_mainland_mobiles_are_customers(store: Store, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The import's check, the store and `forget` agree, and quote the number as it was typed."""
+    path = workbook(tmp_path / "p.xlsx", ["channel", "agent", "phone"],
+                    [["贝壳", "周杰", "010-8888 6666"], ["链家", "郑伟", "+852 9123 4567"]])
+    capsys.readouterr()
+    assert main(["import-reports", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "'010-8888 6666'" in out and "'+852 9123 4567'" in out
+    assert out.count("only mainland China mobile numbers") == 2 and "imported 0" in out
+    with pytest.raises(InvalidPhone, match="'010-8888 6666'.*only mainland China mobile"):
+        store.register_visit("010-8888 6666")
+    assert main(["forget", "+852 9123 4567"]) == 2
+    assert "'+852 9123 4567'" in capsys.readouterr().err
 
 
 def test_dry_run_records_nothing(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,10 +30,6 @@ from db.personal import (
         ("008613800000001", "+8613800000001"),
         ("１３８００００５６７８", "+8613800005678"),  # full-width digits
         (" 19912345678 ", "+8619912345678"),
-        ("010 1234 5678", "+861012345678"),  # Beijing fixed line
-        ("021-12345678", "+862112345678"),
-        ("+852 9123 4567", "+85291234567"),  # Hong Kong mobile
-        ("+1 650 253 0000", "+16502530000"),
     ],
 )
 def test_normalize_phone_accepts(written: str, e164: str) -> None:
@@ -50,6 +46,12 @@ def test_normalize_phone_accepts(written: str, e164: str) -> None:
         ("+999 1234567", "unknown country code"),
         ("abc", "not a phone number"),
         ("", "not a phone number"),
+        # only mainland mobiles are customers' numbers (README "Phone numbers")
+        ("010 1234 5678", "only mainland China mobile numbers are accepted; this is a fixed line"),
+        ("021-12345678", "only mainland China mobile numbers are accepted; this is a fixed line"),
+        ("+852 9123 4567", "only mainland China mobile numbers are accepted; this is a +852 number"),
+        ("+853 6612 3456", "this is a +853 number"),
+        ("+1 650 253 0000", "this is a +1 number"),
     ],
 )
 def test_normalize_phone_rejects_with_reason(written: str, reason: str) -> None:
@@ -58,6 +60,7 @@ def test_normalize_phone_rejects_with_reason(written: str, reason: str) -> None:
     message = str(caught.value)
     assert "手机号码无效" in message and "invalid phone number" in message
     assert reason in message
+    assert repr(written) in message  # quoted as typed
 
 
 def test_invalid_phone_message_matches_house_style() -> None:
