@@ -128,3 +128,14 @@ def test_the_tracked_box_gives_the_embedding_the_detector_gives(tracker_cls, fac
         detected = pipeline.analyse(frame, max_faces=1)[0]
         from_track = pipeline.analyse_box(frame, face.box, face.score)
         assert float(detected.embedding @ from_track.embedding) > 0.99, name
+
+
+def test_the_embedding_worker_process_answers_like_the_pipeline(tracker_cls, obama):
+    from vision.embedder import EmbeddingWorker
+    from vision.faces import FacePipeline
+
+    face = tracker_cls().process(obama, 0.0)
+    expected = FacePipeline().analyse_box(obama, face.box).embedding
+    with EmbeddingWorker() as worker:
+        embedding = worker.submit(obama, face.box).result(timeout=60)
+    assert embedding.shape == (128,) and float(embedding @ expected) > 0.99
