@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 failed (verification, database, keys), 2 bad argument or i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
@@ -144,6 +145,22 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     return lambda: forget(args.phone)
 
 
+PRIVATE_UMASK = 0o077  # folders 0700, files 0600: the database, backups, exports and checkpoints hold customers
+
+
+def _private_data_dir() -> None:
+    """The data folder (keys, database, backups) readable by its owner only, also when made by an older
+    version; a folder owned by someone else is left as it is."""
+    from db.config import ConfigError, data_dir
+
+    try:
+        folder = data_dir()
+        if folder.is_dir() and folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+    except (OSError, ConfigError):
+        pass  # the command itself reports a folder it cannot use
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -154,7 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         from db.scenarios import run_paths
         return run_paths(args.paths)
     from db.admin.errors import run_guarded
-    return run_guarded(_command(args))
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        _private_data_dir()
+        code = run_guarded(_command(args))
+        _private_data_dir()  # `init` may have just made it
+        return code
+    finally:
+        os.umask(previous)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def open_engine(url: str, *, must_exist: bool = True) -> Engine:
         if must_exist and not path.exists():
             raise AdminError(f"数据库文件不存在 / no database at {path}: 请先运行 / run `anchang init`")
         path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(path)
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         url = parsed.update_query_dict({"connect_timeout": PG_CONNECT_TIMEOUT_S}).render_as_string(
             hide_password=False)
@@ -83,6 +84,16 @@ def open_engine(url: str, *, must_exist: bool = True) -> Engine:
         return make_engine(url)
     except sa.exc.ArgumentError as exc:  # unknown dialect or driver
         raise usage_error(f"数据库地址无效 / unusable database URL {shown_url(url)}: {exc}") from None
+
+
+def _owner_only(database: Path) -> None:
+    """A SQLite file made by an older version (0644) becomes 0600; its -wal and -shm files follow it."""
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        try:
+            if path.exists() and path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:
+            pass  # opening the database reports what is wrong with it
 
 
 @contextmanager
