@@ -297,7 +297,7 @@ def _restore_postgres(url: str, source: Path, keyring: Keyring) -> Path | None:
         engine = open_engine(scratch_url)
         work_dir = Path(tempfile.mkdtemp(prefix="anchang-restore-"))
         try:
-            problems = restore_check.candidate_problems(engine, keyring, work_dir)
+            problems = _schema_name_problem(engine, url) or restore_check.candidate_problems(engine, keyring, work_dir)
         finally:
             engine.dispose()
             shutil.rmtree(work_dir, ignore_errors=True)
@@ -314,6 +314,18 @@ def _restore_postgres(url: str, source: Path, keyring: Keyring) -> Path | None:
     finally:
         engine.dispose()
     return kept
+
+
+def _schema_name_problem(engine: sa.Engine, url: str) -> list[str]:
+    """pg_restore puts the tables back into the schema they were dumped from: it must be this site's."""
+    schema = search_path_schema(url) or "public"
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT table_schema FROM information_schema.tables "
+                                     "WHERE table_name = 'journal'")).scalars().all()
+    if schema in found:
+        return []
+    return [f"备份中的数据在另一个 schema / the backup's tables are in schema {', '.join(found) or '(none)'}, "
+            f"this site uses {schema}"]
 
 
 def _scratch_database(url: str) -> tuple[str, sa.Engine]:
