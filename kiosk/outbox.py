@@ -7,6 +7,12 @@ and the store answers with the first result, writing nothing. So none is lost an
 A delayed check-in is judged when it reaches the store; the kiosk's time of the check-in travels with
 it (`arrived_at`) and is shown as the arrival time.
 
+The file holds phone, name and ID-card numbers until they are sent, so each check-in (and a refused one's
+error, which may quote the phone) is sealed with AES-256-GCM, bound to its ref. The outbox key is random,
+kept in the file only wrapped by the site's master key (RFC 3394): the file alone reveals nothing, and a
+stolen kiosk disk without the key files is no worse. Rows written in the clear by an older kiosk are
+sealed on open.
+
 Qt-free: the kiosk calls `drain` from a worker (ui.workers.TaskRunner), never on the GUI thread.
 """
 
@@ -17,7 +23,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +32,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from db.database import DatabaseUnavailable
+from db.keys import Keyring, KeyUnwrapError, decrypt_field, encrypt_field
 
 if TYPE_CHECKING:
     from db.service import Store
 
 FILE_NAME = "outbox.sqlite3"
+_BODY_AAD = b"anchang/outbox/body/v1:"
+_ERROR_AAD = b"anchang/outbox/error/v1:"
 # Errors that mean "the database is not there right now": stop, keep the check-in, try again later.
 UNREACHABLE: tuple[type[BaseException], ...] = (DatabaseUnavailable, sa.exc.OperationalError,
                                                 sa.exc.InterfaceError, ConnectionError, TimeoutError)
@@ -51,16 +60,61 @@ class Rejected:
     at: datetime
 
 
-class Outbox:
+class OutboxKeyError(ValueError):
     def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"离线队列无法解密 / cannot open the kiosk outbox {path}: its key was wrapped by another master "
+            "key. 请放回本站点的密钥文件 / put this site's key files back; the queued check-ins stay in the file")
+
+
+class Outbox:
+    """`keyring`: the site's keys (the kiosk's `store.keyring`); when omitted they are loaded from the
+    outbox's own folder, the data directory where `outbox_path` puts it beside the key files."""
+
+    def __init__(self, path: Path, keyring: Keyring | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        keyring = keyring if keyring is not None else Keyring.load(self.path.parent)
         self._lock = threading.Lock()  # one writer in this process; drains one at a time
         with self._connect() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                         "ref TEXT NOT NULL UNIQUE, body TEXT NOT NULL, queued_at TEXT NOT NULL)")
-            conn.execute("CREATE TABLE IF NOT EXISTS rejected (ref TEXT PRIMARY KEY, body TEXT NOT NULL, "
-                         "error TEXT NOT NULL, at TEXT NOT NULL)")
+                         "ref TEXT NOT NULL UNIQUE, body BLOB NOT NULL, queued_at TEXT NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS rejected (ref TEXT PRIMARY KEY, body BLOB NOT NULL, "
+                         "error BLOB NOT NULL, at TEXT NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS outbox_key (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                         "wrapped BLOB NOT NULL)")
+            row = conn.execute("SELECT wrapped FROM outbox_key WHERE id = 1").fetchone()
+            if row is None:  # a new outbox file: a fresh random key (BEGIN IMMEDIATE: one process makes it)
+                row = (keyring.new_customer_key()[1],)
+                conn.execute("INSERT INTO outbox_key (id, wrapped) VALUES (1, ?)", row)
+            (wrapped,) = row
+            try:
+                self._key = keyring.unwrap_customer_key(wrapped)
+            except KeyUnwrapError as exc:
+                raise OutboxKeyError(self.path) from exc
+            sealed = self._seal_clear_rows(conn)
+        if sealed:  # the clear text may still sit in the WAL: fold it into the (secure-deleted) file
+            with closing(sqlite3.connect(self.path, timeout=30)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _seal(self, ref: str, text: str, aad: bytes = _BODY_AAD) -> bytes:
+        return encrypt_field(self._key, text, aad + ref.encode("utf-8"))
+
+    def _open(self, ref: str, blob: bytes, aad: bytes = _BODY_AAD) -> str:
+        return decrypt_field(self._key, blob, aad + ref.encode("utf-8"))
+
+    def _seal_clear_rows(self, conn: sqlite3.Connection) -> int:
+        """Encrypts rows an older kiosk wrote in the clear; returns how many."""
+        outbox = conn.execute("SELECT id, ref, body FROM outbox WHERE typeof(body) = 'text'").fetchall()
+        for row_id, ref, body in outbox:
+            conn.execute("UPDATE outbox SET body = ? WHERE id = ?", (self._seal(ref, body), row_id))
+        rejected = conn.execute("SELECT ref, body, error FROM rejected "
+                                "WHERE typeof(body) = 'text' OR typeof(error) = 'text'").fetchall()
+        for ref, body, error in rejected:
+            body = body if isinstance(body, bytes) else self._seal(ref, body)
+            error = error if isinstance(error, bytes) else self._seal(ref, error, _ERROR_AAD)
+            conn.execute("UPDATE rejected SET body = ?, error = ? WHERE ref = ?", (body, error, ref))
+        return len(outbox) + len(rejected)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -92,18 +146,20 @@ class Outbox:
         text = json.dumps(body, ensure_ascii=False, sort_keys=True)
         with self._lock, self._connect() as conn:
             conn.execute("INSERT OR IGNORE INTO outbox (ref, body, queued_at) VALUES (?, ?, ?)",
-                         (ref, text, datetime.now(UTC).isoformat()))
+                         (ref, self._seal(ref, text), datetime.now(UTC).isoformat()))
         return ref
 
     def pending(self) -> list[dict[str, Any]]:
         """The queued check-ins, oldest first, as `register_visit` keyword arguments."""
         with self._connect() as conn:
-            return [_decode(body) for (body,) in conn.execute("SELECT body FROM outbox ORDER BY id")]
+            rows = conn.execute("SELECT ref, body FROM outbox ORDER BY id").fetchall()
+        return [_decode(self._open(ref, body)) for ref, body in rows]
 
     def rejected(self) -> list[Rejected]:
         with self._connect() as conn:
             rows = conn.execute("SELECT ref, body, error, at FROM rejected ORDER BY at").fetchall()
-        return [Rejected(ref, _decode(body), error, datetime.fromisoformat(at)) for ref, body, error, at in rows]
+        return [Rejected(ref, _decode(self._open(ref, body)), self._open(ref, error, _ERROR_AAD),
+                         datetime.fromisoformat(at)) for ref, body, error, at in rows]
 
     def drain(self, write: Callable[[dict[str, Any]], object]) -> int:
         """Writes the queued check-ins in order and returns how many reached the store. Stops at the first
@@ -119,13 +175,14 @@ class Outbox:
                     return sent
                 row_id, ref, body = row
                 try:
-                    write(_decode(body))
+                    write(_decode(self._open(ref, body)))
                 except UNREACHABLE:
                     return sent
                 except ValueError as exc:  # refused: InvalidPhone, UnknownName, EngineError...
                     with self._connect() as conn:
                         conn.execute("INSERT OR REPLACE INTO rejected (ref, body, error, at) VALUES (?, ?, ?, ?)",
-                                     (ref, body, str(exc), datetime.now(UTC).isoformat()))
+                                     (ref, body, self._seal(ref, str(exc), _ERROR_AAD),
+                                      datetime.now(UTC).isoformat()))
                         conn.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
                     continue
                 with self._connect() as conn:  # a crash before this line resends it: the ref makes that harmless

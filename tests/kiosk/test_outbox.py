@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from glob import glob
 from pathlib import Path
@@ -24,7 +28,7 @@ from db.database import DatabaseUnavailable, make_engine
 from db.keys import Keyring
 from db.models import CheckinRef, JournalEntry
 from db.service import ManualClock, Store
-from kiosk.outbox import Outbox, outbox_path, store_writer
+from kiosk.outbox import Outbox, OutboxKeyError, outbox_path, store_writer
 from tests.db.test_store import T0, advance
 
 
@@ -49,12 +53,18 @@ def checkin(i: int, **extra: Any) -> dict[str, Any]:
     return {"phone": f"139{i:08d}", "verified": False, **extra}
 
 
+@pytest.fixture
+def keyring(tmp_path: Path) -> Keyring:
+    return Keyring.create(tmp_path / "site-keys")
+
+
 def test_put_is_durable_and_pending_in_order(tmp_path: Path) -> None:
+    Keyring.create(tmp_path)  # the data directory: the keys beside the outbox, loaded when none is given
     box = Outbox(outbox_path(tmp_path))
     refs = [box.put(checkin(i)) for i in range(3)]
     given = box.put(checkin(9, ref="my-own-ref", arrived_at=T0))
     assert given == "my-own-ref" and len(set(refs)) == 3
-    reopened = Outbox(tmp_path / "outbox.sqlite3")  # as after a restart of the kiosk
+    reopened = Outbox(tmp_path / "outbox.sqlite3", Keyring.load(tmp_path))  # as after a restart of the kiosk
     queued = reopened.pending()
     assert [c["ref"] for c in queued] == [*refs, given]
     assert [c["phone"] for c in queued] == ["13900000000", "13900000001", "13900000002", "13900000009"]
@@ -66,8 +76,8 @@ def test_put_is_durable_and_pending_in_order(tmp_path: Path) -> None:
         box.put(checkin(1, arrived_at=T0.replace(tzinfo=None)))
 
 
-def test_drain_stops_at_the_first_outage_and_resumes_in_order(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "outbox.sqlite3")
+def test_drain_stops_at_the_first_outage_and_resumes_in_order(tmp_path: Path, keyring: Keyring) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3", keyring)
     for i in range(5):
         box.put(checkin(i))
     written: list[str] = []
@@ -87,7 +97,7 @@ def test_drain_stops_at_the_first_outage_and_resumes_in_order(tmp_path: Path) ->
 
 
 def test_a_refused_check_in_is_set_aside_and_the_rest_go_on(store: Store, tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "outbox.sqlite3")
+    box = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
     box.put(checkin(1))
     bad = box.put({"phone": "12345", "verified": False})
     box.put(checkin(2, consultant="nobody"))
@@ -101,7 +111,7 @@ def test_a_refused_check_in_is_set_aside_and_the_rest_go_on(store: Store, tmp_pa
 
 
 def test_none_twice_when_the_connection_drops_after_the_commit(store: Store, tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "outbox.sqlite3")
+    box = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
     box.put(checkin(1))
     box.put(checkin(2))
     real = store_writer(store)
@@ -121,7 +131,7 @@ def test_none_twice_when_the_connection_drops_after_the_commit(store: Store, tmp
 
 
 def test_a_delayed_check_in_is_judged_on_arrival_and_shows_the_kiosk_time(store: Store, tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "outbox.sqlite3")
+    box = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
     box.put(checkin(1, arrived_at=T0))
     advance(store, hours=2)  # the network was down for two hours
     assert box.drain(store_writer(store)) == 1
@@ -130,6 +140,84 @@ def test_a_delayed_check_in_is_judged_on_arrival_and_shows_the_kiosk_time(store:
     with store.engine.connect() as conn:
         judged = conn.execute(sa.select(JournalEntry.at).where(JournalEntry.seq == waiting.visit_seq)).scalar_one()
     assert judged.replace(tzinfo=T0.tzinfo) == T0 + timedelta(hours=2)
+
+
+# ------------------------------------------------------------- nothing personal readable in the file
+
+VISITOR = {"phone": "13812345679", "name": "欧阳娜娜女士", "id_card": "11010519491231002X", "verified": True}
+
+
+def disk_bytes(path: Path) -> bytes:
+    """The outbox file and its -wal/-shm companions, as a thief copying the kiosk's disk would get them."""
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def assert_nothing_personal(raw: bytes) -> None:
+    for digits in (VISITOR["phone"], VISITOR["id_card"], VISITOR["phone"][-4:] + VISITOR["id_card"][-4:]):
+        spaced = re.compile(rb"\D{0,4}".join(re.escape(d.encode()) for d in digits), re.IGNORECASE)
+        assert spaced.search(raw) is None, f"{digits} readable in the outbox file"  # 138 1234 5679, UTF-16...
+    name = VISITOR["name"]
+    for form in ("utf-8", "utf-16-le", "utf-16-be", "gb18030"):
+        assert name.encode(form) not in raw and name[:2].encode(form) not in raw
+    assert json.dumps(name).strip('"').encode() not in raw  # \u6b27\u9633... as JSON escapes
+
+
+def test_the_file_alone_reveals_no_phone_name_or_id_number(tmp_path: Path, keyring: Keyring) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path, keyring)
+    with closing(sqlite3.connect(path)) as reader:  # an open reader keeps the new pages in the -wal
+        reader.execute("SELECT count(*) FROM outbox").fetchone()
+        ref = box.put(dict(VISITOR))
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_size > 0
+        assert_nothing_personal(wal.read_bytes())
+        assert_nothing_personal(disk_bytes(path))
+    assert_nothing_personal(disk_bytes(path))  # after the checkpoint into the main file
+    [queued] = Outbox(path, keyring).pending()
+    assert {k: queued[k] for k in VISITOR} == VISITOR and queued["ref"] == ref
+
+    def refuse(c: dict[str, Any]) -> None:  # a refusal quotes what it refused
+        raise ValueError(f"手机号码无效 / invalid: {c['phone']} {c['name']} {c['id_card']}")
+
+    assert box.drain(refuse) == 0
+    [rejected] = box.rejected()
+    assert VISITOR["phone"] in rejected.error and rejected.checkin["id_card"] == VISITOR["id_card"]
+    assert_nothing_personal(disk_bytes(path))
+
+
+def test_check_ins_written_in_the_clear_by_an_older_kiosk_are_sealed_on_open(
+        tmp_path: Path, keyring: Keyring) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    clear = json.dumps({**VISITOR, "ref": "r1", "arrived_at": T0.isoformat()}, ensure_ascii=False)
+    with closing(sqlite3.connect(path)) as conn, conn:  # the schema and rows of the first outbox
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL UNIQUE, "
+                     "body TEXT NOT NULL, queued_at TEXT NOT NULL)")
+        conn.execute("CREATE TABLE rejected (ref TEXT PRIMARY KEY, body TEXT NOT NULL, error TEXT NOT NULL, "
+                     "at TEXT NOT NULL)")
+        conn.execute("INSERT INTO outbox (ref, body, queued_at) VALUES ('r1', ?, ?)", (clear, T0.isoformat()))
+        conn.execute("INSERT INTO rejected VALUES ('r0', ?, ?, ?)",
+                     (clear.replace('"r1"', '"r0"'), f"invalid {VISITOR['phone']}", T0.isoformat()))
+    assert VISITOR["phone"].encode() in disk_bytes(path)  # the test sees clear text when it is there
+    box = Outbox(path, keyring)
+    assert_nothing_personal(disk_bytes(path))
+    [queued] = box.pending()
+    assert queued["phone"] == VISITOR["phone"] and queued["arrived_at"] == T0
+    [rejected] = box.rejected()
+    assert rejected.ref == "r0" and rejected.error == f"invalid {VISITOR['phone']}"
+    assert rejected.checkin["name"] == VISITOR["name"]
+
+
+def test_another_sites_keys_cannot_open_the_outbox(tmp_path: Path, keyring: Keyring) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    Outbox(path, keyring).put(dict(VISITOR))
+    with pytest.raises(OutboxKeyError, match="离线队列无法解密"):
+        Outbox(path, Keyring.create(tmp_path / "other-site"))
+    assert [c["phone"] for c in Outbox(path, keyring).pending()] == [VISITOR["phone"]]  # nothing lost
+    with sqlite3.connect(path) as conn:  # a sealed body moved under another ref does not open
+        conn.execute("INSERT INTO outbox (ref, body, queued_at) SELECT 'moved', body, queued_at FROM outbox")
+    with pytest.raises(ValueError, match="解密失败"):
+        Outbox(path, keyring).pending()
 
 
 # ------------------------------------------------------------- a real outage on a private cluster
@@ -188,7 +276,7 @@ def test_none_lost_none_twice_across_a_real_outage(private_pg: tuple[str, Any], 
     store = Store(engine, Keyring.create(tmp_path / "keys"), station="kiosk-1")  # the server's clock
     store.add_consultant("A")
     store.set_duty(["A"])
-    box = Outbox(tmp_path / "outbox.sqlite3")
+    box = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
     stop, errors, sent = threading.Event(), [], [0]
 
     def drain_loop() -> None:
