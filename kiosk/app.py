@@ -1,18 +1,97 @@
-"""Entry point of the `anchang-kiosk` program.
+"""Entry point of `anchang-kiosk`.
 
-The PySide6 screens are not part of this build yet; until they land the program says so plainly
-instead of opening an empty window. Everything they will call is in db.service.Store.
+`anchang-kiosk` opens the kiosk on the configured database (ANCHANG_DATA_DIR / anchang.toml, as the
+`anchang` CLI), full screen unless `--windowed`. `anchang-kiosk --tour DIR [--lang zh|en]` renders every
+screen and state with demo data to numbered PNG files in DIR and exits 0.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="anchang-kiosk", description="案场通 来访登记 / visitor check-in kiosk")
+    parser.add_argument("--tour", type=Path, metavar="DIR", help="render every screen to numbered PNGs and exit")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: settings, else zh)")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
+    parser.add_argument("--camera", default=None, help="camera index, stream URL or 'demo' (default: settings, else 0)")
+    parser.add_argument("--reader-port", default=None, help="ID-card reader serial port (default: settings)")
+    return parser.parse_args(argv)
+
+
+def open_camera(choice: str) -> Any:
+    from vision.camera import Camera, demo_video_path
+
+    if choice == "demo":
+        return Camera(str(demo_video_path()), loop_file=True)
+    if choice.isdigit():
+        return Camera.default(int(choice))  # the demo video when no camera answers
+    return Camera(choice)
+
+
+def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
+    from db.config import data_dir, database_url
+    from db.service import Store
+    from kiosk.faces import DlibFaceEngine
+    from kiosk.outbox import Outbox, outbox_path
+    from kiosk.services import KioskServices
+    from vision.qr import AppointmentVerifier
+
+    directory = data_dir()
+    store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")))
+    try:
+        faces: Any = DlibFaceEngine()
+    except Exception as error:  # missing model files: the three other paths keep working
+        log.warning("face recognition unavailable: %s", error)
+        faces = None
+    project = str(settings.get("project", "anchang"))
+    return KioskServices(
+        store=store,
+        outbox=Outbox(outbox_path(directory)),
+        camera=open_camera(str(args.camera or settings.get("camera", "0"))),
+        faces=faces,
+        reader_port=args.reader_port or settings.get("reader_port") or None,
+        verifier=AppointmentVerifier([store.keyring.verify_key], project),
+        project_name=str(settings.get("title", "案场通")),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("anchang-kiosk: 本版本尚未包含此界面 / this build has no kiosk screens yet; "
-          "use `anchang demo` and `anchang board` meanwhile", file=sys.stderr)
-    return 2
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from kiosk.screens.staff_settings import kiosk_section
+    from ui.app import create_app
+
+    settings = kiosk_section()
+    lang = args.lang or str(settings.get("language", "zh"))
+    if args.tour is not None:
+        from kiosk.tour import run_tour
+
+        app = create_app(["anchang-kiosk"], lang=lang)
+        return run_tour(app, args.tour, lang)
+    app = create_app(["anchang-kiosk"], lang=lang)
+    try:
+        services = build_services(args, settings)
+    except Exception as error:
+        print(f"anchang-kiosk: 无法启动 / cannot start: {error}", file=sys.stderr)
+        return 2
+    from kiosk.window import KioskWindow
+
+    window = KioskWindow(services)
+    if args.windowed:
+        window.resize(1080, 1920 * 2 // 3)
+        window.show()
+    else:
+        window.showFullScreen()
+    window.start()
+    return app.exec()
 
 
 if __name__ == "__main__":

@@ -42,12 +42,13 @@ def to_qimage(image: np.ndarray) -> QImage:
 class CameraFeed(QObject):
     frame = Signal(QImage)
     state_changed = Signal(str)  # CameraState.value
-    processed = Signal(object)  # whatever the current processor returned (not None)
+    processed = Signal(int, object)  # (generation, what the processor returned when not None)
 
     def __init__(self, camera: FrameSource | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.camera = camera
         self._processor: Processor | None = None
+        self.generation = 0  # bumped by each set_processor: results of an older processor are stale
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -61,6 +62,7 @@ class CameraFeed(QObject):
     def set_processor(self, processor: Processor | None) -> None:
         with self._lock:
             self._processor = processor
+            self.generation += 1
 
     def start(self) -> None:
         if self.camera is None or (self._thread is not None and self._thread.is_alive()):
@@ -90,7 +92,7 @@ class CameraFeed(QObject):
             self.last_frame = got.image
             self.frame.emit(to_qimage(got.image))
             with self._lock:
-                processor = self._processor
+                processor, generation = self._processor, self.generation
             if processor is None:
                 continue
             try:
@@ -99,4 +101,4 @@ class CameraFeed(QObject):
                 log.exception("frame processing failed")
                 continue
             if result is not None:
-                self.processed.emit(result)
+                self.processed.emit(generation, result)

@@ -56,17 +56,18 @@ class Checkin:
     actor: str = "kiosk"
 
     def to_dict(self) -> dict[str, Any]:
+        """For the outbox file. The face template is left out: biometric data is never written to the
+        kiosk's disk; the visitor is enrolled at a later visit instead."""
         data = asdict(self)
-        data["arrived_at"] = self.arrived_at.isoformat()
-        data["template"] = self.template.hex() if self.template is not None else None
+        data["template"] = None
+        data["consent_id"] = None
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Checkin:
-        values = dict(data)
-        values["arrived_at"] = datetime.fromisoformat(values["arrived_at"])
-        if values.get("template") is not None:
-            values["template"] = bytes.fromhex(values["template"])
+        values = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        if isinstance(values.get("arrived_at"), str):
+            values["arrived_at"] = datetime.fromisoformat(values["arrived_at"])
         return cls(**values)
 
 

@@ -60,6 +60,7 @@ class KioskWindow(QMainWindow):
     # ----------------------------------------------------------------- building
     def _timer(self, msecs: int, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse 60 s timer may drift by seconds
         timer.setSingleShot(True)
         timer.setInterval(msecs)
         timer.timeout.connect(slot)
@@ -127,8 +128,9 @@ class KioskWindow(QMainWindow):
         self._processed_handler = on_result
         self.feed.set_processor(processor)
 
-    def _on_processed(self, result: Any) -> None:
-        if self._processed_handler is not None:
+    def _on_processed(self, generation: int, result: Any) -> None:
+        # a result queued before the screen changed belongs to the previous screen's processor
+        if generation == self.feed.generation and self._processed_handler is not None:
             self._processed_handler(result)
 
     def _on_frame(self, image: QImage) -> None:

@@ -26,7 +26,8 @@ class QrScreen(Screen):
 
     def enter(self) -> None:
         self.error.setText("")
-        self.kiosk.set_frame_handler(self.scanning.decode, self.scanning.handle)
+        self.kiosk.set_frame_handler(lambda frame, _t: self.scanning.decode(frame) or None,
+                                      self.scanning.handle)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)

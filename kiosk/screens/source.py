@@ -31,6 +31,7 @@ class SourceScreen(Screen):
         self.agent: str | None = None
         self.typed = ""
         self.shown_agents: list[str] = []
+        self.loaded = False
         self.layout_.addWidget(label(self.tr("请问您是怎么了解到本项目的？"), "source_title", size=34, bold=True))
         self.source_row = QGridLayout()
         self.source_row.setSpacing(12)
@@ -41,20 +42,18 @@ class SourceScreen(Screen):
         self.layout_.addWidget(self.channel_box)
         self.agent_box = QWidget()
         self.agent_box.setObjectName("agent_box")
-        agent_layout = QHBoxLayout(self.agent_box)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        self.typed_label = label("", "agent_typed", size=24)
-        left_layout.addWidget(self.typed_label)
-        self.letters = Keypad([list(row) for row in LETTERS] + [["⌫"]], "letters", key_height=52)
-        self.letters.pressed.connect(self._letter)
-        left_layout.addWidget(self.letters)
-        agent_layout.addWidget(left, 3)
+        agent_layout = QVBoxLayout(self.agent_box)
+        self.typed_label = label("", "agent_typed", size=26, bold=True)
+        agent_layout.addWidget(self.typed_label)
         self.agent_list = QWidget()
         self.agent_grid = QGridLayout(self.agent_list)
-        agent_layout.addWidget(self.agent_list, 2)
-        self.layout_.addWidget(self.agent_box, 1)
-        self.layout_.addStretch(0)
+        agent_layout.addWidget(self.agent_list)
+        self.letters = Keypad([list(row) for row in LETTERS[:3]] + [list(LETTERS[3]) + ["⌫"]], "letters",
+                              key_height=64)
+        self.letters.pressed.connect(self._letter)
+        agent_layout.addWidget(self.letters)
+        self.layout_.addWidget(self.agent_box)
+        self.layout_.addStretch(1)
         self.message = label("", "source_message", size=22)
         self.layout_.addWidget(self.message)
         row = QHBoxLayout()
@@ -65,15 +64,19 @@ class SourceScreen(Screen):
 
     def enter(self) -> None:
         self.message.setText("")
-        self.submit.setEnabled(True)
+        self.loaded = False
+        self.submit.setEnabled(False)
         store = self.kiosk.store
         self.kiosk.runner.run(lambda: (reception.sources(store), reception.channels(store)),
                               on_done=self._loaded, on_error=lambda _e: self._loaded(None))
-        self._loaded(None)
 
     def _loaded(self, loaded: tuple[list[reception.Source], dict[str, list[str]]] | None) -> None:
         if loaded is not None:
             self.sources, self.channels = loaded
+        elif not self.channels:  # database away and nothing known yet: what needs no channel list
+            self.sources = [s for s in reception.DEFAULT_SOURCES if s.registers_as == "natural"]
+        self.loaded = True
+        self.submit.setEnabled(True)
         self._clear(self.source_row)
         for index, source in enumerate(self.sources):
             widget = button(self.tr(source.name), f"source_{index}", "toggle", height=72,
@@ -126,7 +129,7 @@ class SourceScreen(Screen):
                                 on_click=lambda a=agent: self._agent(a))
                 widget.setCheckable(True)
                 widget.setChecked(agent == self.agent)
-                self.agent_grid.addWidget(widget, index // 2, index % 2)
+                self.agent_grid.addWidget(widget, index // 4, index % 4)
         typed = self.typed or self.tr("输入经纪人姓名拼音首字母")
         self.typed_label.setText(typed if not self.agent else self.tr("经纪人：%1").replace("%1", self.agent))
 

@@ -79,6 +79,7 @@ class QueueTab(QWidget):
                                        on_click=lambda s=row.visit_seq: self._start_correct(s)), index, 2)
             self.grid.addWidget(button(self.tr("误登"), f"dismiss_{row.visit_seq}", "danger",
                                        on_click=lambda s=row.visit_seq: self.dismiss(s)), index, 3)
+        self.grid.setRowStretch(len(rows), 1)
 
     def _done(self, text: str) -> Any:
         def show(_result: object) -> None:

@@ -86,9 +86,10 @@ class StartScreen(Screen):
             self.camera_status.setText(self.tr("摄像头暂不可用，正在重新连接；请用身份证或手机号登记"))
         else:
             self.camera_status.setText(self.tr("正在连接摄像头…"))
-        self.preview.setText("" if camera_up else self.tr("摄像头画面暂不可用"))
         if not camera_up:
-            self.preview.setPixmap(self.preview.pixmap().__class__())
+            self.preview.clear()
+            self.preview.setText(self.tr("摄像头画面暂不可用"))
+        self.hint.setVisible(camera_up)
         self.camera_status.setVisible(bool(self.camera_status.text()))
 
     def camera_state_changed(self, _state: str) -> None:

@@ -53,16 +53,17 @@ class VisitorScreen(Screen):
             self.title_buttons[title] = widget
             titles.addWidget(widget)
         self.layout_.addLayout(titles)
-        letters = QHBoxLayout()
-        letters.setSpacing(4)
-        letters.addWidget(button(self.tr("常见"), "initial_all", "key", height=56, on_click=lambda: self._filter("")))
-        for letter in INITIALS:
-            letters.addWidget(button(letter, f"initial_{letter}", "key", height=56,
-                                     on_click=lambda x=letter: self._filter(x)))
+        letters = QGridLayout()
+        letters.setSpacing(6)
+        letters.addWidget(button(self.tr("常见"), "initial_all", "key", height=60,
+                                 on_click=lambda: self._filter("")), 0, 0, 2, 1)
+        for index, letter in enumerate(INITIALS):
+            letters.addWidget(button(letter, f"initial_{letter}", "key", height=60,
+                                     on_click=lambda x=letter: self._filter(x)), index // 11, 1 + index % 11)
         self.layout_.addLayout(letters)
         self.grid = QGridLayout()
         self.grid.setSpacing(8)
-        self.layout_.addLayout(self.grid, 1)
+        self.layout_.addLayout(self.grid)
         for group, options in INTENTS.items():
             row = QHBoxLayout()
             row.addWidget(label(QCoreApplication.translate("Visitor", group), f"intent_{options[0]}_label", size=22))
@@ -72,7 +73,8 @@ class VisitorScreen(Screen):
                 widget.setCheckable(True)
                 row.addWidget(widget, 2)
             self.layout_.addLayout(row)
-        self.message = label("", "visitor_message", size=22)
+        self.layout_.addStretch(1)
+        self.message = label("", "visitor_message", size=24)
         self.layout_.addWidget(self.message)
         row = QHBoxLayout()
         row.addWidget(button(self.tr("返回"), "visitor_back", "secondary", height=88,
@@ -97,15 +99,20 @@ class VisitorScreen(Screen):
                 item.widget().deleteLater()
         names = [s for s in SURNAMES if not initial or initial_of(s).startswith(initial)][:SHOWN]
         for index, surname in enumerate(names):
-            self.grid.addWidget(button(surname, f"surname_{surname}", "key", height=64,
-                                       on_click=lambda s=surname: self._surname(s)), index // 8, index % 8)
+            widget = button(surname, f"surname_{surname}", "key", height=64,
+                            on_click=lambda s=surname: self._surname(s))
+            widget.setCheckable(True)
+            widget.setChecked(surname == self.surname)
+            self.grid.addWidget(widget, index // 8, index % 8)
 
     def _surname(self, surname: str) -> None:
         self.surname = surname
+        self.message.setText("")
         self._refresh()
 
     def _title(self, title: str) -> None:
         self.title = title
+        self.message.setText("")
         self._refresh()
 
     def _intent(self, group: str, option: str) -> None:
@@ -118,6 +125,9 @@ class VisitorScreen(Screen):
     def _refresh(self) -> None:
         shown = f"{self.surname or '?'}{self.tr(self.title) if self.title else ''}"
         self.chosen.setText(shown if self.surname or self.title else self.tr("请选择姓氏和称呼"))
+        for widget in self.findChildren(QPushButton):
+            if widget.objectName().startswith("surname_"):
+                widget.setChecked(widget.objectName() == f"surname_{self.surname}")
         for title, widget in self.title_buttons.items():
             widget.setChecked(title == self.title)
         for group, options in INTENTS.items():

@@ -45,7 +45,14 @@ def type_digits(qtbot: Any, window: KioskWindow, digits: str, pad: str = "digits
         tap(qtbot, window, f"{pad}_{digit}")
 
 
-def wait_screen(qtbot: Any, window: KioskWindow, name: str, timeout: int = 5000) -> None:
+PATIENCE_MS = 20_000  # a loaded machine (2 cores, tests in parallel) can stall for seconds
+
+
+def until(qtbot: Any, condition: Any, timeout: int = PATIENCE_MS) -> None:
+    qtbot.waitUntil(condition, timeout=timeout)
+
+
+def wait_screen(qtbot: Any, window: KioskWindow, name: str, timeout: int = PATIENCE_MS) -> None:
     qtbot.waitUntil(lambda: window.current == name, timeout=timeout)
 
 
@@ -59,3 +66,4 @@ def phone_path(qtbot: Any, window: KioskWindow, phone: str, surname: str = "张"
     tap(qtbot, window, title)
     tap(qtbot, window, "visitor_next")
     wait_screen(qtbot, window, "source")
+    until(qtbot, lambda: window.screen("source").loaded)

@@ -8,12 +8,13 @@ import pytest
 
 from db import reception
 from db.service import Store
+from kiosk.services import Timings
 from tests.kiosk.conftest import services_for
-from tests.kiosk.helpers import open_window, phone_path, tap, text, type_digits, wait_screen
+from tests.kiosk.helpers import open_window, phone_path, tap, text, type_digits, until, wait_screen
 
 
 def test_phone_check_in_is_unverified_and_waits_for_reception(qtbot: Any, any_store: Store) -> None:
-    window = open_window(qtbot, services_for(any_store))
+    window = open_window(qtbot, services_for(any_store, timings=Timings(done_ms=200)))
     tap(qtbot, window, "choice_phone")
     phone_path(qtbot, window, "13812345678")
     tap(qtbot, window, "submit")
@@ -22,7 +23,7 @@ def test_phone_check_in_is_unverified_and_waits_for_reception(qtbot: Any, any_st
     assert text(window, "done_detail") == "138****5678"
     pending = reception.pending_checkins(any_store)
     assert [(p.phone_masked, p.surname) for p in pending] == [("138****5678", "张女士")]
-    qtbot.waitUntil(lambda: window.current == "start", timeout=3000)  # back after done_ms
+    until(qtbot, lambda: window.current == "start")  # back after done_ms, with no touch
 
 
 def test_the_number_is_checked_as_it_is_typed(qtbot: Any, store: Store) -> None:
@@ -53,13 +54,13 @@ def test_an_empty_name_gets_a_clear_message(qtbot: Any, store: Store) -> None:
     assert text(window, "visitor_message") == "请选择您的姓氏和称呼"
 
 
-@pytest.mark.parametrize("source_index", [0, 3, 4])
+@pytest.mark.parametrize("source_index", [0, 2, 3])  # 自然来访, 线上平台, 老业主推荐
 def test_natural_sources_register_a_natural_visit_with_the_source(qtbot: Any, any_store: Store,
                                                                   source_index: int) -> None:
     window = open_window(qtbot, services_for(any_store))
     tap(qtbot, window, "choice_phone")
     phone_path(qtbot, window, "13900001111")
-    qtbot.waitUntil(lambda: window.runner.pending == 0)
+    until(qtbot, lambda: window.runner.pending == 0)
     tap(qtbot, window, f"source_{source_index}")
     tap(qtbot, window, "submit")
     wait_screen(qtbot, window, "done")
@@ -73,7 +74,7 @@ def test_channel_led_visit_needs_channel_and_agent_found_by_pinyin(qtbot: Any, a
     window = open_window(qtbot, services_for(any_store))
     tap(qtbot, window, "choice_phone")
     phone_path(qtbot, window, "13700002222", surname="王", title="title_mr")
-    qtbot.waitUntil(lambda: window.runner.pending == 0)
+    until(qtbot, lambda: window.runner.pending == 0)
     tap(qtbot, window, "source_1")  # 渠道带访
     tap(qtbot, window, "submit")
     assert window.current == "source"
@@ -85,3 +86,21 @@ def test_channel_led_visit_needs_channel_and_agent_found_by_pinyin(qtbot: Any, a
     tap(qtbot, window, "submit")
     wait_screen(qtbot, window, "done")
     assert any_store.latest_report("13700002222", "贝壳", "周杰") is not None
+
+
+def test_referral_source_with_a_fixed_channel_asks_only_for_the_referrer(qtbot: Any, any_store: Store) -> None:
+    any_store.add_channel("全民经纪人", ["赵六", "钱七"])
+    window = open_window(qtbot, services_for(any_store))
+    tap(qtbot, window, "choice_phone")
+    phone_path(qtbot, window, "13700003333")
+    names = [s.name for s in window.screen("source").sources]
+    assert names == ["自然来访", "渠道带访", "全民经纪人", "线上平台", "老业主推荐"]
+    tap(qtbot, window, "source_2")
+    assert not window.screen("source").channel_box.isVisibleTo(window)  # the channel is fixed
+    tap(qtbot, window, "letters_Q")
+    assert window.screen("source").shown_agents == ["钱七"]
+    tap(qtbot, window, "agent_钱七")
+    tap(qtbot, window, "submit")
+    wait_screen(qtbot, window, "done")
+    assert text(window, "done_message").startswith("登记成功")
+    assert reception.pending_checkins(any_store)[0].phone_masked == "137****3333"
