@@ -39,7 +39,7 @@ def open_camera(choice: str) -> Any:
 def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from db.config import data_dir, database_url
     from db.service import Store
-    from kiosk.faces import DlibFaceEngine
+    from kiosk.faces import MeshFaceEngine
     from kiosk.outbox import Outbox, outbox_path
     from kiosk.services import KioskServices
     from vision.qr import AppointmentVerifier
@@ -47,14 +47,14 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     directory = data_dir()
     store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")))
     try:
-        faces: Any = DlibFaceEngine()
+        faces: Any = MeshFaceEngine()
     except Exception as error:  # missing model files: the three other paths keep working
         log.warning("face recognition unavailable: %s", error)
         faces = None
     project = str(settings.get("project", "anchang"))
     return KioskServices(
         store=store,
-        outbox=Outbox(outbox_path(directory)),
+        outbox=Outbox(outbox_path(directory), store.keyring),
         camera=open_camera(str(args.camera or settings.get("camera", "0"))),
         faces=faces,
         reader_port=args.reader_port or settings.get("reader_port") or None,

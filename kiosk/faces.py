@@ -9,10 +9,10 @@ enrolled faces; a match is evidence for the visitor to confirm, never a verdict.
 from __future__ import annotations
 
 import random
-import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,58 +38,58 @@ class FaceEngine(Protocol):
     def identify(self, frame: np.ndarray) -> list[str]: ...
 
 
-class DlibAttempt:
-    """Quality guidance with check_quality, then LivenessCheck over the 68 landmarks, then a template."""
+class MeshAttempt:
+    """FaceTracker guidance until the face is steady and usable, one embedding of that track, then the
+    random mesh Challenge on the same track (someone else stepping in fails it)."""
 
-    def __init__(self, engine: DlibFaceEngine, timeout_s: float = 12.0):
-        from vision.liveness import Challenge, LivenessCheck
+    def __init__(self, engine: MeshFaceEngine) -> None:
+        from vision.liveness import Challenge
 
         self.engine = engine
-        self.timeout_s = timeout_s
-        self.check = LivenessCheck(Challenge.random(random.SystemRandom()))
-        self.started: float | None = None
+        self.challenge = Challenge.random(random.SystemRandom())
         self.template: bytes | None = None
 
     def feed(self, frame: np.ndarray, t: float) -> FaceStep | None:
-        from vision.faces.quality import check_quality
-        from vision.faces.template import Template
-
-        pipeline = self.engine.pipeline
-        faces = pipeline.analyse(frame, embed=False, with_landmarks68=True, max_faces=2)
-        rgb = np.ascontiguousarray(frame[:, :, ::-1])
+        face = self.engine.tracker.process(frame, t)
         if self.template is None:
-            chip = pipeline.align(rgb, faces[0]) if faces else None
-            report = check_quality(frame.shape, faces, chip, self.engine.limits)
-            if not report.ok or chip is None:
-                return FaceStep(GUIDE, report.message)
-            self.template = Template(pipeline.embed_aligned(chip)).to_bytes()
-            self.started = t
-        result = self.check.update(faces[0].landmarks68 if faces else None)
-        if result.live:
+            if face is None:
+                return FaceStep(GUIDE, "请站到摄像头前")
+            if not face.ready:
+                return FaceStep(GUIDE, face.guidance or "请保持不动")
+            self.template = self.engine.embed(frame, face)
+        status = self.challenge.feed(face, t)
+        if status == "passed":
             return FaceStep(PASSED, template=self.template)
-        if self.started is not None and t - self.started > self.timeout_s:
+        if status == "failed":
             return FaceStep(FAILED, "未能完成动作，请重试或用手机号登记")
-        return FaceStep(CHALLENGE, self.check.challenge.prompt)
+        return FaceStep(CHALLENGE, self.challenge.prompt)
 
 
-class DlibFaceEngine:
-    """The dlib pipeline of vision/ with the in-memory gallery. One attempt at a time (camera thread)."""
+class MeshFaceEngine:
+    """vision.tracking's FaceTracker (BlazeFace + face mesh), the dlib embedding once per track, and the
+    in-memory gallery. Attempts and `identify` run on the camera thread, one tracker for both."""
 
     def __init__(self) -> None:
         from vision.faces.pipeline import FacePipeline
-        from vision.faces.quality import QualityLimits
         from vision.gallery import InMemoryGallery
+        from vision.tracking import FaceTracker
 
+        self.tracker = FaceTracker()
         self.pipeline = FacePipeline()
-        self.limits = QualityLimits()
         self.gallery = InMemoryGallery()
-        self._lock = threading.Lock()
+        self._identified: dict[int, list[str]] = {}  # track id → who it matched (embedded once)
+
+    def embed(self, frame: np.ndarray, face: Any) -> bytes:
+        from vision.faces.template import Template
+
+        embedded = self.pipeline.analyse_box(frame, face.box, face.score)
+        return Template(embedded.embedding).to_bytes()
 
     def load(self, templates: Iterable[tuple[str, bytes]]) -> int:
         return self.gallery.load(templates)
 
     def attempt(self) -> FaceAttempt:
-        return DlibAttempt(self)
+        return MeshAttempt(self)
 
     def match(self, template: bytes) -> str | None:
         from vision.faces.template import Template
@@ -103,11 +103,14 @@ class DlibFaceEngine:
         self.gallery.add(customer_id, Template.from_bytes(template))
 
     def identify(self, frame: np.ndarray) -> list[str]:
-        with self._lock:
-            faces = self.pipeline.analyse(frame, max_faces=4)
-        found = []
-        for face in faces:
-            best = self.gallery.search(face.template(), k=1)
-            if best and best[0].is_candidate:
-                found.append(best[0].customer_id)
-        return found
+        """The entrance camera: who of the enrolled is in front of it (only faces in the gallery, i.e.
+        with consent, can ever be named; nothing is kept about the others)."""
+        face = self.tracker.process(frame, time.monotonic())
+        if face is None or not face.steady or face.mesh is None:
+            return []
+        if face.track_id not in self._identified:
+            if len(self._identified) > 64:
+                self._identified.clear()
+            matched = self.match(self.embed(frame, face)) if len(self.gallery) else None
+            self._identified[face.track_id] = [matched] if matched is not None else []
+        return self._identified[face.track_id]
