@@ -1,0 +1,24 @@
+"""create_app: one QApplication with the bundled font, the translator for the language and the theme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from ui.app import create_app
+from ui.fonts import FAMILY
+from ui.i18n import install_translator
+
+
+def test_create_app_installs_font_theme_and_language(qapp: Any) -> None:
+    app = create_app([], lang="en", theme="kiosk")
+    try:
+        assert app is qapp  # the one application
+        assert app.font().family() == FAMILY
+        assert app.property("anchang_theme") == "kiosk"
+        assert app.styleSheet()
+        assert QCoreApplication.translate("PhoneScreen", "请输入您的手机号") != "请输入您的手机号"
+    finally:
+        install_translator(app, "zh")
+    assert QCoreApplication.translate("PhoneScreen", "请输入您的手机号") == "请输入您的手机号"
