@@ -63,7 +63,7 @@ class TrackerLimits:
     # not seen at all: "no face"), so "come closer" is asked below 90 px rather than dlib's 80.
     quality: QualityLimits = QualityLimits(min_face_px=90, min_detection_score=0.5)
     # Pose in the affine frame of eyes and mouth (see vision/liveness.py), measured on the shared photos:
-    # frontal faces give |yaw| < 0.08 and pitch 0.45-0.62; kit_harington/john2 (three-quarter) 0.28.
+    # frontal faces give |yaw| < 0.06 and pitch 0.55-0.7; kit_harington/john2 (three-quarter) is refused.
     max_yaw: float = 0.2
     pitch_range: tuple[float, float] = (0.3, 0.8)
     steady_frames: int = 5  # the same face, hardly moving, for this many frames
