@@ -165,6 +165,37 @@
     </message>
 </context>
 <context>
+    <name>Kiosk</name>
+    <message>
+        <source>自然来访</source>
+        <translation>Walked in</translation>
+    </message>
+    <message>
+        <source>渠道带访</source>
+        <translation>Brought by an agency</translation>
+    </message>
+    <message>
+        <source>全民经纪人</source>
+        <translation>Referral agent</translation>
+    </message>
+    <message>
+        <source>线上平台</source>
+        <translation>Online platform</translation>
+    </message>
+    <message>
+        <source>老业主推荐</source>
+        <translation>Owner referral</translation>
+    </message>
+    <message>
+        <source>先生</source>
+        <translation>Mr.</translation>
+    </message>
+    <message>
+        <source>女士</source>
+        <translation>Ms.</translation>
+    </message>
+</context>
+<context>
     <name>KioskWindow</name>
     <message>
         <source>案场通 · 来访登记</source>
@@ -624,6 +655,61 @@
     <message>
         <source>摄像头画面暂不可用</source>
         <translation>Camera picture not available</translation>
+    </message>
+</context>
+<context>
+    <name>Vision</name>
+    <message>
+        <source>请站到摄像头前</source>
+        <translation>Please stand in front of the camera</translation>
+    </message>
+    <message>
+        <source>请一位一位登记</source>
+        <translation>One person at a time, please</translation>
+    </message>
+    <message>
+        <source>请走近一点</source>
+        <translation>Please come a little closer</translation>
+    </message>
+    <message>
+        <source>请露出完整的脸</source>
+        <translation>Please show your whole face</translation>
+    </message>
+    <message>
+        <source>请正对摄像头</source>
+        <translation>Please face the camera</translation>
+    </message>
+    <message>
+        <source>光线太暗，请站到亮处</source>
+        <translation>Too dark: please step into the light</translation>
+    </message>
+    <message>
+        <source>光线太强，请避开强光</source>
+        <translation>Too bright: please move out of the glare</translation>
+    </message>
+    <message>
+        <source>请保持不动</source>
+        <translation>Please hold still</translation>
+    </message>
+    <message>
+        <source>请眨眨眼</source>
+        <translation>Please blink</translation>
+    </message>
+    <message>
+        <source>请向左转头</source>
+        <translation>Please turn your head to the left</translation>
+    </message>
+    <message>
+        <source>请向右转头</source>
+        <translation>Please turn your head to the right</translation>
+    </message>
+    <message>
+        <source>请点点头</source>
+        <translation>Please nod</translation>
+    </message>
+    <message>
+        <source>未能完成动作，请重试或用手机号登记</source>
+        <translation>The check was not completed: try again or check in with your phone number</translation>
     </message>
 </context>
 <context>
