@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from db import reception
@@ -48,8 +49,9 @@ class SourceScreen(Screen):
         self.agent_list = QWidget()
         self.agent_grid = QGridLayout(self.agent_list)
         agent_layout.addWidget(self.agent_list)
-        self.letters = Keypad([list(row) for row in LETTERS[:3]] + [list(LETTERS[3]) + ["⌫"]], "letters",
+        self.letters = Keypad([list(row) for row in LETTERS[:3]] + [list(LETTERS[3]) + ["<"]], "letters",
                               key_height=64)
+        self.letters.key("<").setText(self.tr("删除"))
         self.letters.pressed.connect(self._letter)
         agent_layout.addWidget(self.letters)
         self.layout_.addWidget(self.agent_box)
@@ -79,7 +81,7 @@ class SourceScreen(Screen):
         self.submit.setEnabled(True)
         self._clear(self.source_row)
         for index, source in enumerate(self.sources):
-            widget = button(self.tr(source.name), f"source_{index}", "toggle", height=72,
+            widget = button(QCoreApplication.translate("Kiosk", source.name), f"source_{index}", "toggle", height=72,
                             on_click=lambda s=source: self.choose_source(s))
             widget.setCheckable(True)
             self.source_row.addWidget(widget, index // 3, index % 3)
@@ -104,7 +106,7 @@ class SourceScreen(Screen):
             self.agent = flow.agent
         for widget in self.findChildren(QPushButton):
             if widget.objectName().startswith("source_") and widget.isCheckable():
-                widget.setChecked(widget.text() == self.tr(source.name))
+                widget.setChecked(widget.text() == QCoreApplication.translate("Kiosk", source.name))
         self._refresh()
 
     def _refresh(self) -> None:
@@ -142,7 +144,7 @@ class SourceScreen(Screen):
         self._refresh()
 
     def _letter(self, key: str) -> None:
-        self.typed = self.typed[:-1] if key == "⌫" else (self.typed + key)[:6]
+        self.typed = self.typed[:-1] if key == "<" else (self.typed + key)[:6]
         self.agent = None
         self._refresh()
 

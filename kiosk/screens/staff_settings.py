@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from db import reception
@@ -103,7 +104,7 @@ class SettingsTab(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         for index, source in enumerate(self.sources):
-            widget = button(self.tr(source.name), f"settings_source_{index}", "toggle",
+            widget = button(QCoreApplication.translate("Kiosk", source.name), f"settings_source_{index}", "toggle",
                             on_click=lambda n=source.name: self._toggle_source(n))
             widget.setCheckable(True)
             widget.setChecked(source.name in self.enabled)

@@ -48,7 +48,7 @@ class VisitorScreen(Screen):
         titles = QHBoxLayout()
         self.title_buttons: dict[str, QPushButton] = {}
         for name, title in zip(("title_mr", "title_ms"), TITLES, strict=True):
-            widget = button(self.tr(title), name, "toggle", height=72, on_click=lambda t=title: self._title(t))
+            widget = button(QCoreApplication.translate("Kiosk", title), name, "toggle", height=72, on_click=lambda t=title: self._title(t))
             widget.setCheckable(True)
             self.title_buttons[title] = widget
             titles.addWidget(widget)
@@ -123,7 +123,7 @@ class VisitorScreen(Screen):
         self._refresh()
 
     def _refresh(self) -> None:
-        shown = f"{self.surname or '?'}{self.tr(self.title) if self.title else ''}"
+        shown = f"{self.surname or '?'}{QCoreApplication.translate('Kiosk', self.title) if self.title else ''}"
         self.chosen.setText(shown if self.surname or self.title else self.tr("请选择姓氏和称呼"))
         for widget in self.findChildren(QPushButton):
             if widget.objectName().startswith("surname_"):

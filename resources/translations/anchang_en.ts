@@ -474,6 +474,10 @@
         <translation>How did you hear about this project?</translation>
     </message>
     <message>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
         <source>返回</source>
         <translation>Back</translation>
     </message>

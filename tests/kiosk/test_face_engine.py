@@ -38,3 +38,12 @@ def test_identify_names_only_enrolled_faces(engine: MeshFaceEngine) -> None:
     engine.add("42", engine.embed(frame, face))
     engine._identified.clear()  # a new visit: the track is looked at again
     assert [engine.identify(frame) for _ in range(8)][-1] == ["42"]
+
+
+def test_every_text_vision_can_show_is_marked_for_translation() -> None:
+    from kiosk.vision_texts import VISION_TEXTS
+    from vision.faces.quality import QualityIssue
+    from vision.liveness import Step
+
+    shown = {issue.message for issue in QualityIssue} | {step.prompt for step in Step}
+    assert shown <= set(VISION_TEXTS)
