@@ -61,14 +61,26 @@ def test_the_check_finds_unfinished_empty_and_partly_translated_messages(tmp_pat
     assert unfinished(ts) == ["Start: 请稍候", "Start: 下一步", "Start: 共 %n 位"]
 
 
-def test_every_source_string_has_a_finished_english_translation(tmp_path: Path) -> None:
-    """lupdate over today's code, merged into a copy of the committed .ts, leaves nothing to translate."""
-    ts, qm = tmp_path / "anchang_en.ts", tmp_path / "anchang_en.qm"
+@pytest.fixture(scope="module")
+def updated_ts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """lupdate over today's code, merged into a copy of the committed .ts (as scripts/translations.sh does)."""
+    folder = tmp_path_factory.mktemp("lupdate")
+    ts, qm = folder / "anchang_en.ts", folder / "anchang_en.qm"
     shutil.copyfile(i18n.TS_FILE, ts)
     subprocess.run(["bash", str(REPO / "scripts/translations.sh"), str(ts), str(qm)], check=True,
                    capture_output=True, env={**os.environ, "ANCHANG_VENV": str(BIN.parent)})
-    assert unfinished(ts) == [], "run scripts/translations.sh and write the English into the .ts"
     assert qm.exists()
+    return ts
+
+
+def test_every_source_string_has_a_finished_english_translation(updated_ts: Path) -> None:
+    assert unfinished(updated_ts) == [], "run scripts/translations.sh and write the English into the .ts"
+
+
+def test_every_string_has_the_context_it_is_looked_up_in(updated_ts: Path) -> None:
+    """`other.tr(...)` outside `other`'s class gets no context from lupdate, so its translation could never
+    be found at run time; use QCoreApplication.translate("Class", ...) there."""
+    assert [source for context, source, _, _ in _messages(updated_ts) if not context] == []
 
 
 def test_the_committed_qm_is_compiled_from_the_committed_ts(tmp_path: Path) -> None:
