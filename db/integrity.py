@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -93,24 +94,36 @@ def record_key_checks(session: Session, keyring: Keyring) -> bool:
 
 # ----------------------------------------------------------------- snapshots
 def snapshot_state(keyring: Keyring, seq: int, entry_hash: str, engine_state: dict[str, Any]) -> tuple[str, str]:
-    """The stored text of a snapshot and its MAC."""
-    state = json.dumps({"journal_hash": entry_hash, "engine": engine_state}, ensure_ascii=False,
+    """The stored text of a snapshot and its MAC. ASCII only (names escaped): the text is MAC'd at every
+    start, and encoding an ASCII string for the HMAC is a plain copy."""
+    state = json.dumps({"journal_hash": entry_hash, "engine": engine_state}, ensure_ascii=True,
                        separators=(",", ":"))
     return state, keyring.snapshot_mac(seq, state)
 
 
 def snapshot_problem(session: Session, keyring: Keyring | None, seq: int, state: str,
                      mac: str | None) -> tuple[str, dict[str, Any] | None]:
-    """Why a stored snapshot cannot be trusted ("" when it can), and its parsed content. Without a keyring
-    (no site keys at hand) the MAC is not checked."""
-    if keyring is not None and (mac is None or not hmac.compare_digest(keyring.snapshot_mac(seq, state), mac)):
-        return "MAC 不符（被改动或非本站点所存）/ bad MAC (altered, or not saved by this site)", None
+    """Why a stored snapshot cannot be trusted ("" when it can), and its parsed content (only when it can
+    be trusted). Without a keyring (no site keys at hand) the MAC is not checked. The MAC is computed on a
+    second thread while the text is parsed (hashing releases the GIL), so a station starts no later."""
+    if keyring is not None and mac is None:
+        return "没有 MAC / no MAC (saved by an older version, or stripped)", None
+    computed: list[str] = []
+    hasher = None
+    if keyring is not None:
+        hasher = threading.Thread(target=lambda: computed.append(keyring.snapshot_mac(seq, state)),
+                                  name="anchang-snapshot-mac")
+        hasher.start()
     try:
         data = json.loads(state)
     except ValueError:
-        return "不是 JSON / not JSON", None
+        data = None
+    if hasher is not None:
+        hasher.join()
+        if not computed or not hmac.compare_digest(computed[0], mac or ""):
+            return "MAC 不符（被改动或非本站点所存）/ bad MAC (altered, or not saved by this site)", None
     if not isinstance(data, dict) or "engine" not in data:
-        return "格式不符 / unknown format", None
+        return "格式不符 / not a snapshot (unreadable JSON or unknown format)", None
     entry_hash = session.scalar(sa.select(JournalEntry.hash).where(JournalEntry.seq == seq))
     if entry_hash is None or data.get("journal_hash") != entry_hash:
         return f"日志第 {seq} 条已不是快照时的内容 / journal entry {seq} no longer carries the snapshot's hash", None
