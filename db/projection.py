@@ -22,6 +22,8 @@ from judge.state import CaseState, CustomerState, ReportState, WarningState
 
 BULK_CHUNK = 10_000
 _VISITS = cast(sa.Table, VisitRecord.__table__)  # Core statements: no ORM work inside the write lock
+_CUSTOMERS = cast(sa.Table, Customer.__table__)
+_UPDATE_CUSTOMER = sa.update(_CUSTOMERS).where(_CUSTOMERS.c.id == sa.bindparam("customer_id"))
 
 
 def customer_values(state: CustomerState) -> dict[str, Any]:
@@ -87,7 +89,7 @@ def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
     customers = [{"id": cid, **customer_values(site.customers[cid])}
                  for cid in sorted(outcome.touched_customers) if cid in site.customers]
     if customers:  # every customer row exists: it is created before its first fact
-        session.execute(sa.update(Customer), customers)
+        session.execute(_UPDATE_CUSTOMER, [{"customer_id": row.pop("id"), **row} for row in customers])
     reports = [{**report_values(site.reports[rid]),
                 "phone_masked": report_display if rid == outcome.seq else None}  # known only when made
                for rid in sorted(outcome.touched_reports)]

@@ -105,7 +105,9 @@ def _read_public_key(path: str) -> str:
 def checkpoint(out_dir: str | None) -> int:
     directory = Path(out_dir) if out_dir else data_dir() / "checkpoints"
     with open_store() as store:
-        result = verify_engine(store.engine)
+        # against the checkpoints kept too: a new one must never vouch for a chain rewritten under an old one
+        kept = kept_checkpoints([str(directory)] if directory.is_dir() else None)
+        result = verify_engine(store.engine, checkpoints=kept, public_key_pem=store.keyring.public_key_pem())
         if not result.ok:
             print("日志校验失败，拒绝签名检查点 / the journal does not verify: refusing to sign a checkpoint")
             return report(result)

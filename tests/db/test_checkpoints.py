@@ -156,6 +156,8 @@ def test_cli_checks_every_kept_checkpoint_and_names_the_range(cli_site: Store, d
     out = capsys.readouterr().out
     assert f"rewritten range: #{first + 1}–#{second}" in out
     assert f"#{third}" not in out.split("rewritten range")[1]  # not the newest checkpoint's head
+    assert main(["checkpoint"]) == 1  # no new checkpoint vouches for the rewritten chain
+    assert heads(data_dir) == [first, second, third]
 
 
 def test_cli_refuses_a_checkpoint_without_the_public_key(cli_site: Store, db_url: str, data_dir: Path,
