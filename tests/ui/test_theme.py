@@ -108,6 +108,17 @@ def test_kiosk_touch_targets_are_at_least_48_px(qapp, qt_warnings: list[str]) ->
     window.close()
 
 
+@pytest.mark.parametrize(("name", "least"), [("console", 40), ("big_screen", 48)])
+def test_other_themes_keep_buttons_clickable(qapp, qt_warnings: list[str], name: str, least: int) -> None:
+    theme.apply_theme(qapp, name)
+    window, widgets = _screen()
+    qapp.processEvents()
+    for role in BUTTON_ROLES:
+        if role != "link":
+            assert widgets[f"button:{role}"].height() >= least, role
+    window.close()
+
+
 def test_heights_and_fonts_set_in_code_survive_the_theme(qapp, qt_warnings: list[str]) -> None:
     """The sheets must not shrink what a screen asks for: QSS min-height or font-size would."""
     load_fonts()
