@@ -38,6 +38,7 @@ def open_camera(choice: str) -> Any:
 
 def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from db.config import data_dir, database_url
+    from db.live import LiveFeed
     from db.service import Store
     from kiosk.faces import MeshFaceEngine
     from kiosk.outbox import Outbox, outbox_path
@@ -60,6 +61,7 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
         reader_port=args.reader_port or settings.get("reader_port") or None,
         verifier=AppointmentVerifier([store.keyring.verify_key], project),
         project_name=str(settings.get("title", "案场通")),
+        live=LiveFeed,
     )
 
 

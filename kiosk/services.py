@@ -55,3 +55,4 @@ class KioskServices:
     timings: Timings = field(default_factory=Timings)
     wall_clock: Callable[[], float] = time.time
     alerts: list[str] = field(default_factory=list)  # shown to reception in staff mode
+    live: Callable[[Store], Any] | None = None  # db.live.LiveFeed: news of journal entries

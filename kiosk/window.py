@@ -27,6 +27,8 @@ _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.K
 class KioskWindow(QMainWindow):
     screen_changed = Signal(str)
     outcome_ready = Signal(object)  # Outcome of the last submit
+    arrival = Signal(object)  # db.live.Arrival: a protected customer checked in; reception tells the owner
+    _journal_news = Signal(int)  # from the live feed's thread to the GUI thread
 
     def __init__(self, services: KioskServices, *, runner: TaskRunner | None = None,
                  parent: QWidget | None = None) -> None:
@@ -55,6 +57,9 @@ class KioskWindow(QMainWindow):
         self.feed.state_changed.connect(self._on_camera_state)
         self.feed.processed.connect(self._on_processed)
         self._processed_handler: Callable[[Any], None] | None = None
+        self.live: Any = None
+        self._arrivals_since: int | None = None
+        self._journal_news.connect(self._on_journal_news)
         self.show_screen("start")
 
     # ----------------------------------------------------------------- building
@@ -86,6 +91,26 @@ class KioskWindow(QMainWindow):
             self.runner.run(lambda: faces.load(self.store.face_templates()),
                             on_error=lambda error: log.warning("face gallery not loaded: %s", error))
         self.drain_outbox()
+        if self.services.live is not None:
+            self.live = self.services.live(self.store)
+            self.live.subscribe(self._journal_news.emit)
+
+    def _on_journal_news(self, seq: int) -> None:
+        """A protected customer checking in (here or at another station): the owner is to be told."""
+        since = seq - 1 if self._arrivals_since is None else self._arrivals_since
+        self._arrivals_since = max(seq, since)
+
+        def arrived(arrivals: list[Any]) -> None:
+            for item in arrivals:
+                who = " ".join(part for part in (item.surname, item.phone_masked) if part)
+                self.services.alerts.append(
+                    self.tr("到访提醒：%1 已到，归属置业顾问 %2").replace("%1", who).replace("%2", item.owner))
+                self.arrival.emit(item)
+
+        from db.live import owner_arrivals
+
+        self.runner.run(owner_arrivals, self.store, since, on_done=arrived,
+                        on_error=lambda error: log.warning("arrivals: %s", error))
 
     # --------------------------------------------------------------- navigation
     @property
@@ -204,6 +229,8 @@ class KioskWindow(QMainWindow):
             event.ignore()
             return
         QApplication.instance().removeEventFilter(self)
+        if self.live is not None:
+            self.live.close()
         self.feed.stop()
         self.runner.wait(5000)
         event.accept()

@@ -151,3 +151,18 @@ def test_rotation_board_toggles_busy_and_shows_who_is_next(qtbot: Any, store: St
     until(qtbot, lambda: text(window, "rotation_message") == "下一位：王丽")
     assert [(slot.name, slot.busy) for slot in reception.rotation_board(store)] == [("李强", True), ("王丽", False)]
     assert rotation.duty == ["李强", "王丽"]
+
+
+def test_a_protected_customer_checking_in_is_announced_for_the_owner(qtbot: Any, any_store: Store) -> None:
+    from db.live import LiveFeed
+
+    any_store.register_visit("13500001010", name="孙女士", actor="kiosk")  # verified: 李强 owns her
+    services = services_for(any_store, live=lambda store: LiveFeed(store, poll_interval=0.05))
+    window = open_window(qtbot, services)
+    with qtbot.waitSignal(window.arrival, timeout=20_000) as arrived:
+        tap(qtbot, window, "choice_phone")
+        phone_path(qtbot, window, "13500001010", surname="孙")
+        tap(qtbot, window, "submit")
+    assert arrived.args[0].owner == "李强" and arrived.args[0].phone_masked == "135****1010"
+    assert services.alerts == ["到访提醒：孙女士 135****1010 已到，归属置业顾问 李强"]
+    window.close()
