@@ -7,6 +7,7 @@ temporary site key: what a visitor would see, without a camera, a reader or a re
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable
@@ -14,7 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
 
 TOUR_PIN = "2468"
 RETURNING_PHONE = "13812345678"
@@ -24,6 +28,7 @@ class Tour:
     def __init__(self, app: QApplication, out: Path, window: Any) -> None:
         self.app, self.out, self.window = app, out, window
         self.count = 0
+        self.started = time.monotonic()
 
     def settle(self, seconds: float = 5.0) -> None:
         deadline = time.monotonic() + seconds
@@ -41,6 +46,7 @@ class Tour:
             before()
         self.settle()
         self.count += 1
+        log.debug("tour %02d %s at %.1f s", self.count, name, time.monotonic() - self.started)
         self.window.grab().save(str(self.out / f"{self.count:02d}_{name}.png"))
 
     def press(self, name: str) -> None:
@@ -110,7 +116,7 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
         window.flow.consent_id = 1
         window.show_screen("face")
         window.set_frame_handler(None)
-        window.screen("face").guidance.setText(window.screen("face").tr("请正对摄像头"))
+        window.screen("face").guidance.setText(QCoreApplication.translate("Vision", "请正对摄像头"))
         tour.snap("face_guidance")
         known = _known(store, customer)
         window.screen("returning").ask(known)

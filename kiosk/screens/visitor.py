@@ -123,7 +123,9 @@ class VisitorScreen(Screen):
         self._refresh()
 
     def _refresh(self) -> None:
-        shown = f"{self.surname or '?'}{QCoreApplication.translate('Kiosk', self.title) if self.title else ''}"
+        title = QCoreApplication.translate("Kiosk", self.title) if self.title else ""
+        # 张女士 in Chinese, "Ms. 张" in English: the order is the translation's
+        shown = self.tr("%1%2").replace("%1", self.surname or "?").replace("%2", title).strip()
         self.chosen.setText(shown if self.surname or self.title else self.tr("请选择姓氏和称呼"))
         for widget in self.findChildren(QPushButton):
             if widget.objectName().startswith("surname_"):

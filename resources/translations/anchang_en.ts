@@ -2,13 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>请正对摄像头</source>
-        <translation>Please face the camera</translation>
-    </message>
-</context>
-<context>
     <name>ConsentScreen</name>
     <message>
         <source>人脸识别授权</source>
@@ -172,7 +165,7 @@
     </message>
     <message>
         <source>渠道带访</source>
-        <translation>Brought by an agency</translation>
+        <translation>With an agent</translation>
     </message>
     <message>
         <source>全民经纪人</source>
@@ -200,6 +193,10 @@
     <message>
         <source>案场通 · 来访登记</source>
         <translation>Anchang · Visitor check-in</translation>
+    </message>
+    <message>
+        <source>到访提醒：%1 已到，归属置业顾问 %2</source>
+        <translation>Arrival: %1 is here; their consultant is %2</translation>
     </message>
 </context>
 <context>
@@ -732,7 +729,7 @@
     </message>
     <message>
         <source>四房及以上</source>
-        <translation>4 bedrooms or more</translation>
+        <translation>4+ bedrooms</translation>
     </message>
     <message>
         <source>面积</source>
@@ -772,6 +769,10 @@
     <message>
         <source>下一步</source>
         <translation>Next</translation>
+    </message>
+    <message>
+        <source>%1%2</source>
+        <translation>%2 %1</translation>
     </message>
     <message>
         <source>请选择姓氏和称呼</source>
