@@ -122,3 +122,14 @@ def test_no_reader_attached_shows_the_choice_disabled(qtbot: Any, store: Store) 
     window = open_window(qtbot, services_for(store))
     assert not window.screen("start").idcard.isEnabled()
     assert window.screen("start").idcard.text() == "刷身份证\n（未连接读卡器）"
+
+
+def test_reader_unplugged_while_waiting_for_the_card(qtbot: Any, store: Store) -> None:
+    reader = SimulatedReader()
+    reader.__enter__()
+    window = open_window(qtbot, services_for(store, reader_port=reader.port))
+    tap(qtbot, window, "choice_idcard")
+    until(qtbot, lambda: text(window, "idcard_status") == "请将身份证放在读卡区")
+    reader.__exit__(None, None, None)  # the cable is pulled between two polls
+    until(qtbot, lambda: text(window, "idcard_status") == "身份证读卡器未连接，请用其他方式登记")
+    assert window.flow.id_card is None and store.customer_id("13500004444") is None
