@@ -201,11 +201,12 @@ def _show_report(r: dict[str, Any]) -> str:
     return r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
 
 
-def run_paths(paths: Iterable[str | Path], out: TextIO = sys.stdout) -> int:
+def run_paths(paths: Iterable[str | Path], out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # looked up now, not at import: a redirected stdout is honoured
     try:
         files = scenario_files(paths)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=out)
+        print(f"错误 / error: {exc}", file=out)
         return EXIT_MALFORMED
     passed = failed = malformed = 0
     for path in files:
