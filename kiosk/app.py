@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +48,12 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
 
     directory = data_dir()
     store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")))
-    try:
-        faces: Any = MeshFaceEngine()
-    except Exception as error:  # missing model files: the three other paths keep working
-        log.warning("face recognition unavailable: %s", error)
-        faces = None
     project = str(settings.get("project", "anchang"))
     return KioskServices(
         store=store,
         outbox=Outbox(outbox_path(directory), store.keyring),
         camera=open_camera(str(args.camera or settings.get("camera", "0"))),
-        faces=faces,
+        faces_factory=MeshFaceEngine,  # built on a worker after the window shows (models take seconds)
         reader_port=args.reader_port or settings.get("reader_port") or None,
         verifier=AppointmentVerifier([store.keyring.verify_key], project),
         project_name=str(settings.get("title", "案场通")),
@@ -68,6 +64,8 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    started = time.monotonic()
     from kiosk.screens.staff_settings import kiosk_section
     from ui.app import create_app
 
@@ -78,12 +76,14 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_app(["anchang-kiosk"], lang=lang)
         return run_tour(app, args.tour, lang)
-    app = create_app(["anchang-kiosk"], lang=lang)
-    try:
+    try:  # before any window: a missing database or key is said plainly, even without a display
         services = build_services(args, settings)
     except Exception as error:
-        print(f"anchang-kiosk: 无法启动 / cannot start: {error}", file=sys.stderr)
+        reason = str(error).splitlines()[0]
+        print(f"anchang-kiosk: 无法启动 / cannot start: {reason}\n"
+              "  没有数据库时请先运行 anchang init / on a new station run `anchang init` first", file=sys.stderr)
         return 2
+    app = create_app(["anchang-kiosk"], lang=lang)
     from kiosk.window import KioskWindow
 
     window = KioskWindow(services)
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         window.showFullScreen()
     window.start()
+    log.info("kiosk ready in %.1f s", time.monotonic() - started)
     return app.exec()
 
 

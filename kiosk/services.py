@@ -46,6 +46,7 @@ class KioskServices:
     outbox: OutboxLike | None = None
     camera: FrameSource | None = None
     faces: FaceEngine | None = None
+    faces_factory: Callable[[], FaceEngine] | None = None  # slow to build: made on a worker after start
     reader_port: str | None = None
     open_reader: Callable[[str], CardReader] = _open_reader
     verifier: AppointmentVerifier | None = None

@@ -86,14 +86,27 @@ class KioskWindow(QMainWindow):
     def start(self) -> None:
         """Camera, gallery and outbox work begin; separate from __init__ so tests control it."""
         self.feed.start()
-        faces = self.services.faces
-        if faces is not None:
-            self.runner.run(lambda: faces.load(self.store.face_templates()),
+        factory, store = self.services.faces_factory, self.store
+        if self.services.faces is None and factory is not None:
+            def build() -> Any:
+                engine = factory()
+                engine.load(store.face_templates())
+                return engine
+
+            self.runner.run(build, on_done=self._faces_ready,
+                            on_error=lambda error: log.warning("face recognition unavailable: %s", error))
+        elif self.services.faces is not None:
+            faces = self.services.faces
+            self.runner.run(lambda: faces.load(store.face_templates()),
                             on_error=lambda error: log.warning("face gallery not loaded: %s", error))
         self.drain_outbox()
         if self.services.live is not None:
             self.live = self.services.live(self.store)
             self.live.subscribe(self._journal_news.emit)
+
+    def _faces_ready(self, engine: Any) -> None:
+        self.services.faces = engine
+        self.screen("start").refresh()
 
     def _on_journal_news(self, seq: int) -> None:
         """A protected customer checking in (here or at another station): the owner is to be told."""

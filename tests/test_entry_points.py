@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,15 @@ import pytest
 BIN = Path(sys.executable).parent
 
 
-@pytest.mark.parametrize("program", ["anchang-kiosk", "anchang-console"])
+def test_kiosk_without_a_database_says_so_plainly(tmp_path: Path) -> None:
+    env = {**os.environ, "ANCHANG_DATA_DIR": str(tmp_path / "empty"), "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("ANCHANG_DATABASE_URL", None)
+    result = subprocess.run([str(BIN / "anchang-kiosk")], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 2
+    assert "cannot start" in result.stderr
+
+
+@pytest.mark.parametrize("program", ["anchang-console"])
 def test_station_programs_say_plainly_that_screens_are_missing(program: str) -> None:
     result = subprocess.run([str(BIN / program)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

@@ -73,8 +73,10 @@ class StartScreen(Screen):
         self.face.setEnabled(camera_up and has_faces)
         self.qr_button.setEnabled(camera_up)
         self.idcard.setEnabled(self.kiosk.reader_ok)
-        self.face.setText(self.tr("刷脸登记") if camera_up and has_faces
-                          else self.tr("刷脸登记\n（摄像头暂不可用）"))
+        if not camera_up:
+            self.face.setText(self.tr("刷脸登记\n（摄像头暂不可用）"))
+        else:
+            self.face.setText(self.tr("刷脸登记") if has_faces else self.tr("刷脸登记\n（正在准备）"))
         self.qr_button.setText(self.tr("扫码") if camera_up else self.tr("扫码\n（摄像头暂不可用）"))
         self.idcard.setText(self.tr("刷身份证") if self.kiosk.reader_ok else self.tr("刷身份证\n（未连接读卡器）"))
         state = self.kiosk.feed.state

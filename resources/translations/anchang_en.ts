@@ -630,6 +630,12 @@
 (camera not available)</translation>
     </message>
     <message>
+        <source>刷脸登记
+（正在准备）</source>
+        <translation>Check in with your face
+(getting ready)</translation>
+    </message>
+    <message>
         <source>扫码
 （摄像头暂不可用）</source>
         <translation>Scan a code

@@ -105,3 +105,18 @@ def test_quality_guidance_is_shown_live(qtbot: Any, store: Store) -> None:
     tap(qtbot, window, "consent_yes")
     wait_screen(qtbot, window, "face")
     until(qtbot, lambda: text(window, "face_guidance") == "请走近一点")
+
+
+def test_the_face_engine_is_built_after_start_and_the_choice_waits_for_it(qtbot: Any, store: Store) -> None:
+    built: list[ScriptedFaceEngine] = []
+
+    def factory() -> ScriptedFaceEngine:
+        built.append(ScriptedFaceEngine())
+        return built[-1]
+
+    window = open_window(qtbot, services_for(store, camera=FakeCamera(), faces_factory=factory), start=False)
+    start = window.screen("start")
+    assert not start.face.isEnabled()
+    window.start()
+    until(qtbot, lambda: start.face.isEnabled())
+    assert window.services.faces is built[0]
