@@ -133,3 +133,19 @@ def test_reader_unplugged_while_waiting_for_the_card(qtbot: Any, store: Store) -
     reader.__exit__(None, None, None)  # the cable is pulled between two polls
     until(qtbot, lambda: text(window, "idcard_status") == "身份证读卡器未连接，请用其他方式登记")
     assert window.flow.id_card is None and store.customer_id("13500004444") is None
+
+
+def test_a_real_qr_picture_is_decoded_from_the_camera(qtbot: Any, store: Store, signer: AppointmentSigner) -> None:
+    import cv2
+    import numpy as np
+
+    from vision.qr import qr_matrix_image
+
+    now = int(time.time())
+    code = signer.sign(Appointment("A-9", "anchang", now - 60, now + 3600))
+    picture = qr_matrix_image(code, scale=6)
+    frame = np.ascontiguousarray(cv2.cvtColor(picture, cv2.COLOR_GRAY2BGR) if picture.ndim == 2 else picture)
+    verifier = AppointmentVerifier([signer.public_key], "anchang")
+    window = open_window(qtbot, services_for(store, camera=FakeCamera(frame), verifier=verifier))
+    wait_screen(qtbot, window, "phone")
+    assert window.flow.appointment == "A-9"
