@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db.keys import Keyring
-from db.models import JournalEntry, UTCDateTime
+from db.models import JournalEntry
 from db.personal import personal_number_in
 
 GENESIS_HASH = "0" * 64
@@ -137,14 +137,15 @@ def _aware(at: datetime) -> datetime:
 
 def append(
     session: Session, *, at: datetime, actor: str, station: str, kind: str, payload: dict[str, Any],
-    head: Head | None = None, notify_channel: str | None = None,
+    head: Head | None = None, notify_channel: str | None = None, also: Sequence[sa.Executable] = (),
 ) -> JournalEntry:
     """Add the next entry and flush (no commit). The caller holds the single writer's lock.
 
     A writer that already knows the head (it replayed the journal under the same lock) passes it and
     saves a query; the primary key still refuses a second entry with the same seq. With
-    `notify_channel` on PostgreSQL the insert and its NOTIFY are one statement. The entry returned is
-    the stored row, as the session knows it.
+    `notify_channel` on PostgreSQL the insert and its NOTIFY are one statement, and so are the statements
+    in `also` (each on rows no other touches: the projection of this entry), as data-modifying CTEs:
+    one round trip for the whole write. The entry returned is the stored row, as the session knows it.
     """
     if at.tzinfo is None:
         raise ValueError("naive datetime: journal times must be aware")
@@ -160,23 +161,25 @@ def append(
         "prev_hash": last_hash, "hash": entry_hash(last_hash, seq, at, actor, station, kind, payload_json),
     }
     session.flush()  # pending ORM rows first, as an ORM add would have ordered them
-    if notify_channel is not None and session.get_bind().dialect.name == "postgresql":
-        session.execute(_INSERT_AND_NOTIFY, {**values, "channel": notify_channel})
+    if session.get_bind().dialect.name == "postgresql" and (notify_channel is not None or also):
+        appended = _INSERT.values(**values).returning(_TABLE.c.seq).cte("appended")
+        told = sa.func.pg_notify(notify_channel, sa.cast(appended.c.seq, sa.Text)) if notify_channel else appended.c.seq
+        session.execute(sa.select(told).select_from(appended).add_cte(
+            *[statement.cte(f"also_{i}") for i, statement in enumerate(also)]))  # type: ignore[attr-defined]
     else:
         session.execute(_INSERT, values)
+        for statement in also:
+            session.execute(statement)
+    session.info[JOURNAL_WRITTEN] = True  # read by db.live to wake this process's feeds at commit
     entry = JournalEntry(**values)
     make_transient_to_detached(entry)
     session.add(entry)  # known to the session as the stored row, without reading it back
     return entry
 
 
-_INSERT = sa.insert(cast(sa.Table, JournalEntry.__table__))
-# One round trip: the row and the message other stations LISTEN for (sent at commit).
-_INSERT_AND_NOTIFY = sa.text(
-    "WITH added AS (INSERT INTO journal (seq, at, actor, station, kind, payload, prev_hash, hash) "
-    "VALUES (:seq, :at, :actor, :station, :kind, :payload, :prev_hash, :hash) RETURNING seq) "
-    "SELECT pg_notify(:channel, seq::text) FROM added"
-).bindparams(sa.bindparam("at", type_=UTCDateTime))
+_TABLE = cast(sa.Table, JournalEntry.__table__)
+_INSERT = sa.insert(_TABLE)
+JOURNAL_WRITTEN = "anchang_journal_written"  # session.info key: this transaction appended to the journal
 
 
 # --- database guards ------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from judge.state import CaseState, CustomerState, ReportState, WarningState
 BULK_CHUNK = 10_000
 _VISITS = cast(sa.Table, VisitRecord.__table__)  # Core statements: no ORM work inside the write lock
 _CUSTOMERS = cast(sa.Table, Customer.__table__)
-_UPDATE_CUSTOMER = sa.update(_CUSTOMERS).where(_CUSTOMERS.c.id == sa.bindparam("customer_id"))
 
 
 def customer_values(state: CustomerState) -> dict[str, Any]:
@@ -68,37 +67,47 @@ def visit_values(fact: f.Visit, outcome: Outcome, site: Site) -> dict[str, Any]:
             "first_visit": len(site.customers[customer].visits) == 1}
 
 
-def _upsert(session: Session, model: type[Any], rows: list[dict[str, Any]], keep: tuple[str, ...] = ()) -> None:
+def _upsert(dialect: str, model: type[Any], rows: list[dict[str, Any]], keep: tuple[str, ...] = ()) -> sa.Executable:
     """Inserts or updates `rows` (by id) in one statement; the columns in `keep` are set on insert only."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(model.__table__).values(rows)
     changed = {name: statement.excluded[name] for name in rows[0] if name != "id" and name not in keep}
-    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changed))
+    return statement.on_conflict_do_update(index_elements=["id"], set_=changed)
 
 
-def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
-            report_display: str | None = None) -> None:
-    """What one judged fact changed, in at most one statement per projection table (the write holds
-    the site's lock: every round trip here makes every other kiosk wait)."""
+def statements(dialect: str, site: Site, fact: f.Fact, outcome: Outcome,
+               report_display: str | None = None) -> list[sa.Executable]:
+    """What one judged fact changed, as statements on distinct rows (so they may run as one statement's
+    data-modifying CTEs on PostgreSQL: the write holds the site's lock, and every round trip here makes
+    every other kiosk wait)."""
+    out: list[sa.Executable] = []
     if isinstance(fact, f.Visit):
-        session.execute(sa.insert(_VISITS), [visit_values(fact, outcome, site)])
+        out.append(sa.insert(_VISITS).values(**visit_values(fact, outcome, site)))
     elif isinstance(fact, f.Confirm):
-        session.execute(sa.update(_VISITS).where(VisitRecord.id == fact.visit).values(verified=True))
+        out.append(sa.update(_VISITS).where(_VISITS.c.id == fact.visit).values(verified=True))
     elif isinstance(fact, f.Dismiss):
-        session.execute(sa.delete(_VISITS).where(VisitRecord.id == fact.visit))
-    customers = [{"id": cid, **customer_values(site.customers[cid])}
-                 for cid in sorted(outcome.touched_customers) if cid in site.customers]
-    if customers:  # every customer row exists: it is created before its first fact
-        session.execute(_UPDATE_CUSTOMER, [{"customer_id": row.pop("id"), **row} for row in customers])
+        out.append(sa.delete(_VISITS).where(_VISITS.c.id == fact.visit))
+    for cid in sorted(outcome.touched_customers):
+        if cid in site.customers:  # every customer row exists: it is created before its first fact
+            out.append(sa.update(_CUSTOMERS).where(_CUSTOMERS.c.id == cid).values(**customer_values(site.customers[cid])))
     reports = [{**report_values(site.reports[rid]),
                 "phone_masked": report_display if rid == outcome.seq else None}  # known only when made
                for rid in sorted(outcome.touched_reports)]
     if reports:
-        _upsert(session, Report, reports, keep=("phone_masked",))
+        out.append(_upsert(dialect, Report, reports, keep=("phone_masked",)))
     if outcome.touched_cases:
-        _upsert(session, Case, [case_values(site.cases[i]) for i in sorted(outcome.touched_cases)])
+        out.append(_upsert(dialect, Case, [case_values(site.cases[i]) for i in sorted(outcome.touched_cases)]))
     if outcome.touched_warnings:
-        _upsert(session, Warning, [warning_values(site.warnings[i]) for i in sorted(outcome.touched_warnings)])
+        out.append(_upsert(dialect, Warning, [warning_values(site.warnings[i])
+                                              for i in sorted(outcome.touched_warnings)]))
+    return out
+
+
+def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
+            report_display: str | None = None) -> None:
+    """Writes what one judged fact changed, one statement after the other."""
+    for statement in statements(session.get_bind().dialect.name, site, fact, outcome, report_display):
+        session.execute(statement)
 
 
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -212,9 +212,6 @@ class Store:
         PostgreSQL the server's clock. Then the time for the new entry (db.clock.stamp)."""
         if self._site is None:
             self._sync(session)
-            accepted = session.scalar(sa.select(JournalEntry.payload).where(JournalEntry.kind == CLOCK_ACCEPTED)
-                                      .order_by(JournalEntry.seq.desc()).limit(1))
-            self._clock_hold = _hold_until(accepted) if accepted else None
         columns = (JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload, JournalEntry.hash,
                    JournalEntry.station)
         sql_now = getattr(self.clock, "sql_now", None)
@@ -238,17 +235,26 @@ class Store:
             if fact is not None:
                 site.apply(fact)
             self._synced_seq, self._synced_hash = seq, entry_hash
-            if kind == CLOCK_ACCEPTED:
-                self._clock_hold = _hold_until(payload)
         now = rows[0][0] if now_column is not None else self.clock.now(session)
         last = None if not entries else LastEntry(entries[-1].seq, entries[-1].at, entries[-1].station)
         if last is not None and site.last_at is not None and site.last_at > last.at:
             last = LastEntry(last.seq, site.last_at, last.station)  # journals older than the clock rules
         rules = site.ruleset(last.at if last is not None else now)
         self._clock_seen = (now, last)
-        return site, stamp(now.astimezone(UTC), last, max_jump_days=rules[MAX_JUMP_RULE],
-                           hold_until=self._clock_hold, checked=getattr(self.clock, "checked", True),
-                           accepting=accepting, zone=rules.timezone)
+
+        def stamped() -> datetime:
+            return stamp(now.astimezone(UTC), last, max_jump_days=rules[MAX_JUMP_RULE], hold_until=self._clock_hold,
+                         checked=getattr(self.clock, "checked", True), accepting=accepting, zone=rules.timezone)
+        try:
+            return site, stamped()
+        except ClockRefused:  # rare: has an administrator (on any station) accepted the clock since?
+            accepted = session.scalar(sa.select(JournalEntry.payload).where(JournalEntry.kind == CLOCK_ACCEPTED)
+                                      .order_by(JournalEntry.seq.desc()).limit(1))
+            hold = _hold_until(accepted) if accepted else None
+            if hold == self._clock_hold:
+                raise
+            self._clock_hold = hold
+            return site, stamped()
 
     def _head(self) -> journal.Head:
         return journal.Head(self._synced_seq, self._synced_hash)
@@ -278,11 +284,12 @@ class Store:
                 fact = build(session, site, seq, at)
                 try:
                     outcome = site.apply(fact)
+                    dialect = session.get_bind().dialect.name
                     entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
                                            payload=f.to_payload(fact), head=self._head(),
-                                           notify_channel=NOTIFY_CHANNEL)
+                                           notify_channel=NOTIFY_CHANNEL,  # and the projection, one round trip
+                                           also=projection.statements(dialect, site, fact, outcome, display))
                     self._written_hash = entry.hash
-                    projection.project(session, site, fact, outcome, display)
                     session.flush()
                 except EngineError:
                     raise  # a refusal is raised before the engine changes anything: the cache is intact

@@ -108,11 +108,16 @@ def test_a_journal_ahead_of_the_real_time_does_not_stop_the_office(store: Store,
     clock.at = T0 + timedelta(minutes=10)
     with pytest.raises(ClockRefused):
         store.register_visit("13800000002")
+    running = Store(make_engine(db_url), store.keyring, clock=clock, station="kiosk3")
+    running.site()  # a station already running, that reads before it writes
     store.accept_clock()
     assert store.register_visit("13800000002").at == T0 + timedelta(hours=3)
     other = Store(make_engine(db_url), store.keyring, clock=clock, station="kiosk2")  # started afterwards
     clock.at = T0 + timedelta(minutes=20)
     assert other.register_visit("13800000003").at == T0 + timedelta(hours=3)
+    running.site()
+    assert running.register_visit("13800000006").at == T0 + timedelta(hours=3)
+    running.dispose()
     clock.at = T0 + timedelta(hours=4)
     assert other.register_visit("13800000004").at == T0 + timedelta(hours=4)
     assert store.register_visit("13800000005").at == T0 + timedelta(hours=4)
