@@ -13,7 +13,7 @@
     </message>
     <message>
         <source>不同意（用其他方式）</source>
-        <translation>I don&apos;t agree (register another way)</translation>
+        <translation>I don&apos;t agree (check in another way)</translation>
     </message>
     <message>
         <source>同意</source>
@@ -29,7 +29,7 @@
 · Used only for visitor registration and customer attribution at this project, for nothing else;
 · Only encrypted facial features are kept, never a photo, and the data never leaves this sales office;
 · You can withdraw your consent at the front desk at any time, and we will delete your face data;
-· Saying no takes nothing away from you: you can register with your phone number, ID card or appointment code.</translation>
+· Saying no takes nothing away from you: you can check in with your phone number, ID card or appointment code.</translation>
     </message>
     <message>
         <source>暂时无法刷脸登记，请用手机号登记</source>
@@ -52,7 +52,7 @@
     </message>
     <message>
         <source>已登记，等待同步</source>
-        <translation>Registered, waiting to sync</translation>
+        <translation>Checked in, waiting to sync</translation>
     </message>
     <message>
         <source>%1 · 系统恢复后自动提交，请稍候</source>
@@ -72,11 +72,11 @@
     </message>
     <message>
         <source>身份证号码无效，请到前台登记</source>
-        <translation>That ID number is not valid; please register at the front desk</translation>
+        <translation>That ID number is not valid; please check in at the front desk</translation>
     </message>
     <message>
         <source>登记未完成，请到前台咨询</source>
-        <translation>Registration was not completed; please ask at the front desk</translation>
+        <translation>Check-in was not completed; please ask at the front desk</translation>
     </message>
 </context>
 <context>
@@ -126,7 +126,7 @@
     </message>
     <message>
         <source>未连接身份证读卡器，请用其他方式登记</source>
-        <translation>No ID card reader is connected; please register another way</translation>
+        <translation>No ID card reader is connected; please check in another way</translation>
     </message>
     <message>
         <source>读取成功</source>
@@ -134,11 +134,11 @@
     </message>
     <message>
         <source>没有读到身份证，请重新放置或用其他方式登记</source>
-        <translation>No ID card was read; please place it again or register another way</translation>
+        <translation>No ID card was read; please place it again or check in another way</translation>
     </message>
     <message>
         <source>身份证读卡器未连接，请用其他方式登记</source>
-        <translation>The ID card reader is not connected; please register another way</translation>
+        <translation>The ID card reader is not connected; please check in another way</translation>
     </message>
     <message>
         <source>读卡通信错误，请重新放置身份证</source>
@@ -146,15 +146,15 @@
     </message>
     <message>
         <source>身份证号码校验失败，请到前台登记</source>
-        <translation>The ID number failed its check; please register at the front desk</translation>
+        <translation>The ID number failed its check; please check in at the front desk</translation>
     </message>
     <message>
         <source>身份证读卡器故障，请用其他方式登记</source>
-        <translation>The ID card reader has a fault; please register another way</translation>
+        <translation>The ID card reader has a fault; please check in another way</translation>
     </message>
     <message>
         <source>读卡失败，请用其他方式登记</source>
-        <translation>The card could not be read; please register another way</translation>
+        <translation>The card could not be read; please check in another way</translation>
     </message>
 </context>
 <context>
@@ -231,7 +231,7 @@
     </message>
     <message>
         <source>还差 %1 位</source>
-        <translation>%1 more digits</translation>
+        <translation>Digits to go: %1</translation>
     </message>
     <message>
         <source>这不是有效的手机号，请检查</source>
@@ -402,11 +402,11 @@
     </message>
     <message>
         <source>预约码已过期，请用其他方式登记</source>
-        <translation>This appointment code has expired; please register another way</translation>
+        <translation>This appointment code has expired; please check in another way</translation>
     </message>
     <message>
         <source>预约时间未到，请用其他方式登记</source>
-        <translation>Your appointment has not started yet; please register another way</translation>
+        <translation>Your appointment has not started yet; please check in another way</translation>
     </message>
     <message>
         <source>这是其他项目的预约码</source>
@@ -723,7 +723,7 @@
     <name>Visitor</name>
     <message>
         <source>户型</source>
-        <translation>Layout</translation>
+        <translation>Unit type</translation>
     </message>
     <message>
         <source>两房</source>
