@@ -8,7 +8,6 @@ the same instant yield one customer.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -92,34 +91,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, **kwargs: Any) -> Engine:
         readonly = conn.get_execution_options().get("anchang_readonly", False)
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
-    if not in_memory:
-        _reconnect_when_replaced(engine)
     return engine
-
-
-def _file_id(path: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino
-
-
-def _reconnect_when_replaced(engine: Engine) -> None:
-    """`anchang restore` swaps the SQLite file by a rename: a pooled connection would keep reading the
-    old file, so one whose file is no longer at the path is dropped and a new one opened (a stat per
-    checkout)."""
-    path = str(engine.url.database)
-
-    @event.listens_for(engine, "connect")
-    def _remember_file(_dbapi_connection: Any, record: Any) -> None:
-        record.info["anchang_file"] = _file_id(path)
-
-    @event.listens_for(engine, "checkout")
-    def _same_file(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        now = _file_id(path)
-        if now is not None and record.info.get("anchang_file") not in (None, now):
-            raise sa.exc.DisconnectionError("the database file was replaced (restore): reconnecting")
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -15,7 +15,6 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
@@ -46,6 +45,7 @@ PG_DUMP_MAGIC = b"PGDMP"
 LIBPQ_PARAMS = {"options", "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "host", "port",
                 "application_name", "target_session_attrs", "passfile", "service"}
 SUBPROCESS_TIMEOUT_S = 3600
+SQLITE_SWAP_TIMEOUT_S = 60  # a snapshot being saved (no site lock) may hold SQLite's write lock a while
 
 
 def _stamp() -> str:
@@ -231,8 +231,8 @@ def _problems_found(problems: list[str]) -> bool:
 
 
 def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None:
-    """Copy, check, then swap by an atomic rename under the site's write lock; the replaced file stays
-    as `<name>.before-restore`. Returns it (an empty Path when there was none), None when refused."""
+    """Copy, check, then swap (see _swap_sqlite); the replaced database stays as `<name>.before-restore`.
+    Returns it (an empty Path when there was none), None when refused."""
     target.parent.mkdir(parents=True, exist_ok=True)
     candidate = target.with_name(f".{target.name}.restore-{_stamp()}")
     work_dir = Path(tempfile.mkdtemp(prefix="anchang-restore-", dir=target.parent))
@@ -246,7 +246,6 @@ def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None
             problems = restore_check.candidate_problems(engine, keyring, work_dir)
         finally:
             engine.dispose()
-        _checkpoint_wal(candidate)  # one self-contained file: nothing left in a -wal beside it
         if _problems_found(problems):
             return None
         return _swap_sqlite(candidate, target)
@@ -258,34 +257,31 @@ def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None
 
 
 def _swap_sqlite(candidate: Path, target: Path) -> Path:
-    """No station writes during the swap (the writer lock); stations reconnect to the new file at their
-    next query (db.database notices the file changed) and reload their engine (the journal differs)."""
-    kept = Path()
-    engine = make_engine(f"sqlite:///{target}") if target.exists() else None
+    """Under the site's write lock: keep a consistent copy of the live file as `<name>.before-restore`,
+    then write the checked copy into the live file through SQLite's backup API, one transaction that
+    stations reading it meanwhile see whole or not at all (renaming a file over a WAL database that
+    stations hold open would let their old connections write into the new file's WAL). Stations then
+    reload their engine: the journal entry they last saw has changed."""
+    if not target.exists():
+        os.replace(candidate, target)
+        return Path()
+    kept = target.with_name(f"{target.name}.before-restore")
+    engine = make_engine(f"sqlite:///{target}")
     try:
-        with _sqlite_writer_queue(engine) if engine is not None else nullcontext():
-            if engine is not None:
-                _checkpoint_wal(target)  # the live file complete in itself before it is kept
-                kept = target.with_name(f"{target.name}.before-restore")
-                linked = kept.with_name(f".{kept.name}.{_stamp()}")
-                try:
-                    os.link(target, linked)
-                except OSError:  # no hard links here: a consistent copy instead
-                    copy_sqlite(target, linked)
-                os.replace(linked, kept)
-            os.replace(candidate, target)
+        with _sqlite_writer_queue(engine):
+            partial = kept.with_name(f".{kept.name}.{_stamp()}")
+            copy_sqlite(target, partial)
+            os.replace(partial, kept)
+            source = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
+            live = sqlite3.connect(target, isolation_level=None, timeout=SQLITE_SWAP_TIMEOUT_S)
+            try:
+                source.backup(live)
+            finally:
+                live.close()
+                source.close()
     finally:
-        if engine is not None:
-            engine.dispose()
+        engine.dispose()
     return kept
-
-
-def _checkpoint_wal(path: Path) -> None:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
 
 
 def _restore_postgres(url: str, source: Path, keyring: Keyring) -> Path | None:
