@@ -169,6 +169,9 @@ class Store:
         state, mac = integrity.snapshot_state(self.keyring, seq, entry_hash, engine_state)
 
         def work(session: Session) -> int:
+            if self.rejected_snapshots:  # untrusted snapshots found at load give way to a good one
+                session.execute(sa.delete(EngineSnapshot).where(EngineSnapshot.seq.in_(self.rejected_snapshots)))
+                self.rejected_snapshots.clear()
             if session.get(EngineSnapshot, seq) is None:
                 session.add(EngineSnapshot(seq=seq, state=state, mac=mac, created_at=datetime.now(UTC)))
                 old = session.scalars(sa.select(EngineSnapshot.seq).order_by(EngineSnapshot.seq.desc())
@@ -180,9 +183,10 @@ class Store:
         return run_write(self.engine, work, site_lock=False)
 
     def snapshot_due(self) -> bool:
-        """True when the journal has grown SNAPSHOT_EVERY entries past the newest stored snapshot."""
+        """True when the journal has grown SNAPSHOT_EVERY entries past the newest trusted snapshot."""
         with read_session(self.engine) as session:
-            newest = session.scalar(sa.select(sa.func.max(EngineSnapshot.seq))) or 0
+            newest = session.scalar(sa.select(sa.func.max(EngineSnapshot.seq))
+                                    .where(EngineSnapshot.seq.not_in(self.rejected_snapshots))) or 0
             head = session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0
         return head - newest >= self.snapshot_every
 
