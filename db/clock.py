@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from judge.reasons import EngineError
+from db.database import DatabaseUnavailable
 
 CLOCK_TOLERANCE = timedelta(minutes=2)  # clock corrections (NTP) and stations a few seconds apart
 MAX_JUMP_RULE = "site.max_clock_jump_days"
@@ -64,8 +64,9 @@ class ManualClock:
         return self.at
 
 
-class ClockRefused(EngineError):
-    """The station's clock disagrees with the journal: nothing was written."""
+class ClockRefused(DatabaseUnavailable):
+    """The station's clock disagrees with the journal: nothing was written. Like an unreachable
+    database, writing waits until it is put right (the kiosk's outbox keeps its check-ins)."""
 
 
 @dataclass(frozen=True)

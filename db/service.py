@@ -305,7 +305,7 @@ class Store:
 
             try:
                 result = run_write(self.engine, work)
-            except EngineError:
+            except (EngineError, ClockRefused):  # refused before anything changed: the cache is intact
                 raise
             except BaseException:
                 self._site = None
@@ -328,7 +328,7 @@ class Store:
 
             try:
                 seq = run_write(self.engine, work)
-            except EngineError:
+            except (EngineError, ClockRefused):
                 raise
             except BaseException:
                 self._site = None
