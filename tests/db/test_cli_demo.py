@@ -29,6 +29,8 @@ def _count(url: str, table: type) -> int:
 def test_demo_prints_a_masked_board_and_repeats(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init"]) == 0
     capsys.readouterr()
+    real_url = f"sqlite:///{data_dir / 'anchang.sqlite3'}"
+    written_by_init = _count(real_url, JournalEntry)  # the first admin user
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     for heading in ("今日来访", "接待轮序", "公海池", "待裁决案件", "建议裁决", "未处理预警", "报备状态", "journal intact"):
@@ -45,7 +47,7 @@ def test_demo_prints_a_masked_board_and_repeats(data_dir: Path, capsys: pytest.C
     demo_url = f"sqlite:///{data_dir / 'demo.sqlite3'}"
     assert _count(demo_url, JournalEntry) > 300
     assert _count(demo_url, Report) > 30
-    assert _count(f"sqlite:///{data_dir / 'anchang.sqlite3'}", JournalEntry) == 0  # the real database untouched
+    assert _count(real_url, JournalEntry) == written_by_init  # the real database untouched
 
     # the story is seeded: a second run replaces the demo database and tells the same week
     assert main(["demo"]) == 0
@@ -68,10 +70,11 @@ def test_demo_refuses_a_database_in_use(data_dir: Path, sqlite_url: str, monkeyp
     monkeypatch.setenv("ANCHANG_DATABASE_URL", sqlite_url)
     assert main(["init"]) == 0
     assert main(["rules", "set", "pool.daily_claim_limit=4"]) == 0
+    before = _count(sqlite_url, JournalEntry)
     capsys.readouterr()
     assert main(["demo"]) == 1
     assert "the demo needs an empty database" in capsys.readouterr().err
-    assert _count(sqlite_url, JournalEntry) == 1
+    assert _count(sqlite_url, JournalEntry) == before
 
 
 def test_demo_on_postgresql(data_dir: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch,

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from db.cli import main
+from db.clock import SystemClock
 from db.database import make_engine
 from db.keys import Keyring
 from db.models import JournalEntry, Report
@@ -30,7 +31,9 @@ YESTERDAY = (NOW - timedelta(days=1)).astimezone(SHANGHAI).replace(microsecond=0
 @pytest.fixture
 def store(db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("ANCHANG_DATABASE_URL", db_url)
-    assert main(["init"]) == 0
+    with monkeypatch.context() as before_t0:  # init journals its first admin: before the story starts
+        before_t0.setattr(SystemClock, "now", lambda self, session: T0 - timedelta(minutes=1))
+        assert main(["init"]) == 0
     s = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(T0), station="test")
     for name in ("王丽", "李强"):
         s.add_consultant(name)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db import identity
 from db.cli import main
+from db.clock import SystemClock
 from db.database import make_engine
 from db.keys import Keyring
 from db.models import Customer, CustomerKey, Identity, JournalEntry
@@ -24,7 +25,9 @@ NOW = datetime.now(UTC)
 @pytest.fixture
 def store(db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("ANCHANG_DATABASE_URL", db_url)
-    assert main(["init"]) == 0
+    with monkeypatch.context() as earlier:  # init journals its first admin: before the story starts
+        earlier.setattr(SystemClock, "now", lambda self, session: NOW - timedelta(days=21))
+        assert main(["init"]) == 0
     s = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(NOW - timedelta(days=20)))
     s.add_consultant("王丽")
     s.add_channel("贝壳", ["周杰"])
