@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from db import migrate, personal
+from db.clock import ManualClock
 from db.database import make_engine
 from db.keys import Keyring
 from db.models import Base, CustomerKey, JournalEntry
 from db.notes import ERASED_TEXT
 from db.projection import snapshot_rows
-from db.clock import ManualClock
 from db.service import Store
 from judge import snapshot
 
@@ -171,7 +171,7 @@ def test_sqlite_file_and_wal_keep_no_erased_bytes(sqlite_url: str, tmp_path: Pat
     stored = database.read_bytes() + (Path(f"{database}-wal").read_bytes() if Path(f"{database}-wal").exists() else b"")
     assert wrapped not in stored
     assert digest.encode() not in stored
-    assert "139****5678".encode() not in stored
+    assert b"139****5678" not in stored
     store.dispose()
 
 
