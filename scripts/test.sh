@@ -13,4 +13,5 @@ ruff check judge db vision ui kiosk console tests benchmarks scripts
 lint-imports
 mypy
 if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tests/scenarios; fi
-python -m pytest -q -p no:cacheprovider "$@"
+# Two workers (pytest-xdist): the GUI and PostgreSQL tests wait on I/O and Qt as much as on the CPU.
+python -m pytest -q -p no:cacheprovider -n "${ANCHANG_TEST_WORKERS:-2}" "$@"
