@@ -33,6 +33,7 @@ def store(db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("ANCHANG_DATABASE_URL", db_url)
     with monkeypatch.context() as before_t0:  # init journals its first admin: before the story starts
         before_t0.setattr(SystemClock, "now", lambda self, session: T0 - timedelta(minutes=1))
+        before_t0.setattr(SystemClock, "sql_now", staticmethod(lambda dialect_name: None))
         assert main(["init"]) == 0
     s = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(T0), station="test")
     for name in ("王丽", "李强"):

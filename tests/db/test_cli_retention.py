@@ -27,6 +27,7 @@ def store(db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("ANCHANG_DATABASE_URL", db_url)
     with monkeypatch.context() as earlier:  # init journals its first admin: before the story starts
         earlier.setattr(SystemClock, "now", lambda self, session: NOW - timedelta(days=21))
+        earlier.setattr(SystemClock, "sql_now", staticmethod(lambda dialect_name: None))
         assert main(["init"]) == 0
     s = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(NOW - timedelta(days=20)))
     s.add_consultant("王丽")
