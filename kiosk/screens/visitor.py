@@ -20,7 +20,8 @@ INITIALS = "ABCDFGHJKLMNPQRSTWXYZ"  # pinyin initials surnames start with
 INTENTS = {
     QT_TRANSLATE_NOOP("Visitor", "户型"): (QT_TRANSLATE_NOOP("Visitor", "两房"), QT_TRANSLATE_NOOP("Visitor", "三房"),
                                           QT_TRANSLATE_NOOP("Visitor", "四房及以上")),
-    QT_TRANSLATE_NOOP("Visitor", "面积"): ("90㎡以下", "90–120㎡", "120–144㎡", "144㎡以上"),
+    QT_TRANSLATE_NOOP("Visitor", "面积"): (QT_TRANSLATE_NOOP("Visitor", "90㎡以下"), "90–120㎡", "120–144㎡",
+                                          QT_TRANSLATE_NOOP("Visitor", "144㎡以上")),
     QT_TRANSLATE_NOOP("Visitor", "预算"): (QT_TRANSLATE_NOOP("Visitor", "300万以下"),
                                           QT_TRANSLATE_NOOP("Visitor", "300–500万"),
                                           QT_TRANSLATE_NOOP("Visitor", "500万以上")),

@@ -742,6 +742,14 @@
         <translation>Floor area</translation>
     </message>
     <message>
+        <source>90㎡以下</source>
+        <translation>Under 90 ㎡</translation>
+    </message>
+    <message>
+        <source>144㎡以上</source>
+        <translation>Over 144 ㎡</translation>
+    </message>
+    <message>
         <source>预算</source>
         <translation>Budget</translation>
     </message>
