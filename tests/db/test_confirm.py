@@ -9,24 +9,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import migrate
-from db.database import make_engine
-from db.keys import Keyring
 from db.models import JournalEntry, VisitRecord
 from db.projection import snapshot_rows
-from db.service import ManualClock, Store
+from db.service import Store
 from judge.reasons import EngineError
-from tests.db.test_store import T0, advance, journal_count
+from tests.db.stores import new_store
+from tests.db.test_store import advance, journal_count
 
 
 @pytest.fixture
 def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
-    engine = make_engine(db_url)
-    migrate.upgrade(engine)
-    s = Store(engine, Keyring.create(tmp_path / "keys"), clock=ManualClock(T0), station="test")
-    for name in ("A", "B"):
-        s.add_consultant(name)
-    s.set_duty(["A", "B"])
+    s = new_store(db_url, tmp_path / "keys", ("A", "B"))
     yield s
     s.dispose()
 

@@ -8,24 +8,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import migrate
-from db.database import make_engine
-from db.keys import Keyring
 from db.models import Identity
-from db.service import ManualClock, Store
-from tests.db.test_store import T0, advance
+from db.service import Store
+from tests.db.stores import new_store
+from tests.db.test_store import advance
 
 ID = "11010519491231002X"
 
 
 @pytest.fixture
 def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
-    engine = make_engine(db_url)
-    migrate.upgrade(engine)
-    s = Store(engine, Keyring.create(tmp_path / "keys"), clock=ManualClock(T0), station="test")
-    for name in ("A", "B"):
-        s.add_consultant(name)
-    s.set_duty(["A", "B"])
+    s = new_store(db_url, tmp_path / "keys", ("A", "B"))
     yield s
     s.dispose()
 

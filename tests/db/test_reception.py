@@ -10,26 +10,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import checkin_refs, migrate, reception
-from db.database import make_engine
-from db.keys import Keyring
+from db import checkin_refs, reception
 from db.models import CheckinRef, JournalEntry
 from db.reception import PendingCheckin, RotationSlot, Source
-from db.service import ManualClock, Store, UnknownName
+from db.service import Store, UnknownName
 from judge.reasons import EngineError
+from tests.db.stores import new_store
 from tests.db.test_store import T0, advance, journal_count
 
 
 @pytest.fixture
 def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
-    engine = make_engine(db_url)
-    migrate.upgrade(engine)
-    s = Store(engine, Keyring.create(tmp_path / "keys"), clock=ManualClock(T0), station="test")
-    for name in ("A", "B", "C"):
-        s.add_consultant(name)
-    s.add_channel("贝壳", ["X", "X2"])
-    s.add_channel("中原", ["Y"])
-    s.set_duty(["A", "B", "C"])
+    s = new_store(db_url, tmp_path / "keys", ("A", "B", "C"), {"贝壳": ["X", "X2"], "中原": ["Y"]})
     yield s
     s.dispose()
 
