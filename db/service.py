@@ -122,13 +122,19 @@ class Store:
         query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload,
                            JournalEntry.hash).where(JournalEntry.seq > self._synced_seq).order_by(JournalEntry.seq))
         for seq, at, kind, payload, entry_hash in session.execute(query).yield_per(5000):
-            fact = f.from_payload(kind, seq, at, json.loads(payload))
-            if fact is not None:
-                outcome = site.apply(fact)
-                if on_outcome is not None:
-                    on_outcome(site, fact, outcome)
-            self._synced_seq, self._synced_hash = seq, entry_hash
+            judged = self._replay(site, seq, at, kind, payload, entry_hash)
+            if judged is not None and on_outcome is not None:
+                on_outcome(site, *judged)
         return site
+
+    def _replay(self, site: Site, seq: int, at: datetime, kind: str, payload: str,
+                entry_hash: str) -> tuple[f.Fact, Outcome] | None:
+        """Applies one journal entry to the cached engine and moves this station's position past it;
+        the fact and its outcome, or None for kinds the engine does not judge."""
+        fact = f.from_payload(kind, seq, at, json.loads(payload))
+        judged = None if fact is None else (fact, site.apply(fact))
+        self._synced_seq, self._synced_hash = seq, entry_hash
+        return judged
 
     def _position_holds(self, session: Session) -> bool:
         """One primary-key lookup: is the entry this engine has replayed up to still the one it saw?"""
@@ -235,10 +241,7 @@ class Store:
         site = self._site
         assert site is not None
         for _now, seq, at, kind, payload, entry_hash, _station in entries[1 if self._synced_seq else 0:]:
-            fact = f.from_payload(kind, seq, at, json.loads(payload))
-            if fact is not None:
-                site.apply(fact)
-            self._synced_seq, self._synced_hash = seq, entry_hash
+            self._replay(site, seq, at, kind, payload, entry_hash)
         now = rows[0][0] if now_column is not None else self.clock.now(session)
         last = None if not entries else LastEntry(entries[-1].seq, entries[-1].at, entries[-1].station)
         if last is not None and site.last_at is not None and site.last_at > last.at:
