@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from benchmarks.vision_photos import FACES_DIR
+from vision.camera import read_frames
 from vision.faces import FacePipeline
 from vision.images import load_image
 from vision.liveness import PASSED, PENDING, Challenge, Step
@@ -58,18 +59,6 @@ def record(frames: Iterable[np.ndarray], path: Path) -> Path:
         writer.write(frame)
     writer.release()
     return path
-
-
-def playback(path: Path) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return frames
 
 
 def track(frames: list[np.ndarray]) -> list[TrackedFace | None]:
@@ -131,7 +120,7 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
         clips = make_clips(FACES_DIR, out)
         for kind, path, answered in clips:
-            faces = track(playback(path))
+            faces = track(read_frames(path))
             if answered:
                 bona[len(answered)].append(judge(faces, answered))
                 continue

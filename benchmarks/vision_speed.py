@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from benchmarks.vision_photos import FACES_DIR
-from vision.camera import demo_video_path
+from vision.camera import demo_video_path, read_frames
 from vision.enrolment import Recogniser
 from vision.faces import FacePipeline, Template
 from vision.gallery import InMemoryGallery
@@ -81,14 +81,7 @@ def bench_frame_to_identity(repeat: int, rng: np.random.Generator) -> None:
     photos = FacePipeline.for_photos()
     for person, photo in [("obama", "knn_examples/train/obama/obama.jpg"), ("biden", "knn_examples/train/biden/biden2.jpg")]:
         gallery.add(person, photos.analyse(load_image(FACES_DIR / photo))[0].template())
-    capture = cv2.VideoCapture(str(demo_video_path()))
-    frames = []
-    while len(frames) < 60:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
+    frames = read_frames(demo_video_path(), 60)
     recogniser = Recogniser(FacePipeline(), gallery)
     samples = []
     for i in range(max(repeat * 4, len(frames))):

@@ -20,7 +20,7 @@ import numpy as np
 
 from benchmarks.vision_photos import FACES_DIR
 from benchmarks.vision_speed import fmt, random_gallery, timings_ms
-from vision.camera import demo_video_path
+from vision.camera import demo_video_path, read_frames
 from vision.embedder import EmbeddingWorker
 from vision.faces import FacePipeline
 from vision.images import load_image
@@ -31,15 +31,7 @@ OBAMA = "knn_examples/train/obama/obama.jpg"
 
 
 def demo_frames(count: int = 60) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(demo_video_path()))
-    frames = []
-    while len(frames) < count:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return frames
+    return read_frames(demo_video_path(), count)
 
 
 def bench_per_frame(frame: np.ndarray, repeat: int) -> None:

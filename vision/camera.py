@@ -69,6 +69,21 @@ def demo_video_path() -> Path:
     return Path(str(resources.files("resources") / "demo" / "faces_demo.mp4"))
 
 
+def read_frames(path: Path, limit: int | None = None) -> list[np.ndarray]:
+    """The frames of a video file, from the start (at most `limit`): benchmarks and recorded clips."""
+    capture = cv2.VideoCapture(str(path))
+    frames: list[np.ndarray] = []
+    try:
+        while limit is None or len(frames) < limit:
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                break
+            frames.append(frame)
+    finally:
+        capture.release()
+    return frames
+
+
 class Camera:
     def __init__(
         self,

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.camera import Camera, CameraState, demo_video_path
+from vision.camera import Camera, CameraState, demo_video_path, read_frames
 from vision.faces import FacePipeline
 
 
@@ -59,6 +59,13 @@ def test_demo_video_plays_and_shows_faces():
         frame = camera.next_frame(timeout=5)
         assert frame is not None and frame.image.shape == (480, 640, 3)
         assert len(FacePipeline().detect(frame.image)) == 1  # the first photo: one face
+
+
+def test_read_frames_reads_a_file_from_the_start_up_to_a_limit(tmp_path):
+    assert [f.shape for f in read_frames(demo_video_path(), 3)] == [(480, 640, 3)] * 3
+    every = read_frames(demo_video_path())
+    assert len(every) > 3 and np.array_equal(every[0], read_frames(demo_video_path(), 1)[0])
+    assert read_frames(tmp_path / "missing.mp4") == []
 
 
 def test_buffer_is_bounded_and_keeps_the_newest_frames():
