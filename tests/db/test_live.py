@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
 from db.live import Arrival, LiveFeed, owner_arrivals
 from db.models import JournalEntry
-from db.service import ManualClock, Store
+from db.service import Store
+from tests.db.stores import new_store
 from tests.db.test_store import T0, advance
 
 WAIT_S = 5.0
@@ -24,12 +24,7 @@ WAIT_S = 5.0
 
 @pytest.fixture
 def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
-    engine = make_engine(db_url)
-    migrate.upgrade(engine)
-    s = Store(engine, Keyring.create(tmp_path / "keys"), clock=ManualClock(T0), station="console")
-    s.add_consultant("A")
-    s.add_consultant("B")
-    s.set_duty(["A", "B"])
+    s = new_store(db_url, tmp_path / "keys", ("A", "B"), station="console")
     yield s
     s.dispose()
 
@@ -91,11 +86,7 @@ def test_a_refused_write_is_no_news(store: Store) -> None:
 
 def test_another_station_on_postgresql_is_heard_through_listen(pg_url: str, tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    engine = make_engine(pg_url)
-    migrate.upgrade(engine)
-    kiosk = Store(engine, Keyring.create(keys), clock=ManualClock(T0), station="kiosk")
-    kiosk.add_consultant("A")
-    kiosk.set_duty(["A"])
+    kiosk = new_store(pg_url, keys, ("A",), station="kiosk")
     console = Store(make_engine(pg_url), Keyring.load(keys), station="console")  # its own connections
     feed = LiveFeed(console, poll_interval=600)  # a poll this slow cannot be what delivers
     inbox: queue.Queue[int] = queue.Queue()
@@ -114,11 +105,7 @@ def test_another_station_on_postgresql_is_heard_through_listen(pg_url: str, tmp_
 
 def test_another_program_on_one_sqlite_file_is_polled(sqlite_url: str, tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    engine = make_engine(sqlite_url)
-    migrate.upgrade(engine)
-    kiosk = Store(engine, Keyring.create(keys), clock=ManualClock(T0), station="kiosk")
-    kiosk.add_consultant("A")
-    kiosk.set_duty(["A"])
+    kiosk = new_store(sqlite_url, keys, ("A",), station="kiosk")
     console = Store(make_engine(sqlite_url), Keyring.load(keys), station="console")
     feed = LiveFeed(console, poll_interval=0.2)
     inbox: queue.Queue[int] = queue.Queue()
