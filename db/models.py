@@ -232,6 +232,7 @@ class CheckinRef(Base):
     visit_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)  # shown as the arrival time
     source: Mapped[str | None] = mapped_column(String(32), nullable=True)  # how the visitor heard of us
+    intent: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON {layout, area, budget}: no personal data
 
 
 class Setting(Base):
@@ -271,3 +272,40 @@ class Note(Base):
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     text_enc: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VisitStay(Base):
+    """接待开始 / 接待结束: who received a visit and for how long (停留时长). The consultant's busy and free
+    are journalled as engine facts; this row keeps the pair together for the visit list and reports."""
+
+    __tablename__ = "visit_stays"
+    visit_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    consultant: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Appointment(Base):
+    """预约: an expected visit; its QR code carries only `code` (vision.qr), signed by the site key."""
+
+    __tablename__ = "appointments"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)  # vision.qr Appointment.appointment_id
+    customer_id: Mapped[int] = mapped_column(Integer, index=True)
+    consultant: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | arrived | cancelled
+    visit_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class CustomerSearchKey(Base):
+    """Search keys of a customer (surname, pinyin initials, last four digits of the phone) as keyed
+    hashes: found by exact key, never readable, deleted with the customer on erasure."""
+
+    __tablename__ = "customer_search"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # Keyring.lookup_hash("kind:value")
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)

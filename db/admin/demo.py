@@ -336,6 +336,20 @@ class DemoWeek:
         return self.at(self.today, 18, 0)
 
 
+DEMO_PASSWORD = "demo1234"  # printed by `anchang demo`; the demo database only, never a site's
+DEMO_MANAGER = "王经理"
+DEMO_USERS = (("管理员", "admin", None), (DEMO_MANAGER, "manager", None), ("周渠道", "channel_manager", None),
+              ("前台小陈", "receptionist", None), *((name, "consultant", name) for name in CONSULTANTS))
+
+
+def add_demo_users(store: Store) -> None:
+    """A login for every role on the demo database (password DEMO_PASSWORD); each consultant as themself."""
+    from db import users
+
+    for name, role, consultant in DEMO_USERS:
+        users.add_user(store, name, role, DEMO_PASSWORD, consultant=consultant, actor=MANAGER)
+
+
 def _demo_url(directory: Path) -> str:
     """ANCHANG_DATABASE_URL when set (it must be empty), else a fresh demo.sqlite3 in the data directory."""
     url = os.environ.get("ANCHANG_DATABASE_URL")
@@ -367,6 +381,7 @@ def run_demo() -> int:
         store = Store(engine, Keyring.load(directory), clock=clock, station="demo")
         week = DemoWeek(store, clock, today, zone)
         end = week.play()
+        add_demo_users(store)
         board = build_board(engine, end, zone)
         with read_session(engine) as session:
             entries = session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) or 0
@@ -379,4 +394,6 @@ def run_demo() -> int:
     if not os.environ.get("ANCHANG_DATABASE_URL"):
         print()
         print(f"查看演示库 / to look around: ANCHANG_DATABASE_URL={url} anchang board|export|verify")
+    print(f"演示登录 / demo logins: {', '.join(name for name, _r, _c in DEMO_USERS)}; "
+          f"密码 / password {DEMO_PASSWORD}")
     return EXIT_OK

@@ -1,0 +1,232 @@
+"""The console's main window: the login screen, then the pages the user's role may see (navigation on
+the left), a banner while the database is away, a message bar, and the idle lock.
+
+Pages are built when first opened and kept: a page being filled in when the database goes away keeps
+what was typed, and is refreshed when the connection is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QMainWindow, QStackedWidget, QVBoxLayout, QWidget)
+
+from console.context import ConsoleContext
+from console.login import LoginScreen
+from console.pages import PAGES, page_class
+from console.pages.base import Page
+from console.widgets import button
+from db.desk import Desk
+from db.users import User
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_MINUTES = 10
+_ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
+ROLE_NAMES = {"admin": "管理员", "manager": "案场经理", "channel_manager": "渠道经理", "receptionist": "前台",
+              "consultant": "置业顾问"}
+
+
+class ConsoleWindow(QMainWindow):
+    def __init__(self, ctx: ConsoleContext, *, lock_minutes: float = DEFAULT_LOCK_MINUTES,
+                 open_kiosk: Callable[[], None] | None = None, live: Any = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("console")
+        self.setWindowTitle(self.tr("案场通 · 工作台"))
+        self.ctx = ctx
+        self.live = live
+        self.pages: dict[str, Page] = {}
+        self.root = QStackedWidget()
+        self.setCentralWidget(self.root)
+        self.login = LoginScreen(ctx)
+        self.login.logged_in.connect(self.enter)
+        self.login.switch_user.connect(self.logout)
+        self.root.addWidget(self.login)
+        self.main = self._build_main(open_kiosk)
+        self.root.addWidget(self.main)
+
+        self.lock_timer = QTimer(self)
+        self.lock_timer.setSingleShot(True)
+        self.lock_timer.setInterval(max(1, int(lock_minutes * 60_000)))
+        self.lock_timer.timeout.connect(self.lock)
+        QApplication.instance().installEventFilter(self)
+        ctx.database_lost.connect(self._on_lost)
+        ctx.database_back.connect(self._on_back)
+        ctx.message.connect(self.show_message)
+        ctx.journal.connect(self._on_journal)
+        if live is not None:
+            live.subscribe(ctx.journal.emit)  # from the feed's thread: a queued signal to the GUI thread
+
+    # ------------------------------------------------------------ building
+    def _build_main(self, open_kiosk: Callable[[], None] | None) -> QWidget:
+        main = QWidget()
+        main.setObjectName("main")
+        column = QVBoxLayout(main)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+
+        top = QFrame()
+        top.setObjectName("topbar")
+        bar = QHBoxLayout(top)
+        bar.setContentsMargins(16, 8, 16, 8)
+        brand = QLabel(self.tr("案场通"))
+        brand.setObjectName("brand")
+        self.user_label = QLabel()
+        self.user_label.setObjectName("current_user")
+        bar.addWidget(brand)
+        bar.addStretch(1)
+        bar.addWidget(self.user_label)
+        if open_kiosk is not None:
+            bar.addWidget(button(self.tr("打开来访登记"), "open_kiosk", "secondary", open_kiosk))
+        bar.addWidget(button(self.tr("锁定"), "lock", "secondary", self.lock))
+        bar.addWidget(button(self.tr("退出登录"), "logout", "secondary", self.logout))
+        column.addWidget(top)
+
+        self.banner = QLabel(self.tr("数据库连接中断，正在重连…"))
+        self.banner.setObjectName("db_banner")
+        self.banner.setProperty("role", "warning")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.hide()
+        column.addWidget(self.banner)
+        self.message_bar = QLabel()
+        self.message_bar.setObjectName("message_bar")
+        self.message_bar.setWordWrap(True)
+        self.message_bar.hide()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message_bar.hide)
+        column.addWidget(self.message_bar)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(180)
+        self.nav.currentItemChanged.connect(self._nav_changed)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        column.addLayout(body, 1)
+        return main
+
+    # ------------------------------------------------------------ session
+    @property
+    def user(self) -> User | None:
+        return self.ctx.desk.user if self.ctx.desk is not None else None
+
+    def enter(self, user: User) -> None:
+        """After a login (or an unlock): the user's pages; the same user unlocking keeps their pages."""
+        if self.ctx.desk is not None and self.ctx.desk.user.name == user.name and self.pages:
+            self.root.setCurrentWidget(self.main)
+            self.lock_timer.start()
+            self.current_page_refresh()
+            return
+        self._clear_pages()
+        self.ctx.desk = Desk(self.ctx.store, user)
+        self.user_label.setText(f"{user.name} · {self.tr(ROLE_NAMES.get(user.role, user.role))}")
+        self.nav.blockSignals(True)
+        for key, _module in PAGES:
+            cls = page_class(key)
+            if cls is None or not self.ctx.desk.can(cls.permission):
+                continue
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(160, 48))
+            self.nav.addItem(item)
+            page = cls(self.ctx)
+            item.setText(page.title())
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        self.nav.blockSignals(False)
+        self.root.setCurrentWidget(self.main)
+        self.lock_timer.start()
+        if self.nav.count():
+            self.nav.setCurrentRow(0)
+
+    def _clear_pages(self) -> None:
+        self.nav.clear()
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+
+    def lock(self) -> None:
+        if self.user is None:
+            return
+        self.lock_timer.stop()
+        self.login.lock(self.user.name)
+        self.root.setCurrentWidget(self.login)
+
+    def logout(self) -> None:
+        self.lock_timer.stop()
+        self._clear_pages()
+        self.ctx.desk = None
+        self.login.unlock_state()
+        self.root.setCurrentWidget(self.login)
+
+    # ------------------------------------------------------------ pages
+    def open_page(self, key: str) -> Page:
+        """Shows page `key` (tests and the tour; also links between pages)."""
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(row)
+                return self.pages[key]
+        raise LookupError(f"page {key!r} is not shown to this user")
+
+    def current_page(self) -> Page | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, Page) else None
+
+    def current_page_refresh(self) -> None:
+        page = self.current_page()
+        if page is not None:
+            page.refresh()
+
+    def _nav_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is None:
+            return
+        page = self.pages[current.data(Qt.ItemDataRole.UserRole)]
+        self.stack.setCurrentWidget(page)
+        page.refresh()
+
+    def _on_journal(self, seq: int) -> None:
+        for page in self.pages.values():
+            page.on_journal(seq)
+
+    # ------------------------------------------------------------ messages and outage
+    def show_message(self, text: str, kind: str = "hint") -> None:
+        self.message_bar.setText(text)
+        self.message_bar.setProperty("role", kind)
+        self.message_bar.style().unpolish(self.message_bar)
+        self.message_bar.style().polish(self.message_bar)
+        self.message_bar.show()
+        self._message_timer.start(8_000 if kind != "error" else 15_000)
+
+    def _on_lost(self, _detail: str) -> None:
+        self.banner.show()
+
+    def _on_back(self) -> None:
+        self.banner.hide()
+        self.show_message(self.tr("数据库已重新连接"), "success")
+        self.current_page_refresh()
+
+    # ------------------------------------------------------------ idle lock
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in _ACTIVITY and self.root.currentWidget() is self.main:
+            self.lock_timer.start()
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        QApplication.instance().removeEventFilter(self)
+        if self.live is not None:
+            self.live.close()
+        self.ctx.runner.wait(5_000)
+        super().closeEvent(event)

@@ -1,0 +1,176 @@
+"""`Desk`: a logged-in user's door to the store. Every write goes through a Desk, which
+- refuses what the user's role may not do (db.roles), before anything is read or written;
+- keeps a consultant to their own customers (and the pool, for a claim);
+- names the user as the actor of the journal entry;
+- works on customer ids: the console never holds a full phone number. The number is decrypted inside
+  the store only to reach the store's phone-keyed operations, and never returned, except by `reveal`,
+  which needs a reason and is journalled.
+
+Pages add their own operations as functions taking a Desk (e.g. db/appointments.py); they call
+`desk.require(...)` / `desk.require_customer(...)` first, as the methods here do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from db import identity
+from db.database import read_session
+from db.roles import PermissionDenied, can
+from db.users import User
+from judge.reasons import EngineError
+
+if TYPE_CHECKING:
+    from db.service import Store, WriteResult
+
+REVEAL = "reveal_phone"  # journal kind of a full-number reveal (db.admin / the audit page list them)
+MIN_REASON = 4  # characters: a reason of a word or two, not "x"
+
+
+class Desk:
+    def __init__(self, store: Store, user: User) -> None:
+        self.store = store
+        self.user = user
+
+    # ------------------------------------------------------------ who may do what
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def actor(self) -> str:
+        return self.user.name
+
+    @property
+    def consultant(self) -> str | None:
+        """The consultant this user is (a consultant's own view), else None."""
+        return self.user.consultant if self.user.role == "consultant" else None
+
+    def can(self, permission: str) -> bool:
+        return can(self.user.role, permission)
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"无权限 / {self.user.name} ({self.user.role}) may not {permission}")
+
+    def sees_all_customers(self) -> bool:
+        return self.can("customers.view_all")
+
+    def owner_of(self, customer_id: int, at: datetime | None = None) -> str:
+        """The customer's owner now: a consultant, "pool" or "none" (judge.CustomerView.owner)."""
+        site = self.store.site()
+        if customer_id not in site.customers:
+            raise EngineError(f"没有此客户 / no customer #{customer_id}")
+        return site.customer_view(site.resolve(customer_id), at or self.store.now()).owner
+
+    def require_customer(self, permission: str, customer_id: int, *, pool_ok: bool = False) -> None:
+        """`permission`, and for a consultant: the customer is theirs (or in the pool, when `pool_ok`)."""
+        self.require(permission)
+        if self.consultant is None:
+            return
+        owner = self.owner_of(customer_id)
+        if owner == self.consultant or (pool_ok and owner == "pool"):
+            return
+        raise PermissionDenied(f"不是您的客户 / customer #{customer_id} is not {self.consultant}'s")
+
+    def _as_consultant(self, consultant: str | None) -> str:
+        """The consultant a customer action is done as: a consultant always acts as themself."""
+        if self.consultant is not None:
+            if consultant not in (None, self.consultant):
+                raise PermissionDenied(f"只能以本人名义操作 / {self.user.name} acts only as {self.consultant}")
+            return self.consultant
+        if not consultant:
+            raise EngineError("请选择置业顾问 / choose a consultant")
+        return consultant
+
+    def _phone(self, customer_id: int) -> str:
+        with read_session(self.store.engine) as session:
+            phone = identity.reveal_phone(session, self.store.keyring, customer_id)
+        if phone is None:
+            raise EngineError(f"客户 #{customer_id} 的号码已删除 / customer #{customer_id} was erased")
+        return phone
+
+    # ------------------------------------------------------------ customers
+    def follow_up(self, customer_id: int, note: str, consultant: str | None = None) -> WriteResult:
+        self.require_customer("customers.follow_up", customer_id)
+        return self.store.follow_up(self._phone(customer_id), self._as_consultant(consultant), note,
+                                    actor=self.actor)
+
+    def change_stage(self, customer_id: int, stage: str, consultant: str | None = None) -> WriteResult:
+        self.require_customer("customers.stage", customer_id)
+        return self.store.change_stage(self._phone(customer_id), self._as_consultant(consultant), stage,
+                                       actor=self.actor)
+
+    def release(self, customer_id: int, consultant: str | None = None) -> WriteResult:
+        self.require_customer("customers.release", customer_id)
+        return self.store.release(self._phone(customer_id), self._as_consultant(consultant), actor=self.actor)
+
+    def assign(self, customer_id: int, consultant: str) -> WriteResult:
+        self.require("customers.assign")
+        return self.store.assign(self._phone(customer_id), consultant, actor=self.actor)
+
+    def claim(self, customer_id: int) -> WriteResult:
+        self.require_customer("pool.claim", customer_id, pool_ok=True)
+        return self.store.claim(self._phone(customer_id), self._as_consultant(None), actor=self.actor)
+
+    def reveal(self, customer_id: int, reason: str) -> str:
+        """The full number, for a manager with a written reason; the reveal itself is journalled."""
+        self.require("customers.reveal")
+        reason = reason.strip()
+        if len(reason) < MIN_REASON:
+            raise EngineError(f"请写明原因（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
+        phone = self._phone(customer_id)
+        from db import notes
+
+        def work(session: Any) -> dict[str, Any]:
+            ref = notes.add_note(session, self.store.keyring, reason, customer_id, self.store.clock.now(session))
+            return {"customer": customer_id, "reason": ref}
+
+        self.store._journal_only(REVEAL, self.actor, work)
+        return phone
+
+    # ------------------------------------------------------------ reception
+    def confirm_checkin(self, customer_id: int) -> WriteResult:
+        self.require("reception.confirm")
+        return self.store.confirm_visit(self._phone(customer_id), by=self.actor, actor=self.actor)
+
+    def dismiss_checkin(self, visit_seq: int) -> WriteResult:
+        self.require("reception.confirm")
+        return self.store.dismiss_checkin(visit_seq, by=self.actor, actor=self.actor)
+
+    def correct_checkin(self, visit_seq: int, phone: str) -> WriteResult:
+        self.require("reception.confirm")
+        return self.store.correct_checkin(visit_seq, phone, by=self.actor, actor=self.actor)
+
+    def set_busy(self, consultant: str, busy: bool) -> WriteResult:
+        self.require("duty.busy")
+        return self.store.set_busy(consultant, busy, actor=self.actor)
+
+    def set_duty(self, consultants: list[str]) -> WriteResult:
+        self.require("duty.edit")
+        return self.store.set_duty(consultants, actor=self.actor)
+
+    # ------------------------------------------------------------ cases, warnings, blacklist, rules
+    def decide_case(self, case_id: int, verdict: str, reason: str) -> WriteResult:
+        self.require("cases.decide")
+        return self.store.decide_case(case_id, verdict, reason, by=self.actor)
+
+    def update_warning(self, warning_id: int, status: str, note: str) -> WriteResult:
+        self.require("warnings.decide" if status in ("resolved", "dismissed", "blacklisted")
+                     else "warnings.follow_up")
+        return self.store.update_warning(warning_id, status, note, by=self.actor)
+
+    def blacklist(self, *, customer_id: int | None = None, agent: str | None = None, channel: str | None = None,
+                  listed: bool = True) -> WriteResult:
+        self.require("blacklist.edit")
+        phone = self._phone(customer_id) if customer_id is not None else None
+        return self.store.blacklist(phone=phone, agent=agent, channel=channel, listed=listed, actor=self.actor)
+
+    def record_report(self, channel: str, agent: str, phone: str, name: str | None = None) -> WriteResult:
+        self.require("reports.enter")
+        return self.store.record_report(channel, agent, phone, name, actor=self.actor)
+
+    def change_rules(self, overrides: dict[str, Any]) -> WriteResult:
+        self.require("rules.edit")
+        return self.store.change_rules(overrides, actor=self.actor)

@@ -1,0 +1,79 @@
+"""What each role may do. The console hides what a role may not do, and `db.desk.Desk` refuses it too:
+the check lives beside the store, so a screen that forgets to hide a button still cannot write.
+
+Permissions are plain strings `area.action`. A consultant's permissions on customers apply to their
+own customers only (and to the pool for `pool.claim`); `Desk` enforces that scope.
+"""
+
+from __future__ import annotations
+
+from judge.reasons import EngineError
+
+ALL_STAFF = ("admin", "manager", "channel_manager", "receptionist", "consultant")
+
+_GRANTS: dict[str, tuple[str, ...]] = {
+    # 今日
+    "today.view": ALL_STAFF,
+    "reception.confirm": ("admin", "manager", "receptionist"),  # confirm / correct / dismiss a check-in
+    "reception.serve": ("manager", "receptionist", "consultant"),  # 接待开始 / 接待结束
+    "duty.busy": ("manager", "receptionist"),
+    # 客户
+    "customers.view": ALL_STAFF,  # a consultant: their own customers and the pool
+    "customers.view_all": ("admin", "manager", "channel_manager", "receptionist"),
+    "customers.reveal": ("manager",),  # one full number, with a reason, journalled
+    "customers.follow_up": ("manager", "consultant"),
+    "customers.stage": ("manager", "consultant"),
+    "customers.release": ("manager", "consultant"),
+    "customers.assign": ("manager",),
+    # 判客
+    "cases.view": ("admin", "manager", "consultant"),
+    "cases.decide": ("manager",),
+    "cases.appeal": ("consultant",),
+    # 公海
+    "pool.view": ("admin", "manager", "consultant"),
+    "pool.claim": ("consultant",),
+    # 报备
+    "reports.view": ("admin", "manager", "channel_manager"),
+    "reports.enter": ("manager", "channel_manager"),
+    # 预警
+    "warnings.view": ("admin", "manager", "consultant"),
+    "warnings.follow_up": ("manager", "consultant"),
+    "warnings.decide": ("manager",),  # resolve, dismiss, blacklist
+    # 预约
+    "appointments.view": ("admin", "manager", "receptionist", "consultant"),
+    "appointments.create": ("manager", "receptionist", "consultant"),
+    # 黑名单, 渠道, 人员, 值班
+    "blacklist.view": ("admin", "manager", "channel_manager", "receptionist"),
+    "blacklist.edit": ("manager",),
+    "channels.view": ("admin", "manager", "channel_manager"),
+    "channels.edit": ("manager", "channel_manager"),
+    "people.view": ("admin", "manager"),
+    "consultants.edit": ("admin", "manager"),
+    "users.edit": ("admin",),
+    "duty.view": ("admin", "manager", "receptionist", "consultant"),
+    "duty.edit": ("manager",),
+    # 规则
+    "rules.view": ("admin", "manager", "channel_manager"),
+    "rules.edit": ("manager",),
+    # 审计
+    "audit.view": ("admin", "manager"),
+    "audit.verify": ("admin", "manager"),
+    "audit.checkpoint": ("admin",),
+    "audit.backup": ("admin",),
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {perm: frozenset(roles) for perm, roles in _GRANTS.items()}
+
+
+class PermissionDenied(EngineError):
+    """A role asked for something it may not do. An EngineError: refused before anything changed."""
+
+
+def can(role: str, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return role in PERMISSIONS[permission]
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    return frozenset(perm for perm, roles in PERMISSIONS.items() if role in roles)
