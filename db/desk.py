@@ -28,6 +28,13 @@ REVEAL = "reveal_phone"  # journal kind of a full-number reveal (db.admin / the 
 MIN_REASON = 4  # characters: a reason of a word or two, not "x"
 
 
+def national_format(phone: str) -> str:
+    """+8613812345678 -> 138 1234 5678, as a person reads it out."""
+    import phonenumbers
+
+    return phonenumbers.format_number(phonenumbers.parse(phone, "CN"), phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 class Desk:
     def __init__(self, store: Store, user: User) -> None:
         self.store = store
@@ -85,6 +92,7 @@ class Desk:
         return consultant
 
     def _phone(self, customer_id: int) -> str:
+        """The customer's number (E.164), for the store's phone-keyed operations only."""
         with read_session(self.store.engine) as session:
             phone = identity.reveal_phone(session, self.store.keyring, customer_id)
         if phone is None:
@@ -128,7 +136,7 @@ class Desk:
             return {"customer": customer_id, "reason": ref}
 
         self.store._journal_only(REVEAL, self.actor, work)
-        return phone
+        return national_format(phone)
 
     # ------------------------------------------------------------ reception
     def confirm_checkin(self, customer_id: int) -> WriteResult:

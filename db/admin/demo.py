@@ -350,6 +350,11 @@ def add_demo_users(store: Store) -> None:
         users.add_user(store, name, role, DEMO_PASSWORD, consultant=consultant, actor=MANAGER)
 
 
+def demo_database_url() -> str:
+    """ANCHANG_DATABASE_URL when set, else demo.sqlite3 in the data directory."""
+    return os.environ.get("ANCHANG_DATABASE_URL") or f"sqlite:///{data_dir() / 'demo.sqlite3'}"
+
+
 def _demo_url(directory: Path) -> str:
     """ANCHANG_DATABASE_URL when set (it must be empty), else a fresh demo.sqlite3 in the data directory."""
     url = os.environ.get("ANCHANG_DATABASE_URL")
@@ -361,7 +366,8 @@ def _demo_url(directory: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def run_demo() -> int:
+def run_demo(*, quiet: bool = False) -> int:
+    """Writes the demo week; prints the board unless `quiet` (the console shows it instead)."""
     started = timer.perf_counter()
     directory = data_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -389,6 +395,8 @@ def run_demo() -> int:
         engine.dispose()
     print(f"演示数据已生成 / demo week written: {len(week.people)} 位客户 customers, {entries} 条日志 journal "
           f"entries, {timer.perf_counter() - started:.1f} s → {shown_url(url)}")
+    if quiet:
+        return EXIT_OK
     print()
     print_board(board)
     if not os.environ.get("ANCHANG_DATABASE_URL"):
