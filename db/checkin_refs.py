@@ -1,5 +1,5 @@
 """Kiosk check-in references: an idempotency key per check-in (a uuid the kiosk made) and the kiosk's own
-time of the check-in, kept beside the visit and written in the visit's transaction.
+time of the check-in, kept beside the visit and written in the visit's transaction; the visitor's optional intent (户型/面积/预算) beside it.
 
 A kiosk that lost the connection after the commit sends the same check-in again; the second call finds
 the reference and gets the first result back, and nothing is written twice. A check-in delayed in the
@@ -9,13 +9,14 @@ time the visitor actually stood at the kiosk is kept and shown as the arrival ti
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db.database import read_session
+from db.database import read_session, run_write
 from db.models import CheckinRef, JournalEntry, VisitRecord
 from judge.engine import Outcome
 from judge.reasons import EngineError
@@ -74,3 +75,38 @@ def arrivals(session: Session, visit_seqs: list[int]) -> dict[int, datetime]:
                            .where(CheckinRef.visit_seq.in_(visit_seqs)))
     return {seq: at for seq, at in rows}
 
+
+
+INTENT_FIELDS = ("户型", "面积", "预算")  # the kiosk's optional intent groups (kiosk/screens/visitor.py)
+MAX_INTENT_VALUE = 32
+
+
+def check_intent(intent: dict[str, str]) -> dict[str, str]:
+    """The visitor's stated intent (户型/面积/预算 -> a chosen option): known groups, short values only, so
+    nothing personal can ride along in it."""
+    unknown = set(intent) - set(INTENT_FIELDS)
+    if unknown:
+        raise ValueError(f"未知意向项 / unknown intent field(s): {', '.join(sorted(unknown))}")
+    for key, value in intent.items():
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_INTENT_VALUE:
+            raise ValueError(f"意向 {key} 的取值无效 / intent {key!r} needs 1 to {MAX_INTENT_VALUE} characters")
+    return dict(intent)
+
+
+def record_intent(engine: Engine, ref: str, intent: dict[str, str]) -> None:
+    """Keeps the intent beside the check-in `ref` (already written). Not journalled: it judges nothing."""
+    text = json.dumps(check_intent(intent), ensure_ascii=False, sort_keys=True)
+
+    def work(session: Session) -> None:
+        session.execute(sa.update(CheckinRef).where(CheckinRef.ref == ref).values(intent=text))
+
+    run_write(engine, work, site_lock=False)
+
+
+def intents(session: Session, visit_seqs: list[int]) -> dict[int, dict[str, str]]:
+    """The stated intent of each of these visits that has one."""
+    if not visit_seqs:
+        return {}
+    rows = session.execute(sa.select(CheckinRef.visit_seq, CheckinRef.intent)
+                           .where(CheckinRef.visit_seq.in_(visit_seqs), CheckinRef.intent.is_not(None)))
+    return {seq: json.loads(text) for seq, text in rows}

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from db import reception
+from db import checkin_refs, reception
 from db.database import DatabaseUnavailable
 from db.personal import mask_phone
 from db.service import Store, WriteResult
@@ -90,6 +90,8 @@ def write(store: Store, checkin: Checkin) -> WriteResult:
         checkin.phone, channel=checkin.channel, agent=checkin.agent, name=checkin.name, face=checkin.face,
         verified=checkin.verified, id_card=checkin.id_card, actor=checkin.actor, ref=checkin.ref,
         arrived_at=checkin.arrived_at, source=checkin.source)
+    if checkin.intent:
+        checkin_refs.record_intent(store.engine, checkin.ref, checkin.intent)
     if checkin.template is not None and checkin.consent_id is not None:
         store.enrol_face(checkin.phone, checkin.template, checkin.consent_id, actor=checkin.actor)
     return result

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from db import reception
+from db import checkin_refs, reception
+from db.database import read_session
+from db.models import VisitRecord
 from db.service import Store
 from kiosk.services import Timings
 from tests.kiosk.conftest import services_for
@@ -104,3 +107,29 @@ def test_referral_source_with_a_fixed_channel_asks_only_for_the_referrer(qtbot: 
     wait_screen(qtbot, window, "done")
     assert text(window, "done_message").startswith("登记成功")
     assert reception.pending_checkins(any_store)[0].phone_masked == "137****3333"
+
+
+def test_the_stated_intent_is_kept_beside_the_visit(qtbot: Any, any_store: Store) -> None:
+    window = open_window(qtbot, services_for(any_store))
+    tap(qtbot, window, "choice_phone")
+    wait_screen(qtbot, window, "phone")
+    type_digits(qtbot, window, "13812345678")
+    tap(qtbot, window, "phone_next")
+    wait_screen(qtbot, window, "visitor")
+    for name in ("surname_张", "title_ms", "intent_三房", "intent_90–120㎡"):
+        tap(qtbot, window, name)
+    tap(qtbot, window, "visitor_next")
+    wait_screen(qtbot, window, "source")
+    until(qtbot, lambda: window.screen("source").loaded)
+    tap(qtbot, window, "submit")
+    wait_screen(qtbot, window, "done")
+    with read_session(any_store.engine) as session:
+        seqs = list(session.scalars(sa.select(VisitRecord.id)))
+        assert checkin_refs.intents(session, seqs) == {seqs[0]: {"户型": "三房", "面积": "90–120㎡"}}
+
+
+def test_an_intent_outside_the_known_groups_is_refused() -> None:
+    with pytest.raises(ValueError):
+        checkin_refs.check_intent({"姓名": "张三"})
+    with pytest.raises(ValueError):
+        checkin_refs.check_intent({"预算": "x" * 100})
