@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -53,3 +54,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("ANCHANG_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def private_pg() -> Iterator[tuple[str, Any]]:
+    """A throw-away PostgreSQL cluster on its own port; yields (url, pg_ctl(action)) (tests/private_pg.py)."""
+    from tests.private_pg import private_cluster
+
+    with private_cluster() as cluster:
+        if cluster is None:
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL server binaries not found under /usr/lib/postgresql")
+            pytest.skip("PostgreSQL server binaries not installed")
+        yield cluster

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from db.models import VisitRecord
-from db.service import Store
+from db.service import Store, SystemClock
 from kiosk.fakes import FakeCamera, ScriptedFaceEngine
 from kiosk.outbox import Outbox
 from kiosk.services import Timings
@@ -46,6 +46,34 @@ def test_outbox_keeps_check_ins_while_the_database_is_away(qtbot: Any, tmp_path:
     window.drain_outbox()  # again: nothing twice
     until(qtbot, lambda: window.runner.pending == 0)
     assert visits(store) == 1
+    store.dispose()
+
+
+def test_a_postgresql_restart_under_a_running_kiosk_loses_nothing(qtbot: Any, private_pg: tuple[str, Any],
+                                                                   tmp_path: Path) -> None:
+    """A real server stopped and started under the window: the check-in waits in the outbox, is shown as
+    waiting, and is written once when the server answers again."""
+    url, pg_ctl = private_pg
+    store = make_store(url + "?connect_timeout=2", tmp_path / "keys")
+    store.clock = SystemClock()  # the server's clock, as at a real site
+    outbox = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
+    window = open_window(qtbot, services_for(store, outbox=outbox))
+    tap(qtbot, window, "choice_phone")
+    phone_path(qtbot, window, "13800001313")
+    until(qtbot, lambda: window.runner.pending == 0)
+    pg_ctl("stop")
+    tap(qtbot, window, "submit")
+    wait_screen(qtbot, window, "done")
+    assert text(window, "done_message") == "已登记，等待同步"
+    assert [c["phone"] for c in outbox.pending()] == ["13800001313"]
+    pg_ctl("start")
+    until(qtbot, lambda: outbox.pending() == [], timeout=30_000)
+    until(qtbot, lambda: window.runner.pending == 0)
+    assert visits(store) == 1
+    window.drain_outbox()
+    until(qtbot, lambda: window.runner.pending == 0)
+    assert visits(store) == 1  # none twice
+    window.close()
     store.dispose()
 
 

@@ -4,19 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
-from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -221,52 +215,6 @@ def test_another_sites_keys_cannot_open_the_outbox(tmp_path: Path, keyring: Keyr
 
 
 # ------------------------------------------------------------- a real outage on a private cluster
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def private_pg() -> Iterator[tuple[str, Any]]:
-    """A throw-away PostgreSQL cluster on its own port; yields (url, pg_ctl(action))."""
-    bindir = _pg_bin()
-    if bindir is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL server binaries not found under /usr/lib/postgresql")
-        pytest.skip("PostgreSQL server binaries not installed")
-    root = Path(tempfile.mkdtemp(prefix="anchang-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data, port = root / "data", _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=60)
-
-    def pg_ctl(action: str) -> None:
-        extra = ["-m", "immediate"] if action == "stop" else ["-l", str(root / "log")]
-        run(str(bindir / "pg_ctl"), action, "-D", str(data), "-w", "-t", "30", *extra)
-
-    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-    with open(data / "postgresql.conf", "a") as conf:
-        conf.write(f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\n"
-                   "fsync = off\nshared_buffers = 16MB\nmax_connections = 20\n")
-    try:
-        pg_ctl("start")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", pg_ctl
-    finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_none_lost_none_twice_across_a_real_outage(private_pg: tuple[str, Any], tmp_path: Path) -> None:
