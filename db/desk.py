@@ -161,7 +161,15 @@ class Desk:
 
     # ------------------------------------------------------------ cases, warnings, blacklist, rules
     def decide_case(self, case_id: int, verdict: str, reason: str) -> WriteResult:
+        """Against the recommendation only with a written reason of MIN_REASON characters (the engine
+        itself refuses an empty one); a case decided meanwhile by another manager is refused by the
+        engine inside the write, naming who decided it."""
         self.require("cases.decide")
+        case = self.store.site().cases.get(case_id)
+        reason = reason.strip()
+        if case is not None and verdict != case.recommended and len(reason) < MIN_REASON:
+            raise EngineError(f"推翻建议裁决必须写明理由（至少 {MIN_REASON} 个字）/ overriding the recommended "
+                              f"verdict needs a written reason of {MIN_REASON} characters or more")
         return self.store.decide_case(case_id, verdict, reason, by=self.actor)
 
     def update_warning(self, warning_id: int, status: str, note: str) -> WriteResult:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from db import migrate
+from db import appeals, migrate
 from db.database import make_engine
 from db.keys import Keyring
 from db.personal import InvalidIdCard, InvalidPhone
@@ -118,6 +118,12 @@ class ScenarioReplay:
                 result = store.confirm_visit(fields["phone"], by=fields.get("by"))
             elif event.kind == "blacklist":
                 result = store.blacklist(**fields)
+            elif event.kind == "appeal":
+                result = appeals.appeal(store, self._customer(fields["phone"]), fields["consultant"],
+                                        fields["reason"])
+            elif event.kind == "decide":
+                result = store.decide_case(self._open_case(fields["phone"], fields["kind"]), fields["verdict"],
+                                           fields["reason"], by="manager")
             else:  # rules
                 result = store.change_rules(fields["overrides"])
         except (EngineError, InvalidIdCard, InvalidPhone) as exc:
@@ -133,6 +139,23 @@ class ScenarioReplay:
         elif event.kind == "claim" and result.outcome.claim != event.result:
             self.fail(where, f"expected {_show_claim(event.result)}, "
                              f"engine said {_show_claim(result.outcome.claim)}")
+
+    def _customer(self, phone: str) -> int:
+        customer = self.store.customer_id(phone)
+        if customer is None:
+            raise EngineError(f"no customer with phone {phone}")
+        return customer
+
+    def _open_case(self, phone: str, kind: str) -> int:
+        """The oldest open case of `kind` about the phone's customer (a `decide` event's case)."""
+        site = self.store.site()
+        target = site.resolve(self._customer(phone))
+        group = [target, *site.aliases.get(target, [])]
+        open_cases = sorted(i for g in group for i in site.cases_by_customer.get(g, [])
+                            if site.cases[i].kind == kind and site.cases[i].status == "open")
+        if not open_cases:
+            raise EngineError(f"no open {kind} case about {phone}")
+        return open_cases[0]
 
     def check(self, e: Expectation) -> None:
         self.clock.at = e.at

@@ -1,5 +1,17 @@
-"""Cases and warnings over time: sightings and their registration window, blacklists, case
-decisions and the warning workflow."""
+"""Cases and warnings over time: sightings and their registration window, blacklists, appeals, case
+decisions and the warning workflow.
+
+An appeal (申诉) is a consultant saying a customer is theirs. It opens an `appeal` case with the
+consultant as claimant and a recommendation by the rules as they stand at the appeal:
+- someone owns the customer (protected): that owner (保护期; `protection.pledge_freezes` when a pledge
+  or a deal holds the protection), since the rules already gave them the customer;
+- the customer is in the public pool: `pool` (逾期释放: whoever claims it under the pool rules).
+An appeal is refused when the consultant already owns the customer, when the customer was never at
+the site (the first verified visit decides: there is nothing to appeal yet), without a reason, and
+while the same consultant's appeal about the customer is still open. Deciding for the appellant makes
+them the owner from the decision, protected for `protection.consultant_days` like a designated
+assignment; deciding as recommended changes nothing. No other verdict is taken.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +19,11 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from judge import facts as f
-from judge.site_core import OWNERSHIP_KINDS, Outcome, Reason, SiteCore
-from judge.state import FaceState, PendingSighting, WarningState
+from judge.reasons import EngineError
+from judge.site_core import OWNERSHIP_KINDS, Outcome, Reason, SiteCore, _opt
+from judge.state import CaseState, FaceState, PendingSighting, WarningState
+
+POOL = "pool"  # an appeal's verdict that leaves the customer in the public pool
 
 
 class CaseRules(SiteCore):
@@ -66,12 +81,49 @@ class CaseRules(SiteCore):
             target = self.blacklisted_agents if e.target_kind == "agent" else self.blacklisted_channels
             (target.add if e.listed else target.discard)(e.target)
 
+    def _validate_appeal(self, e: f.Appeal) -> None:
+        c = self._peek(e.customer)
+        if not e.reason.strip():
+            raise EngineError("申诉必须写明理由 / an appeal needs a written reason")
+        owner = self._owner_at(c, e.at)
+        if owner == e.consultant:
+            raise EngineError(f"{e.consultant} 已是该客户的归属顾问 / {e.consultant} already owns this customer")
+        if owner is None and c.first_visit_at is None and not c.lost_at:
+            raise EngineError("客户尚未到访，首次到访决定归属，暂无可申诉 / the customer has not visited yet: "
+                              "the first verified visit decides the owner")
+        for case_id in self.cases_by_customer.get(c.id, []):
+            case = self.cases[case_id]
+            if case.kind == "appeal" and case.status == "open" and case.claimant == e.consultant:
+                raise EngineError(f"您对该客户的申诉（案件 #{case.id}）尚未裁决 / {e.consultant}'s appeal about "
+                                  f"this customer (case {case.id}) is still open")
+
+    def _apply_appeal(self, e: f.Appeal, out: Outcome) -> None:
+        c = self.customer(e.customer)
+        self._settle_customer(c, e.at)
+        if c.owner is not None:
+            rule = "protection.pledge_freezes" if c.frozen() else "protection.consultant_days"
+            self._open_case(out, c, "appeal", e.consultant, c.owner, rule, [e.seq] + _opt(c.owner_since_seq), e.at)
+        else:
+            self._open_case(out, c, "appeal", e.consultant, POOL, "pool.lapse", [e.seq] + _opt(c.last_visit_seq),
+                            e.at)
+        out.customer = c.id
+        out.touched_customers.add(c.id)
+
+    @staticmethod
+    def _validate_decision(e: f.CaseDecision, case: CaseState) -> None:
+        if case.kind == "appeal" and e.verdict not in (case.claimant, case.recommended):
+            raise EngineError(f"申诉只能裁决给申诉人 {case.claimant} 或维持建议 {case.recommended} / an appeal is "
+                              f"decided for the appellant ({case.claimant}) or as recommended ({case.recommended})")
+
     def _apply_case_decision(self, e: f.CaseDecision, out: Outcome) -> None:
         case = self.cases[e.case_id]
         c = self.customer(case.customer)
         self._settle_customer(c, e.at)
         rules = self.ruleset(e.at)
-        if case.kind in OWNERSHIP_KINDS and e.verdict != c.owner:
+        if case.kind == "appeal":
+            if e.verdict == case.claimant and c.owner != e.verdict:  # upheld; as recommended changes nothing
+                self._take_ownership(c, e.verdict, e.at, e.seq, rules.consultant_days, rules)
+        elif case.kind in OWNERSHIP_KINDS and e.verdict != c.owner:
             self._take_ownership(c, e.verdict, e.at, e.seq, rules.consultant_days, rules)
         elif case.kind == "channel_conflict" and e.verdict != c.channel:
             c.channel = e.verdict

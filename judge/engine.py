@@ -70,11 +70,15 @@ class Site(VisitRules, PipelineRules, CaseRules):
         elif isinstance(fact, f.CaseDecision):
             case = self.cases.get(fact.case_id)
             if case is None:
-                raise EngineError(f"no judgment case {fact.case_id}")
+                raise EngineError(f"没有案件 #{fact.case_id} / no judgment case {fact.case_id}")
             if case.status != "open":
-                raise EngineError(f"case {fact.case_id} is already decided ({case.verdict})")
+                raise EngineError(f"案件 #{fact.case_id} 已由 {case.decided_by} 裁决为 {case.verdict} / case "
+                                  f"{fact.case_id} is already decided by {case.decided_by} ({case.verdict})")
             if fact.verdict != case.recommended and not fact.reason.strip():
                 raise EngineError("推翻建议裁决必须写明理由 / overriding the recommended verdict needs a written reason")
+            self._validate_decision(fact, case)
+        elif isinstance(fact, f.Appeal):
+            self._validate_appeal(fact)
         elif isinstance(fact, f.WarningUpdate):
             if fact.warning_id not in self.warnings:
                 raise EngineError(f"no warning {fact.warning_id}")
@@ -137,6 +141,7 @@ _HANDLERS: dict[type[f.Fact], Callable[[Site, Any, Outcome], None]] = {
     f.RulesChange: Site._apply_rules,
     f.CaseDecision: Site._apply_case_decision,
     f.WarningUpdate: Site._apply_warning_update,
+    f.Appeal: Site._apply_appeal,
 }
 
 

@@ -132,6 +132,16 @@ class CaseDecision(Fact):
 
 
 @dataclass(frozen=True)
+class Appeal(Fact):
+    """申诉: `consultant` holds that `customer` is theirs and asks the manager to judge. `reason` is the
+    ref of the written reason kept outside the journal (db/notes.py)."""
+
+    customer: int
+    consultant: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class WarningUpdate(Fact):
     warning_id: int
     status: str  # following | intervened | resolved | dismissed | blacklisted
@@ -156,6 +166,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
     "rules": RulesChange,
     "case_decision": CaseDecision,
     "warning_update": WarningUpdate,
+    "appeal": Appeal,
 }
 KIND_OF: dict[type[Fact], str] = {cls: kind for kind, cls in FACT_KINDS.items()}
 

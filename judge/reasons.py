@@ -11,7 +11,7 @@ REPORT_INVALID_REASONS = (
     "blacklisted",
 )
 CLAIM_REFUSALS = ("not_in_pool", "daily_limit", "reclaim_cooldown", "blacklisted")
-CASE_KINDS = ("ownership_conflict", "channel_conflict", "identity_conflict", "deal_by_non_owner")
+CASE_KINDS = ("ownership_conflict", "channel_conflict", "identity_conflict", "deal_by_non_owner", "appeal")
 WARNING_KINDS = (
     "repeat_visits_no_pledge",
     "face_seen_before_report",
@@ -41,6 +41,7 @@ LABELS_ZH = {
     "channel_conflict": "渠道争议",
     "identity_conflict": "身份冲突(一脸多号)",
     "deal_by_non_owner": "非归属顾问成交",
+    "appeal": "顾问申诉",
     "repeat_visits_no_pledge": "多次到访未认筹",
     "identity_split": "一人多号",
     "unregistered_sighting": "到场未登记",

@@ -1,6 +1,13 @@
 """Rule scenarios (../shared/scenarios/FORMAT.md): parsed and checked here, replayed by db.scenarios.
 
 A malformed scenario raises ScenarioError naming the file and the key; nothing is silently ignored.
+
+Beyond FORMAT.md, two events for judgment cases (judge/cases.py):
+- `appeal: {phone, consultant, reason}` (reason optional): the consultant's 申诉 about the phone's
+  customer, opening an `appeal` case;
+- `decide: {phone, kind, verdict, reason}` (reason optional, needed against the recommendation): the
+  manager decides the customer's open case of that kind (the oldest one when there are several).
+A case's `verdict` may be `pool` (an appeal about a customer in the public pool, decided as recommended).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ PHONE = re.compile(r"^1\d{10}$")
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 ID_CARD = re.compile(r"^\d{17}[\dX]$")  # the checksum is the store's to check (python-stdnum cn.ric)
 EVENT_KINDS = ("visit", "report", "follow_up", "stage", "claim", "release", "assign", "sighting", "duty",
-               "busy", "blacklist", "rules", "confirm")
+               "busy", "blacklist", "rules", "confirm", "appeal", "decide")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional)
     "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified", "id_card"}),
     "report": ({"channel", "agent", "phone"}, {"name"}),
@@ -32,7 +39,10 @@ EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, opt
     "sighting": ({"face"}, set()),
     "busy": ({"consultant", "busy"}, set()),
     "confirm": ({"phone"}, {"by"}),
+    "appeal": ({"phone", "consultant"}, {"reason"}),
+    "decide": ({"phone", "kind", "verdict"}, {"reason"}),
 }
+POOL_VERDICT = "pool"
 EXPECT_KEYS = {"at", "phone", "owner", "protected_until", "channel", "agent", "commission", "report", "cases",
                "warnings"}
 assert set(DEAL_STAGES) <= set(STAGES)
@@ -227,6 +237,13 @@ class _Parser:
             fields["id_card"] = self.id_card(body["id_card"], f"{path}.id_card")
         if "by" in body:
             fields["by"] = self.text(str(body["by"]), f"{path}.by")
+        if kind == "appeal":
+            fields["reason"] = self.text(str(body.get("reason", "申诉：客户由本人接待跟进")), f"{path}.reason")
+        if kind == "decide":
+            if body["kind"] not in CASE_KINDS:
+                raise self.fail(f"{path}.kind", f"unknown case kind {body['kind']!r}")
+            fields["verdict"] = self.verdict(s, body["verdict"], f"{path}.verdict")
+            fields["reason"] = str(body.get("reason") or "")
         return fields
 
     def result(self, kind: str, raw: Any, key: str, s: Scenario) -> Any:
@@ -312,13 +329,16 @@ class _Parser:
             self.known_keys(body, {"kind", "verdict"}, f"{key}[{j}]")
             if body.get("kind") not in CASE_KINDS:
                 raise self.fail(f"{key}[{j}].kind", f"unknown case kind {body.get('kind')!r}")
-            verdict = str(body.get("verdict"))
-            if verdict not in s.consultants and verdict not in s.channels and verdict != NATURAL:
-                raise self.fail(f"{key}[{j}].verdict", f"unknown verdict {verdict!r}")
-            cases.append((str(body["kind"]), verdict))
+            cases.append((str(body["kind"]), self.verdict(s, body.get("verdict"), f"{key}[{j}].verdict")))
         return sorted(set(cases))
 
     # ------------------------------------------------------------------ names
+    def verdict(self, s: Scenario, value: Any, key: str) -> str:
+        verdict = str(value)
+        if verdict not in s.consultants and verdict not in s.channels and verdict not in (NATURAL, POOL_VERDICT):
+            raise self.fail(key, f"unknown verdict {verdict!r}")
+        return verdict
+
     def consultant(self, s: Scenario, name: Any, key: str) -> str:
         if str(name) not in s.consultants:
             raise self.fail(key, f"unknown consultant {name!r}")
