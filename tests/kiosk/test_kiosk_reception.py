@@ -166,3 +166,33 @@ def test_a_protected_customer_checking_in_is_announced_for_the_owner(qtbot: Any,
     assert arrived.args[0].owner == "李强" and arrived.args[0].phone_masked == "135****1010"
     assert services.alerts == ["到访提醒：孙女士 135****1010 已到，归属置业顾问 李强"]
     window.close()
+
+
+def test_settings_are_saved_to_the_station_and_the_sources_to_the_project(
+        qtbot: Any, store: Store, data_dir: Any) -> None:
+    from db.config import settings
+
+    window = open_window(qtbot, services_for(store))
+    login(qtbot, window)
+    wait_screen(qtbot, window, "staff")
+    staff = window.screen("staff")
+    staff.tabs.setCurrentIndex(4)
+    tab = staff.settings
+    tab.refresh()
+    until(qtbot, lambda: window.runner.pending == 0 and bool(tab.sources))
+    tap(qtbot, window, "settings_camera_demo")
+    tap(qtbot, window, "settings_language_en")
+    names = [source.name for source in tab.sources]
+    keep = names[0]
+    for index, name in enumerate(names):
+        if name != keep and name in tab.enabled:
+            tap(qtbot, window, f"settings_source_{index}")
+    tap(qtbot, window, "settings_save")
+    until(qtbot, lambda: window.runner.pending == 0 and "已保存" in text(window, "settings_message"))
+    saved = settings()["kiosk"]
+    assert saved["camera"] == "demo" and saved["language"] == "en"
+    assert [source.name for source in reception.sources(store)] == [keep]
+    tap(qtbot, window, "settings_source_0")  # none left: refused, nothing saved
+    tap(qtbot, window, "settings_save")
+    assert text(window, "settings_message") == "至少保留一种登记来源"
+    assert [source.name for source in reception.sources(store)] == [keep]
