@@ -16,7 +16,7 @@ from judge import facts as f
 from judge.cases import CaseRules
 from judge.pipeline import PipelineRules
 from judge.reasons import WARNING_STATUSES, EngineError
-from judge.rules import RuleBook, RuleError, validate_overrides
+from judge.rules import RuleBook, RuleError, effective_time, validate_overrides
 from judge.site_core import OWNERSHIP_KINDS, CustomerView, Outcome, Reason
 from judge.visits import VisitRules
 
@@ -61,6 +61,7 @@ class Site(VisitRules, PipelineRules, CaseRules):
         elif isinstance(fact, f.RulesChange):
             try:
                 validate_overrides(fact.overrides)
+                effective_time(fact.at, fact.effective_at)
             except RuleError as exc:
                 raise EngineError(str(exc)) from exc
         elif isinstance(fact, f.Duty) and len(set(fact.consultants)) != len(fact.consultants):
@@ -96,7 +97,8 @@ class Site(VisitRules, PipelineRules, CaseRules):
         return out
 
     def _apply_rules(self, e: f.RulesChange, out: Outcome) -> None:
-        self.rules.add(e.at, e.overrides)
+        # a scheduled version needs no later fact: ruleset(at) picks it for every fact from its time on
+        self.rules.add_change(effective_time(e.at, e.effective_at), e.overrides)
 
     # ------------------------------------------------------------------ views
 

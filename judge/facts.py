@@ -7,9 +7,9 @@ sequence number, so every decision can name the entries it rests on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 NATURAL = "natural"
 STAGES = ("pledge", "subscribe", "contract", "cancel")
@@ -20,6 +20,9 @@ DEAL_STAGES = ("subscribe", "contract")
 class Fact:
     seq: int
     at: datetime
+    # fields left out of the journal payload while they hold their default (entries written before
+    # the field existed read back the same)
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,15 @@ class BlacklistChange(Fact):
 
 @dataclass(frozen=True)
 class RulesChange(Fact):
+    """A new rule-set version: `overrides` on top of the version in force at `effective_at` (None: from
+    `at`, the time it is recorded). A later effective time schedules the version; the engine applies it
+    to every fact from that time on, with no further fact needed. `reason`: the ref of the note
+    (db/notes.py) saying why."""
+
     overrides: dict[str, Any] = field(default_factory=dict)
+    effective_at: datetime | None = None
+    reason: str = ""
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"effective_at", "reason"})
 
 
 @dataclass(frozen=True)
@@ -174,10 +185,15 @@ KIND_OF: dict[type[Fact], str] = {cls: kind for kind, cls in FACT_KINDS.items()}
 def to_payload(fact: Fact) -> dict[str, Any]:
     """The journal payload of a fact: its fields but seq and at (those are journal columns)."""
     payload: dict[str, Any] = {}
-    for name in fact.__dataclass_fields__:
+    for spec in fields(fact):
+        name = spec.name
         if name in ("seq", "at"):
             continue
         value = getattr(fact, name)
+        if name in fact.OPTIONAL and value == spec.default:
+            continue
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")  # read back exactly
         payload[name] = list(value) if isinstance(value, tuple) else value
     return payload
 
@@ -187,7 +203,9 @@ def from_payload(kind: str, seq: int, at: datetime, payload: dict[str, Any]) -> 
     cls = FACT_KINDS.get(kind)
     if cls is None:
         return None
-    fields = dict(payload)
+    values = dict(payload)
     if cls is Duty:
-        fields["consultants"] = tuple(fields["consultants"])
-    return cls(seq=seq, at=at, **fields)
+        values["consultants"] = tuple(values["consultants"])
+    elif cls is RulesChange and values.get("effective_at") is not None:
+        values["effective_at"] = datetime.fromisoformat(values["effective_at"])
+    return cls(seq=seq, at=at, **values)

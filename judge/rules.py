@@ -10,7 +10,7 @@ import bisect
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +37,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "site.max_clock_jump_days": (1, YEARS_10),  # the longest closure a station may reopen after unasked
 }
 FALLBACK_RANGE = (0, 100_000)  # a whole-number rule added without its own range is still bounded
+MAX_SCHEDULE_DAYS = 366  # a version may be scheduled up to a year ahead (2062 for 2026 is a typo)
 
 
 class RuleError(ValueError):
@@ -99,6 +100,22 @@ def validate_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
             raise RuleError(f"unknown rule key {key!r}")
         flat[key] = _check_value(key, value)
     return flat
+
+
+def effective_time(recorded_at: datetime, effective_at: datetime | None) -> datetime:
+    """When a change recorded at `recorded_at` takes effect, in UTC: now (None), or a later time no more
+    than MAX_SCHEDULE_DAYS ahead; an earlier one would re-judge what was already decided."""
+    if effective_at is None:
+        return recorded_at
+    if effective_at.tzinfo is None:
+        raise RuleError("a rule version needs an aware effective time")
+    if effective_at < recorded_at:
+        raise RuleError(f"生效时间不能早于现在 / a rule version cannot take effect in the past "
+                        f"({effective_at.isoformat()} is before {recorded_at.isoformat()})")
+    if effective_at - recorded_at > timedelta(days=MAX_SCHEDULE_DAYS):
+        raise RuleError(f"生效时间最多提前 {MAX_SCHEDULE_DAYS} 天 / a rule version can be scheduled at most "
+                        f"{MAX_SCHEDULE_DAYS} days ahead")
+    return effective_at.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -225,6 +242,25 @@ class RuleBook:
             raise RuleError("a rule version cannot take effect before a later version already recorded")
         self.effective.append(effective_at)
         self.versions.append(ruleset)
+        return ruleset
+
+    def add_change(self, effective_at: datetime, overrides: Mapping[str, Any]) -> RuleSet:
+        """A change recorded now, in force from `effective_at` (now or later). A version scheduled after
+        it keeps what it changes (its keys that differ from the version before it) and takes the rest
+        from this one: so an urgent change made today still holds after next month's scheduled one.
+        Nothing changes when a value is refused."""
+        if effective_at.tzinfo is None:
+            raise RuleError("a rule version needs an aware effective time")
+        index = bisect.bisect_right(self.effective, effective_at)  # equal times: the later recorded wins
+        before = self.versions[index - 1] if index else self.base
+        ruleset = before.with_overrides(overrides)
+        versions, current = [ruleset], ruleset
+        for version in self.versions[index:]:
+            changed = {k: v for k, v in version.values.items() if before.values.get(k) != v}
+            before, current = version, current.with_overrides(changed)
+            versions.append(current)
+        self.effective.insert(index, effective_at)
+        self.versions[index:] = versions
         return ruleset
 
     def at(self, moment: datetime) -> RuleSet:
