@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
 
 from db.database import DatabaseUnavailable
 from kiosk.widgets import Screen, button, label
@@ -16,11 +17,22 @@ class ConsentScreen(Screen):
         super().__init__("consent")
         self.kiosk = kiosk
         self.layout_.addWidget(label(self.tr("人脸识别授权"), "consent_title", size=40, bold=True))
-        self.notice = label(self.notice_text(), "consent_notice", size=24)
-        self.layout_.addWidget(self.notice, 1)
+        # The notice is what the visitor agrees to: large enough to read standing, left-aligned in a card.
+        card = QFrame()
+        card.setProperty("role", "card")
+        column = QVBoxLayout(card)
+        column.setContentsMargins(40, 40, 40, 40)
+        column.setSpacing(24)
+        self.notice = label(self.notice_text(), "consent_notice", size=32)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        column.addWidget(self.notice)
         self.version = label(self.tr("告知书版本：%1").replace("%1", kiosk.services.notice_version),
-                             "consent_version", size=16)
-        self.layout_.addWidget(self.version)
+                             "consent_version", size=20)
+        self.version.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.version)
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(card)
+        self.layout_.addStretch(1)
         self.message = label("", "consent_message", size=22)
         self.layout_.addWidget(self.message)
         row = QHBoxLayout()
