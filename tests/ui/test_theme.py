@@ -108,7 +108,7 @@ def test_kiosk_touch_targets_are_at_least_48_px(qapp, qt_warnings: list[str]) ->
     window.close()
 
 
-@pytest.mark.parametrize(("name", "least"), [("console", 40), ("big_screen", 48)])
+@pytest.mark.parametrize(("name", "least"), [("console", 48), ("big_screen", 48)])
 def test_other_themes_keep_buttons_clickable(qapp, qt_warnings: list[str], name: str, least: int) -> None:
     theme.apply_theme(qapp, name)
     window, widgets = _screen()
