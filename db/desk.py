@@ -187,6 +187,9 @@ class Desk:
         self.require("reports.enter")
         return self.store.record_report(channel, agent, phone, name, actor=self.actor)
 
-    def change_rules(self, overrides: dict[str, Any]) -> WriteResult:
-        self.require("rules.edit")
-        return self.store.change_rules(overrides, actor=self.actor)
+    def change_rules(self, overrides: dict[str, Any], reason: str,
+                     effective_at: datetime | None = None) -> WriteResult:
+        """A new rule version with a written reason, now or from `effective_at` (db/rules_admin.py)."""
+        from db import rules_admin
+
+        return rules_admin.change_rules(self, overrides, reason, effective_at)
