@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from db import checkin_refs, reception
+from db import appointments, checkin_refs, reception
 from db.database import DatabaseUnavailable
 from db.personal import mask_phone
 from db.service import Store, WriteResult
@@ -54,6 +54,8 @@ class Checkin:
     ref: str = field(default_factory=lambda: uuid.uuid4().hex)
     arrived_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     actor: str = "kiosk"
+    appointment: str | None = None  # an appointment's code: the store finds the phone, the kiosk never holds it
+    masked: str = ""  # the number as the visitor saw it (138****5678), when the kiosk has no phone
 
     def to_dict(self) -> dict[str, Any]:
         """For the outbox file. The face template is left out: biometric data is never written to the
@@ -80,12 +82,18 @@ class Outcome:
 
 
 def is_blacklisted(store: Store, checkin: Checkin) -> bool:
+    if checkin.appointment is not None:
+        return appointments.blacklisted(store, checkin.appointment)
     channel = None if checkin.channel == facts.NATURAL else checkin.channel
     return reception.is_blacklisted(store, phone=checkin.phone, agent=checkin.agent, channel=channel)
 
 
 def write(store: Store, checkin: Checkin) -> WriteResult:
     """The visit (idempotent by `ref`), then the face template under its consent record."""
+    if checkin.appointment is not None:  # for the appointment's customer, marked arrived
+        return appointments.check_in_appointment(store, checkin.appointment, ref=checkin.ref,
+                                                 arrived_at=checkin.arrived_at, source=checkin.source,
+                                                 actor=checkin.actor)
     result = store.register_visit(
         checkin.phone, channel=checkin.channel, agent=checkin.agent, name=checkin.name, face=checkin.face,
         verified=checkin.verified, id_card=checkin.id_card, actor=checkin.actor, ref=checkin.ref,
@@ -100,7 +108,7 @@ def write(store: Store, checkin: Checkin) -> WriteResult:
 def submit(store: Store, outbox: OutboxLike | None, checkin: Checkin,
            alert: Callable[[str], None] | None = None) -> Outcome:
     """Runs on a worker thread. Blacklisted → "blocked" (reception alerted); database down → "queued"."""
-    masked = mask_phone(checkin.phone)
+    masked = checkin.masked or mask_phone(checkin.phone)
     try:
         if is_blacklisted(store, checkin):
             log.warning("blacklisted check-in at the kiosk: %s %s", masked, checkin.agent or "")

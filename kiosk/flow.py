@@ -24,7 +24,8 @@ class Flow:
     consent_id: int | None = None
     template: bytes | None = None
     face: str | None = None
-    appointment: str | None = None
+    appointment: str | None = None  # its code: the check-in goes to the appointment's customer
+    phone_masked: str = ""  # shown to the visitor when the kiosk never holds the number (an appointment)
     intent: dict[str, str] = field(default_factory=dict)
     source: str = NATURAL_SOURCE
     channel: str = facts.NATURAL
@@ -47,4 +48,5 @@ class Flow:
         return Checkin(phone=self.phone, name=self.id_name or self.display_name, source=self.source,
                        channel=self.channel, agent=self.agent, verified=self.verified, id_card=self.id_card,
                        face=self.face, consent_id=self.consent_id, template=self.template,
-                       intent=dict(self.intent), ref=self.ref, arrived_at=self.started_at, actor=self.actor)
+                       intent=dict(self.intent), ref=self.ref, arrived_at=self.started_at, actor=self.actor,
+                       appointment=self.appointment, masked=self.phone_masked)

@@ -2,7 +2,8 @@
 
 Runs on a temporary demo database (db.admin.demo), a still frame of the demo video as the camera, a
 scripted face engine, the simulated ID-card reader on a pty, and appointment codes signed with the
-temporary site key: what a visitor would see, without a camera, a reader or a real database.
+temporary site key (one booked in the store, shown prefilled for the visitor to confirm): what a visitor
+would see, without a camera, a reader or a real database. The kiosk's clock is the demo's clock.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
     from kiosk.window import KioskWindow
     from vision.camera import CameraState
     from vision.idcard.simulator import CardImage, SimulatedReader
-    from vision.qr import Appointment, AppointmentSigner, AppointmentVerifier, generate_signing_key
+    from vision.qr import Appointment, AppointmentSigner, AppointmentVerifier
 
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
@@ -97,10 +98,11 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
         store = _demo_store(Path(temp))
         customer = store.customer_id(RETURNING_PHONE)
         faces = ScriptedFaceEngine(template=b"\x07" * 512, matches={b"\x07" * 512: str(customer)})
-        signer = AppointmentSigner(generate_signing_key())
+        signer = AppointmentSigner(store.keyring.signing_key)
         camera = FakeCamera(demo_frame())
         services = KioskServices(store=store, camera=camera, faces=faces, reader_port=reader.port,
-                                 verifier=AppointmentVerifier([signer.public_key], "anchang"),
+                                 verifier=AppointmentVerifier([store.keyring.verify_key], "anchang"),
+                                 wall_clock=lambda: store.clock.at.timestamp(),
                                  alerts=["18:02 黑名单登记 / blacklisted check-in: 136****0000"])
         window = KioskWindow(services)
         window.allow_close = True
@@ -155,7 +157,7 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
         tour.snap("done_blocked", lambda: done.show_outcome(Outcome("blocked", "136****0000")))
         # QR
         window.reset()
-        now = int(time.time())
+        now = int(store.clock.at.timestamp())
         forged = signer.sign(Appointment("A-1", "anchang", now - 60, now + 3600))[:-6] + "AAAAAA"
         expired = signer.sign(Appointment("A-2", "anchang", now - 7200, now - 3600))
         window.screen("start").qr.handle([forged])
@@ -163,9 +165,8 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
         window.screen("qr").scanning.handle([expired])
         tour.snap("qr_expired")
         window.reset()
-        valid = signer.sign(Appointment("A-3", "anchang", now - 60, now + 3600))
-        window.screen("start").qr.handle([valid])
-        tour.snap("qr_valid_phone")
+        window.screen("start").qr.handle([_appointment_code(store)])
+        tour.snap("qr_appointment")
         # ID card
         window.reset()
         reader.card = CardImage()
@@ -206,6 +207,20 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
         store.dispose()
     print(f"{tour.count} screens → {out} ({lang})")
     return 0
+
+
+def _appointment_code(store: Any) -> str:
+    """A visitor booked by reception for this hour with 李强 (a demo consultant): the signed code."""
+    from datetime import timedelta
+
+    from db import appointments
+    from db.desk import Desk
+    from db.users import User
+
+    desk = Desk(store, User(name="前台小王", role="receptionist", consultant=None, active=True))
+    starts = store.clock.at.replace(minute=0, second=0, microsecond=0)
+    code = appointments.create(desk, "张", "女士", "13612345678", starts, starts + timedelta(hours=1), "李强")
+    return appointments.signed_code(desk, code, "anchang")
 
 
 def _known(store: Any, customer: int | None) -> Any:
