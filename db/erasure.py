@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import identity, notes
+from db import identity, notes, search_keys
 from db.models import Report
 from judge.engine import Site
 
 # Tables whose dead rows would still link a number to a customer or hold a key: rewritten on PostgreSQL.
-REWRITTEN_TABLES = ("customer_keys", "identities", "pseudonyms", "pseudonym_holders", "notes", "face_templates")
+REWRITTEN_TABLES = ("customer_keys", "identities", "pseudonyms", "pseudonym_holders", "notes", "face_templates",
+                    "customer_search")
 CHECKPOINT_TRIES = 20
 
 
@@ -30,6 +31,7 @@ def erase(session: Session, site: Site, customer_id: int) -> None:
         session.execute(sa.text("PRAGMA secure_delete = ON"))  # deleted cells are overwritten with zeros
     orphaned = identity.erase_customer(session, customer_id)
     notes.erase_notes(session, customer_id)
+    search_keys.forget(session, customer_id)  # keyed hashes of surname, initials, last four digits
     # Reports show the masked number the channel gave: the customer's own reports, and the masked
     # reports (隐号报备) whose pseudonym went with them.
     state = site.customers.get(customer_id)

@@ -1,0 +1,226 @@
+"""客户 page: the customer list with its search and filters, a page at a time (LIMIT/OFFSET on the
+customers projection and its indexes), scoped to what the logged-in user may see.
+
+A consultant sees their own customers and the pool, and that scope is part of the SQL, not a filter of
+the screen. Ownership is read as of now: the projection keeps an owner until the next fact touches the
+customer, so an owner whose protection has run out counts as the pool here, as the engine says.
+Rows carry masked phones and surname displays (张*, 张女士) only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from db import personal, search_keys
+from db.database import read_session
+from db.models import Channel, Consultant, Customer, CustomerSearchKey, Identity
+from db.reception import HONORIFICS
+from judge.reasons import EngineError
+
+if TYPE_CHECKING:
+    from db.desk import Desk
+
+ERASED = "（已删除）"
+STATUSES = ("all", "protected", "pool", "unvisited")
+NO_STAGE = "none"
+
+
+class SearchError(EngineError):
+    """A search text we cannot look up: the page shows the message next to the search box."""
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    text: str = ""  # surname, name, pinyin initials, last 4 digits, full or 138****5678 number
+    consultant: str | None = None  # the owner (as of now)
+    status: str = "all"  # all | protected | pool | unvisited
+    channel: str | None = None  # a channel name, or "natural"
+    stage: str | None = None  # pledge | subscribe | contract | cancel | "none" (no stage yet)
+    first_visit_from: date | None = None  # site-local dates, both inclusive
+    first_visit_to: date | None = None
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    surname: str | None  # 张* / 张女士; None without a name; ERASED once erased
+    phone_masked: str  # 138****5678; ERASED once erased
+    owner: str  # a consultant, "pool" or "none" (as of now)
+    protected_until: datetime | None
+    frozen: bool
+    channel: str | None
+    agent: str | None
+    stage: str | None
+    first_visit_at: datetime | None
+    last_visit_at: datetime | None
+    visit_count: int
+    blacklisted: bool
+    forgotten: bool
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    consultants: list[str]
+    channels: list[str]
+
+
+def surname_display(name: str | None) -> str | None:
+    """张女士 as given, else the surname with the rest starred (张*): db.reception.surname_display's form,
+    for names already decrypted in bulk."""
+    if not name:
+        return None
+    name = name.strip()
+    surname = personal.surname_of(name)
+    rest = name[len(surname):].strip()
+    if rest in HONORIFICS or not rest or not surname:
+        return name
+    if surname.isascii():
+        return f"{surname} *"
+    return surname + "*" * min(len(rest), 2)
+
+
+# ---------------------------------------------------------------- conditions
+def _protected(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Customer.owner.is_not(None),
+                   sa.or_(Customer.protected_until.is_(None), Customer.protected_until > now))
+
+
+def _pool(now: datetime) -> sa.ColumnElement[bool]:
+    """Nobody's now, and seen at the site or lapsed from an owner (judge CustomerView: owner "pool")."""
+    return sa.and_(~_protected(now), sa.or_(Customer.first_visit_at.is_not(None),
+                                            Customer.protected_until.is_not(None)))
+
+
+def _unvisited(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(~_protected(now), Customer.first_visit_at.is_(None), Customer.protected_until.is_(None))
+
+
+def scope(desk: Desk, now: datetime) -> sa.ColumnElement[bool]:
+    """What the user may see: everything, or a consultant's own customers and the pool."""
+    desk.require("customers.view")
+    if desk.sees_all_customers():
+        return sa.true()
+    mine = sa.and_(_protected(now), Customer.owner == desk.consultant) if desk.consultant else sa.false()
+    return sa.or_(mine, _pool(now))
+
+
+def _local_day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
+def _search(desk: Desk, text: str) -> sa.ColumnElement[bool]:
+    """The customers the typed text finds; SearchError for text that cannot be searched."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    found = aliased(Customer)
+    canonical = sa.func.coalesce(found.merged_into, found.id)  # a merged number finds its customer
+    compact = re.sub(r"[\s\-]", "", text)
+    if personal.is_masked_phone(compact) and re.search(r"\d", compact):
+        try:
+            first3, last4 = personal.parse_masked_phone(compact)
+        except personal.InvalidPhone as exc:
+            raise SearchError(str(exc)) from exc
+        return Customer.id.in_(sa.select(canonical).where(found.phone_masked == f"{first3}****{last4}"))
+    if re.fullmatch(r"\+?\d{5,}", compact):
+        try:
+            lookup = desk.store.keyring.lookup_hash("phone", personal.normalize_phone(compact))
+        except personal.InvalidPhone as exc:
+            raise SearchError(str(exc)) from exc
+        return Customer.id.in_(sa.select(canonical).join(Identity, Identity.customer_id == found.id)
+                               .where(Identity.kind == "phone", Identity.lookup_hash == lookup))
+    keys = search_keys.query_keys(text)
+    if keys is None:
+        raise SearchError("请输入姓氏、姓名、拼音首字母或手机号后4位 / type a surname, a name, pinyin initials "
+                          "or the last 4 digits of the phone")
+    digests = search_keys.digests_for(desk.store.keyring, keys)
+    return Customer.id.in_(sa.select(canonical).join(CustomerSearchKey, CustomerSearchKey.customer_id == found.id)
+                           .where(CustomerSearchKey.digest.in_(digests)))
+
+
+def _conditions(session: Session, desk: Desk, flt: CustomerFilter, now: datetime,
+                zone: ZoneInfo) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = [Customer.merged_into.is_(None), scope(desk, now)]
+    if flt.text.strip():
+        where.append(_search(desk, flt.text))
+    if flt.consultant:
+        where += [_protected(now), Customer.owner == flt.consultant]
+    if flt.status == "protected":
+        where.append(_protected(now))
+    elif flt.status == "pool":
+        where.append(_pool(now))
+    elif flt.status == "unvisited":
+        where.append(_unvisited(now))
+    elif flt.status != "all":
+        raise ValueError(f"unknown status filter {flt.status!r}")
+    if flt.channel:
+        where.append(Customer.channel == flt.channel)
+    if flt.stage == NO_STAGE:
+        where.append(Customer.stage.is_(None))
+    elif flt.stage:
+        where.append(Customer.stage == flt.stage)
+    if flt.first_visit_from is not None:
+        where.append(Customer.first_visit_at >= _local_day_start(flt.first_visit_from, zone))
+    if flt.first_visit_to is not None:
+        where.append(Customer.first_visit_at < _local_day_start(flt.first_visit_to + timedelta(days=1), zone))
+    return where
+
+
+def _row(values: Any, now: datetime, surname: str | None) -> CustomerRow:
+    protected = values.owner is not None and (values.protected_until is None or values.protected_until > now)
+    if protected:
+        owner = values.owner
+    else:
+        owner = "pool" if values.first_visit_at is not None or values.protected_until is not None else "none"
+    erased = bool(values.forgotten)
+    return CustomerRow(id=values.id, surname=ERASED if erased else surname,
+                       phone_masked=ERASED if erased or not values.phone_masked else values.phone_masked,
+                       owner=owner, protected_until=values.protected_until if protected else None,
+                       frozen=bool(values.frozen) and protected, channel=values.channel, agent=values.agent,
+                       stage=values.stage, first_visit_at=values.first_visit_at, last_visit_at=values.last_visit_at,
+                       visit_count=values.visit_count or 0, blacklisted=bool(values.blacklisted), forgotten=erased)
+
+
+def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> list[CustomerRow]:
+    """One page of the customers the user may see that match `flt`, the most recently visited first."""
+    store = desk.store
+    search_keys.ensure_indexed(store)
+    with read_session(store.engine) as session:
+        now = store.clock.now(session)
+        zone = store.rules_at(now).timezone
+        where = _conditions(session, desk, flt, now, zone)
+        newest_first = Customer.last_visit_at.desc()
+        if session.get_bind().dialect.name == "postgresql":
+            newest_first = newest_first.nulls_last()  # SQLite puts NULLs last in DESC already
+        rows = session.execute(
+            sa.select(Customer.id, Customer.phone_masked, Customer.forgotten, Customer.owner,
+                      Customer.protected_until, Customer.frozen, Customer.channel, Customer.agent, Customer.stage,
+                      Customer.first_visit_at, Customer.last_visit_at, Customer.visit_count, Customer.blacklisted)
+            .where(*where).order_by(newest_first, Customer.id.desc()).offset(offset).limit(limit)).all()
+        names = search_keys.decrypted_people(session, store.keyring, [r.id for r in rows if not r.forgotten],
+                                             phones=False)
+    return [_row(r, now, surname_display(names.get(r.id, (None, None))[1])) for r in rows]
+
+
+def count_customers(desk: Desk, flt: CustomerFilter) -> int:
+    store = desk.store
+    search_keys.ensure_indexed(store)
+    with read_session(store.engine) as session:
+        now = store.clock.now(session)
+        where = _conditions(session, desk, flt, now, store.rules_at(now).timezone)
+        return int(session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0)
+
+
+def filter_options(desk: Desk) -> FilterOptions:
+    desk.require("customers.view")
+    with read_session(desk.store.engine) as session:
+        consultants = list(session.scalars(sa.select(Consultant.name).where(Consultant.active)
+                                           .order_by(Consultant.name)))
+        channels = list(session.scalars(sa.select(Channel.name).order_by(Channel.name)))
+    return FilterOptions(consultants=consultants, channels=channels)
