@@ -139,7 +139,7 @@ def test_scenarios_take_appeal_and_decide_events() -> None:
     ({"decide": {"phone": "13800000001", "kind": "appeal", "verdict": "Z"}}, "events[1].decide.verdict"),
 ])
 def test_malformed_appeal_events_name_their_key(event: dict[str, object], key: str) -> None:
-    data = dict(SCENARIO, events=[SCENARIO["events"][0], {"at": "2026-03-02 10:00", **event}])  # type: ignore[index]
+    data = dict(SCENARIO, events=[SCENARIO["events"][0], {"at": "2026-03-02 10:00", **event}])
     with pytest.raises(ScenarioError) as error:
         parse_scenario(data, "s.yaml")
     assert error.value.key == key
