@@ -34,6 +34,18 @@ from db.staff_admin import FieldRefused
 CARD_WIDTH = 400
 
 
+def section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("subtitle")
+    return label
+
+def field_error(form: Form, name: str, text: str) -> None:
+    """`form.error`, then a fresh layout: a QFormLayout keeps the old height of a row whose error line
+    just appeared and wraps, which would cut the message off."""
+    form.error(name, text)
+    form.form.invalidate()
+
+
 class BlacklistPage(Page):
     key = "blacklist"
     permission = "blacklist.view"
@@ -98,7 +110,7 @@ class BlacklistPage(Page):
         column = QVBoxLayout(card)
         column.setContentsMargins(16, 12, 16, 12)
         column.setSpacing(6)
-        column.addWidget(QLabel(self.tr("列入黑名单")))
+        column.addWidget(section(self.tr("列入黑名单")))
         self.form = Form("blacklist_form")
         self.kind = QComboBox()
         self.form.add(self.tr("类型"), self.kind, "blacklist_kind")
@@ -112,7 +124,7 @@ class BlacklistPage(Page):
         self.picks = QListWidget()
         self.picks.setObjectName("blacklist_picks")
         self.picks.setFixedHeight(96)
-        self.picks.currentRowChanged.connect(lambda _row: self.form.error("blacklist_customer", ""))
+        self.picks.currentRowChanged.connect(lambda _row: field_error(self.form, "blacklist_customer", ""))
         self.form.form.addRow("", self.picks)
         self.agent = QComboBox()
         self.form.add(self.tr("经纪人"), self.agent, "blacklist_agent")
@@ -130,7 +142,7 @@ class BlacklistPage(Page):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         column.addWidget(line)
-        column.addWidget(QLabel(self.tr("移出黑名单")))
+        column.addWidget(section(self.tr("移出黑名单")))
         self.unlist_form = Form("unlist_form")
         self.unlist_target = QLabel(self.tr("请在左侧名单中选择"))
         self.unlist_form.add(self.tr("对象"), self.unlist_target, "unlist_target")
@@ -191,9 +203,9 @@ class BlacklistPage(Page):
     # ------------------------------------------------------------ the customer picker
     def find_customers(self) -> None:
         text = self.search.text().strip()
-        self.form.error("blacklist_customer", "")
+        field_error(self.form, "blacklist_customer", "")
         if not text:
-            self.form.error("blacklist_customer", self.tr("请输入手机后四位、前三后四或完整号码"))
+            field_error(self.form, "blacklist_customer", self.tr("请输入手机后四位、前三后四或完整号码"))
             return
         self.ctx.run(queries.find_customers, self.ctx.store, text,
                      on_done=lambda picks: self._picked(text, picks), on_error=self._search_refused)
@@ -201,7 +213,7 @@ class BlacklistPage(Page):
     def _search_refused(self, error: BaseException) -> None:
         self._picked("", [])
         if isinstance(error, ValueError):
-            self.form.error("blacklist_customer", str(error))
+            field_error(self.form, "blacklist_customer", str(error))
         else:
             self.ctx.message.emit(str(error), "error")
 
@@ -219,7 +231,7 @@ class BlacklistPage(Page):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.picks.addItem(item)
         if text and not picks:
-            self.form.error("blacklist_customer", self.tr("没有找到客户；可输入完整号码列入新号码"))
+            field_error(self.form, "blacklist_customer", self.tr("没有找到客户；可输入完整号码列入新号码"))
         elif len(picks) == 1 and not picks[0].blacklisted:
             self.picks.setCurrentRow(0)
 
@@ -231,7 +243,7 @@ class BlacklistPage(Page):
         if kind == "customer":
             row = self.picks.currentRow()
             if not 0 <= row < len(self._picks) or self._picks[row].blacklisted:
-                self.form.error(field, self.tr("请先查找并选择客户"))
+                field_error(self.form, field, self.tr("请先查找并选择客户"))
                 return
             pick = self._picks[row]
             if pick.customer_id is None:
@@ -242,7 +254,7 @@ class BlacklistPage(Page):
             return
         target = (self.agent if kind == "agent" else self.channel).currentData()
         if not target:
-            self.form.error(field, self.tr("请选择"))
+            field_error(self.form, field, self.tr("请选择"))
             return
         self._write(blacklist_admin.set_listed, (desk,), {kind: target, "reason": reason}, field)
 
@@ -261,7 +273,7 @@ class BlacklistPage(Page):
 
     def _refused(self, form: Form, fields: dict[str, str], error: BaseException) -> None:
         if isinstance(error, FieldRefused) and error.field in fields:
-            form.error(fields[error.field], str(error))
+            field_error(form, fields[error.field], str(error))
         else:
             self.ctx.message.emit(str(error), "error")
 

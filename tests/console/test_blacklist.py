@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+import console.window
+from console.pages import PAGES
 from console.pages.blacklist import BlacklistPage
 from db import blacklist_admin, reception, users
 from db.database import read_session
@@ -25,6 +27,13 @@ REASON = "多次恶意截客，经理核实"
 def _journal_size(store: Store) -> int:
     with read_session(store.engine) as session:
         return int(session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) or 0)
+PAGE_8 = ("blacklist", "channels", "people", "duty")
+
+
+@pytest.fixture(autouse=True)
+def _only_page_8(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window builds only the 黑名单/渠道/人员/值班 pages: other pages' state is not under test here."""
+    monkeypatch.setattr(console.window, "PAGES", tuple(p for p in PAGES if p[0] in PAGE_8))
 
 
 def _page(qtbot: Any, store: Store, user: str) -> tuple[Any, BlacklistPage]:
