@@ -313,10 +313,11 @@ def record_rows(store: Store, rows: list[SheetRow], *, actor: str, allowed: time
     return recorded, refused
 
 
-def import_checked(desk: Desk, check: SheetCheck, allowed: timedelta, progress: Progress | None = None,
-                   recorded: list[Recorded] | None = None,
-                   refused: list[Rejected] | None = None) -> tuple[list[Recorded], list[Rejected]]:
-    """The console's import: the good rows of a checked sheet, as the logged-in user (reports.enter)."""
+def import_rows(desk: Desk, rows: list[SheetRow], allowed: timedelta, progress: Progress | None = None,
+                recorded: list[Recorded] | None = None,
+                refused: list[Rejected] | None = None) -> tuple[list[Recorded], list[Rejected]]:
+    """The console's import: checked rows (`SheetCheck.ordered()`, or what a cancel left of them), as the
+    logged-in user, who needs reports.enter."""
     desk.require("reports.enter")
-    return record_rows(desk.store, check.ordered(), actor=desk.actor, allowed=allowed, progress=progress,
+    return record_rows(desk.store, rows, actor=desk.actor, allowed=allowed, progress=progress,
                        recorded=recorded, refused=refused)
