@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from db.database import read_session
+from db.live import Arrival, owner_arrivals
 from db.models import CheckinRef, Customer, JournalEntry, VisitRecord, VisitStay
 from db.personal import mask_phone
 from db.reception import pending_checkins, surname_display
@@ -166,6 +167,19 @@ def summary(store: Store, consultant: str | None = None, now: datetime | None = 
         receiving = session.scalar(open_stays) or 0
     return TodaySummary(day=day, visits=int(total or 0), first_visits=int(first or 0), waiting=int(waiting or 0),
                         receiving=int(receiving))
+
+
+def journal_head(store: Store) -> int:
+    """The journal's last seq: where a consultant's arrival pop-ups start at login."""
+    with read_session(store.engine) as session:
+        return int(session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0)
+
+
+def arrivals_since(store: Store, at: datetime) -> list[Arrival]:
+    """Protected customers' arrivals since `at` (db.live.owner_arrivals from the first visit then on)."""
+    with read_session(store.engine) as session:
+        first = session.scalar(sa.select(sa.func.min(VisitRecord.id)).where(VisitRecord.at >= at))
+    return [] if first is None else owner_arrivals(store, first - 1, limit=1000)
 
 
 def queue(store: Store) -> list[QueueRow]:
