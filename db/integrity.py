@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,7 @@ from judge import snapshot
 from judge.engine import Site
 
 log = logging.getLogger("anchang.integrity")
+REPLAY_PROGRESS_EVERY = 1000  # entries between two progress calls of derived_differences()
 
 
 # ----------------------------------------------------------------- key check
@@ -193,10 +195,14 @@ def _table_differences(session: Session, name: str, model: type[Any],
     return problems
 
 
-def derived_differences(session: Session, keyring: Keyring | None) -> DerivedCheck:
+def derived_differences(session: Session, keyring: Keyring | None,
+                        progress: Callable[[int, int], None] | None = None,
+                        progress_every: int = REPLAY_PROGRESS_EVERY) -> DerivedCheck:
     """Replays the whole journal in memory (nothing is written, no lock is taken) and compares every
-    stored engine snapshot and projection table with it. Run inside one read transaction."""
+    stored engine snapshot and projection table with it. Run inside one read transaction.
+    `progress(done, total)` as in journal.verify: every `progress_every` entries of the replay."""
     result = DerivedCheck()
+    total = (session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0) if progress is not None else 0
     stored = {seq: (state, mac) for seq, state, mac in session.execute(
         sa.select(EngineSnapshot.seq, EngineSnapshot.state, EngineSnapshot.mac))}
     for seq, (state, mac) in sorted(stored.items()):
@@ -207,6 +213,8 @@ def derived_differences(session: Session, keyring: Keyring | None) -> DerivedChe
     query = (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload)
              .order_by(JournalEntry.seq))
     for seq, at, kind, payload in session.execute(query).yield_per(5000):
+        if progress is not None and seq % progress_every == 0:
+            progress(seq, total)
         fact = f.from_payload(kind, seq, at, json.loads(payload))
         if fact is not None:
             outcome = site.apply(fact)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import json.encoder
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -31,6 +31,7 @@ from db.personal import personal_number_in
 GENESIS_HASH = "0" * 64
 CHECKPOINT_FORMAT = "anchang-journal-checkpoint/1"
 VERIFY_BATCH = 5000
+VERIFY_PROGRESS_EVERY = 1000  # entries between two progress calls of verify(): a cancel waits no longer
 
 
 # The string encoder json.dumps(..., ensure_ascii=False) uses (the C one when available).
@@ -395,6 +396,8 @@ def verify(
     checkpoints: Sequence[Checkpoint] = (),
     trusted_public_key_pem: str | None = None,
     batch_size: int = VERIFY_BATCH,
+    progress: Callable[[int, int], None] | None = None,
+    progress_every: int = VERIFY_PROGRESS_EVERY,
 ) -> VerifyResult:
     """Walk the whole chain against every checkpoint given. Stops at the first broken link or altered
     entry and says what is wrong with it. A chain rewritten and re-hashed is self-consistent: only the
@@ -404,6 +407,9 @@ def verify(
     Checkpoints are trusted only under the site's public key (`trusted_public_key_pem`): anyone can sign a
     checkpoint with a key of their own, so without the key a checkpoint proves nothing and verify fails.
     Without a checkpoint, a chain rewritten from some entry onwards, or cut short, looks intact.
+
+    `progress(done, total)`, when given, is called every `progress_every` entries and at the end (total:
+    the last entry's seq); an exception it raises (a cancel) ends the walk there.
     """
     checked = 0
     marks = sorted({(c.seq, c.hash, c.signature): c for c in
@@ -441,8 +447,11 @@ def verify(
         result.rewritten, result.checkpoints_held = (good + 1, failed[0]), len(held)
         return result
 
+    total = (session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0) if progress is not None else 0
     expected_seq, prev_hash = 1, GENESIS_HASH
     for seq, at, actor, station, kind, payload, row_prev_hash, row_hash in _rows(session, batch_size):
+        if progress is not None and checked % progress_every == 0:
+            progress(checked, total)
         broken = _broken(seq, expected_seq, at, actor, station, kind, payload, row_prev_hash, row_hash, prev_hash)
         if broken is not None:
             return rewritten() if failed else fail(*broken)
@@ -451,6 +460,8 @@ def verify(
         checked += 1
         expected_seq, prev_hash = seq + 1, row_hash
 
+    if progress is not None:
+        progress(checked, total)
     if failed:
         return rewritten()
     last_seq = expected_seq - 1
