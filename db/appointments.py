@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from db import checkin_refs, identity, personal, reception
 from db.database import read_session
+from db.keys import Keyring
 from db.models import Appointment, Consultant, Customer
 from judge.reasons import EngineError
 
@@ -40,14 +42,31 @@ SOURCE = "预约到访"  # how the visitor heard of us, as the check-in records 
 DEFAULT_PROJECT = "anchang"
 TITLES = ("女士", "先生")
 SURNAME_MAX = 20  # a Chinese surname is one or two characters; "Smith" is longer
+T = TypeVar("T")
 
 
 class AppointmentInputError(EngineError):
-    """Bad input to a new appointment; `field` names the form field it belongs beside."""
+    """Bad input to a new appointment: `errors` maps each bad field to its message (shown beside it);
+    `field` is the first of them."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.field = field
+        self.errors = errors or {field: message}
+        self.field = next(iter(self.errors))
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> AppointmentInputError:
+        field = next(iter(errors))
+        return cls(field, "；".join(errors.values()), errors)
+
+
+def _checked(errors: dict[str, str], check: Callable[..., T], *args: Any) -> T | None:
+    """`check(*args)`, its refusal added to `errors`: every bad field is reported at once."""
+    try:
+        return check(*args)
+    except AppointmentInputError as error:
+        errors.update(error.errors)
+        return None
 
 
 class AppointmentRefused(EngineError):
@@ -87,14 +106,14 @@ def create(desk: Desk, surname: str, title: str, phone: str, starts_at: datetime
     """Books a visit and returns its code. A consultant books for themself; the others name the consultant."""
     desk.require("appointments.create")
     store = desk.store
-    name = _visitor_name(surname, title)
-    try:
-        keys = identity.phone_keys(store.keyring, phone)
-    except personal.InvalidPhone as error:
-        raise AppointmentInputError("phone", str(error)) from None
-    consultant = _consultant_for(desk, consultant)
-    now = store.now()
-    _check_window(starts_at, ends_at, now)
+    errors: dict[str, str] = {}
+    name = _checked(errors, _visitor_name, surname, title)
+    keys = _checked(errors, _phone_keys, store.keyring, phone)
+    consultant = _checked(errors, _consultant_for, desk, consultant)
+    _checked(errors, _check_window, starts_at, ends_at, store.now())
+    if errors:
+        raise AppointmentInputError.of(errors)
+    assert keys is not None
     code = _new_code()
 
     def work(session: Session) -> dict[str, Any]:
@@ -134,6 +153,13 @@ def cancel(desk: Desk, code: str) -> None:
     desk.store._journal_only("appointment_cancelled", desk.actor, work)
 
 
+def _phone_keys(keyring: Keyring, phone: str) -> identity.PhoneKeys:
+    try:
+        return identity.phone_keys(keyring, phone)
+    except personal.InvalidPhone as error:
+        raise AppointmentInputError("phone", str(error)) from None
+
+
 def _visitor_name(surname: str, title: str) -> str:
     """张 + 女士 → 张女士. A full name typed into the field keeps only its surname (the slip shows no more)."""
     typed = surname.strip()
@@ -143,7 +169,8 @@ def _visitor_name(surname: str, title: str) -> str:
         raise AppointmentInputError("surname", "姓氏不正确 / that is not a surname")
     if title not in TITLES:
         raise AppointmentInputError("surname", "请选择先生或女士 / choose 先生 or 女士")
-    return f"{personal.surname_of(typed)}{title}"
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in typed)  # with the title, 欧阳 stays compound
+    return f"{personal.surname_of(typed + title) if chinese else personal.surname_of(typed)}{title}"
 
 
 def _consultant_for(desk: Desk, consultant: str | None) -> str:

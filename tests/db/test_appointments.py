@@ -69,7 +69,10 @@ def test_booking_finds_or_makes_the_customer_and_journals_no_personal_data(store
     # a known visitor is found, not made twice
     store.register_visit("13900000001", name="王五")
     book(store, phone="13900000001", surname="王", title="先生", start=3)
-    assert store.customer_id("13900000001") == queries.expected(desk(store, "manager"), TEN.date())[1].customer_id
+    book(store, phone="13900000002", surname="欧阳", title="先生", start=3)  # a compound surname, whole
+    book(store, phone="13900000003", surname="张伟", title="先生", start=3)  # a full name: its surname
+    shown = {row.customer_id: row.surname for row in queries.expected(desk(store, "manager"), TEN.date())}
+    assert [shown[store.customer_id(f"1390000000{i}")] for i in (1, 2, 3)] == ["王*", "欧阳先生", "张先生"]
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -84,6 +87,12 @@ def test_bad_input_is_refused_beside_its_field_and_writes_nothing(store: Store, 
         book(store, **change)  # type: ignore[arg-type]
     assert refused.value.field == field and " / " in str(refused.value)
     assert journal_count(store) == before and store.customer_id(PHONE) is None
+
+
+def test_every_bad_field_is_reported_at_once(store: Store) -> None:
+    with pytest.raises(AppointmentInputError) as refused:
+        book(store, surname="", phone="138", hours=0, consultant=None)
+    assert set(refused.value.errors) == {"surname", "phone", "window", "consultant"}
 
 
 def test_a_visitor_is_not_booked_twice_for_overlapping_times(store: Store) -> None:
