@@ -87,6 +87,7 @@ def run_tour(app: QApplication, out: Path, lang: str) -> int:
         for key in list(window.pages):
             page = window.open_page(key)
             tour.settle()
+            window.message_bar.hide()  # a message from the page before is not part of this one
             page.tour(tour.snap)
         window.show_message(window.tr("数据库连接中断，正在重连…"), "error")
         window.banner.show()
@@ -95,8 +96,11 @@ def run_tour(app: QApplication, out: Path, lang: str) -> int:
         window.logout()
         window.enter(users.authenticate(store, TOUR_CONSULTANT, DEMO_PASSWORD))
         for key in list(window.pages):
-            window.open_page(key)
+            page = window.open_page(key)
+            window.message_bar.hide()
             tour.snap(f"consultant_{key}")
+            if key == "today":  # a consultant's own states: the arrivals pop-up
+                page.tour(lambda name: tour.snap(f"consultant_{name}"))
         window.close()
         window.ctx.runner.wait(5000)
         window.deleteLater()

@@ -122,9 +122,15 @@ def table_view(model: QAbstractTableModel, name: str) -> QTableView:
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(36)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Interactive, sized to the rows when they arrive (ResizeToContents alone sizes to the titles when
+    # the rows come after the table is first drawn); the user may still widen a column.
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(False)
+    loaded = getattr(model, "loaded", None)
+    if loaded is not None:
+        loaded.connect(view.resizeColumnsToContents)
+    model.modelReset.connect(view.resizeColumnsToContents)
     return view
 
 

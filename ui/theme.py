@@ -41,7 +41,7 @@ def apply_theme(app: QApplication, name: str) -> None:
     Linux console. The sheets size widgets with padding, never min-height, so a height the code sets
     (`setMinimumHeight`) is kept.
     """
-    sheet = theme_file(name).read_text(encoding="utf-8")
+    sheet = theme_file(name).read_text(encoding="utf-8").replace("@THEMES@", THEMES_DIR.as_posix())
     fusion = QStyleFactory.create("Fusion")
     if fusion is not None:
         app.setStyle(fusion)
