@@ -26,6 +26,15 @@ if TYPE_CHECKING:
 
 REVEAL = "reveal_phone"  # journal kind of a full-number reveal (db.admin / the audit page list them)
 MIN_REASON = 4  # characters: a reason of a word or two, not "x"
+MIN_NOTE = 2  # characters: a warning step's note (已回访)
+# The warning workflow (DESIGN.md): consultant follow-up -> manager intervention -> resolved, dismissed or
+# blacklisted. A follow-up or an intervention may be noted again; a closed warning stays closed.
+_CLOSE = ("resolved", "dismissed", "blacklisted")
+WARNING_STEPS: dict[str, tuple[str, ...]] = {
+    "open": ("following", "intervened", *_CLOSE),
+    "following": ("following", "intervened", *_CLOSE),
+    "intervened": ("intervened", *_CLOSE),
+}
 
 
 def national_format(phone: str) -> str:
@@ -173,9 +182,28 @@ class Desk:
         return self.store.decide_case(case_id, verdict, reason, by=self.actor)
 
     def update_warning(self, warning_id: int, status: str, note: str) -> WriteResult:
-        self.require("warnings.decide" if status in ("resolved", "dismissed", "blacklisted")
-                     else "warnings.follow_up")
-        return self.store.update_warning(warning_id, status, note, by=self.actor)
+        """One step of the warning workflow (WARNING_STEPS), with its note; a consultant may only follow up,
+        and only on a warning about their own customer."""
+        self.check_warning_step(warning_id, status, note)
+        return self.store.update_warning(warning_id, status, note.strip(), by=self.actor)
+
+    def check_warning_step(self, warning_id: int, status: str, note: str) -> None:
+        """Refuses (before anything is written) a step the user may not take, or that the workflow does not
+        allow from the warning's status now, or that comes without a note."""
+        self.require("warnings.follow_up" if status == "following" else "warnings.decide")
+        warning = self.store.site().warnings.get(warning_id)
+        if warning is None:
+            raise EngineError(f"没有此预警 / no warning #{warning_id}")
+        if self.consultant is not None:
+            if warning.customer is None:
+                raise PermissionDenied(f"不是您的客户 / warning #{warning_id} is about no customer of "
+                                       f"{self.consultant}'s")
+            self.require_customer("warnings.follow_up", warning.customer)
+        if status not in WARNING_STEPS.get(warning.status, ()):
+            raise EngineError(f"预警 #{warning_id} 当前状态为 {warning.status}，不能改为 {status} / warning "
+                              f"#{warning_id} is {warning.status}: it cannot go to {status}")
+        if len(note.strip()) < MIN_NOTE:
+            raise EngineError(f"请填写处理说明（至少 {MIN_NOTE} 个字）/ write a note of {MIN_NOTE} characters or more")
 
     def blacklist(self, *, customer_id: int | None = None, agent: str | None = None, channel: str | None = None,
                   listed: bool = True) -> WriteResult:
