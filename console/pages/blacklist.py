@@ -1,8 +1,8 @@
 """黑名单: who is listed now (customers by masked phone and surname, agents, channels), when, by whom
 and why; the history of changes; and, for a manager, listing and unlisting with a written reason.
 
-A customer is found by the last four digits, the 前三后四 form or the full number; a full number
-nobody has registered yet can be listed too (a known troublemaker's phone). The typed number stays in
+A customer is found by surname, pinyin initials, the last four digits, the 前三后四 form or the full
+number; a full number nobody has registered yet can be listed too (a known troublemaker's phone). The typed number stays in
 its field only until the listing is done.
 """
 
@@ -119,7 +119,7 @@ class BlacklistPage(Page):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.search = QLineEdit()
         self.form.add(self.tr("客户"), self.search, "blacklist_customer")
-        self.search.setPlaceholderText(self.tr("后四位、前三后四或完整号码"))
+        self.search.setPlaceholderText(self.tr("姓氏、拼音首字母、后四位或完整号码"))
         self.search.returnPressed.connect(self.find_customers)
         self.picks = QListWidget()
         self.picks.setObjectName("blacklist_picks")
@@ -205,7 +205,7 @@ class BlacklistPage(Page):
         text = self.search.text().strip()
         field_error(self.form, "blacklist_customer", "")
         if not text:
-            field_error(self.form, "blacklist_customer", self.tr("请输入手机后四位、前三后四或完整号码"))
+            field_error(self.form, "blacklist_customer", self.tr("请输入姓氏、拼音首字母、手机后四位或完整号码"))
             return
         self.ctx.run(queries.find_customers, self.ctx.store, text,
                      on_done=lambda picks: self._picked(text, picks), on_error=self._search_refused)

@@ -2,8 +2,9 @@
 history of changes (the journal's blacklist entries, newest first); and the customer picker.
 
 Customers appear as their masked phone and surname display (138****5678 张*); an erased one as
-（已删除）. The picker takes the last four digits, the 前三后四 form or a full number: a full number
-nobody has is offered as a new number (listing it registers it), shown masked like the rest.
+（已删除）. The picker finds customers as the customers page does (surname, pinyin initials, last four digits,
+前三后四, full number); a full number nobody has is offered as a new number (listing it registers it),
+shown masked like the rest.
 """
 
 from __future__ import annotations
@@ -17,19 +18,19 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from db import notes
+from db import notes, search_keys
 from db.blacklist_admin import REASON_KIND
 from db.database import read_session
 from db.keys import Keyring
-from db.models import Agent, Customer, JournalEntry
-from db.personal import InvalidPhone, is_masked_phone, mask_phone, normalize_phone
+from db.models import Agent, Customer, CustomerSearchKey, JournalEntry
+from db.personal import InvalidPhone, is_masked_phone, mask_phone, normalize_phone, parse_masked_phone
 from db.reception import surname_display
 from db.service import Store
 
 ERASED = "（已删除）"
-PICK_LIMIT = 20
+PICK_LIMIT = 20  # the picker shows the most recent visitors first
 BLACKLIST_KIND = "blacklist"
 
 
@@ -146,26 +147,35 @@ def history(store: Store, offset: int, limit: int) -> list[Change]:
 
 
 def find_customers(store: Store, text: str) -> list[CustomerPick]:
-    """Customers for the picker: by the last four digits, the 前三后四 form (138****5678), a full number
-    or a customer number (#123). Bad input raises ValueError (InvalidPhone for a bad full number)."""
+    """Customers for the picker, as the customers page finds them: a surname, a name, pinyin initials
+    or the last four digits (search keys, db/search_keys.py), the 前三后四 form, a full number, or a
+    customer number (#123). Input that is none of these raises ValueError (InvalidPhone for a bad
+    number); a full number nobody has comes back as a pick without a customer."""
     typed = unicodedata.normalize("NFKC", text).strip()
-    digits = re.sub(r"[\s\-().]", "", typed)
+    compact = re.sub(r"[\s\-().]", "", typed)
+    found = aliased(Customer)
+    canonical = sa.func.coalesce(found.merged_into, found.id)  # a merged-away number finds its customer
     where: sa.ColumnElement[bool]
-    if re.fullmatch(r"#\d{1,9}", digits):
-        where = Customer.id == _resolved(store, int(digits[1:]))
-    elif re.fullmatch(r"\d{4}", digits):
-        where = Customer.phone_masked.like(f"%{digits}")
-    elif is_masked_phone(digits):
-        where = Customer.phone_masked == mask_phone(digits)
-    elif re.fullmatch(r"\+?\d{7,}", digits):
+    if re.fullmatch(r"#\d{1,9}", compact):
+        where = Customer.id == _resolved(store, int(compact[1:]))
+    elif is_masked_phone(compact) and re.search(r"\d", compact):
+        first3, last4 = parse_masked_phone(compact)
+        where = Customer.id.in_(sa.select(canonical).where(found.phone_masked == f"{first3}****{last4}"))
+    elif re.fullmatch(r"\+?\d{5,}", compact):
         phone = normalize_phone(typed)  # InvalidPhone: said next to the field
         known = store.customer_id(phone)
         if known is None:
             return [CustomerPick(customer_id=None, shown=mask_phone(phone), blacklisted=False)]
         where = Customer.id == _resolved(store, known)
     else:
-        raise InvalidPhone("请输入手机号后四位、前三后四（138****5678）或完整号码 / type the last four digits, the "
-                           "masked form 138****5678 or the full number")
+        keys = search_keys.query_keys(typed)
+        if keys is None:
+            raise InvalidPhone("请输入姓氏、拼音首字母、手机号后四位、前三后四或完整号码 / type a surname, pinyin "
+                               "initials, the last four digits, 138****5678 or the full number")
+        search_keys.ensure_indexed(store)  # customers written before the keys existed (cheap when none)
+        digests = search_keys.digests_for(store.keyring, keys)
+        where = Customer.id.in_(sa.select(canonical).join(CustomerSearchKey, CustomerSearchKey.customer_id == found.id)
+                                .where(CustomerSearchKey.digest.in_(digests)))
     query = (sa.select(Customer.id, Customer.blacklisted)
              .where(where, Customer.merged_into.is_(None), Customer.forgotten.is_(False))
              .order_by(Customer.last_visit_at.desc().nulls_last(), Customer.id.desc()).limit(PICK_LIMIT))
