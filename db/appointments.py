@@ -284,12 +284,13 @@ def check_in_appointment(store: Store, code: str, *, ref: str, arrived_at: datet
     (a check-in that waited in the outbox), never later than the store's. The appointment's consultant
     receives the visitor unless the customer already belongs to another consultant, whose protection
     stands (naming someone else would open an ownership case over a booking)."""
-    earlier = checkin_refs.earlier_result(store.engine, ref)
     with read_session(store.engine) as session:
         now = store.clock.now(session)
         row = session.get(Appointment, code)
-        if row is not None and earlier is not None and row.visit_seq == earlier[0]:
-            return store.register_visit(_phone(store, session, row), ref=ref)  # a resend: the first result
+        if row is not None and row.visit_seq is not None:
+            earlier = checkin_refs.earlier_result(store.engine, ref)
+            if earlier is not None and row.visit_seq == earlier[0]:  # a resend: the first result
+                return store.register_visit(_phone(store, session, row), ref=ref)
         row = _usable(row, min(arrived_at, now) if arrived_at is not None else now)
         phone, customer, consultant = _phone(store, session, row), row.customer_id, row.consultant
     site = store.site()
