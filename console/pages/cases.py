@@ -33,6 +33,8 @@ from db.roles import PermissionDenied
 from db.service import WriteResult
 from judge.reasons import EngineError
 
+DECISION_COLUMNS = (6, 7)  # 裁决, 裁决人: shown in the decided list only
+
 
 class CasesPage(Page):
     key = "cases"
@@ -57,7 +59,6 @@ class CasesPage(Page):
             toggle.setCheckable(True)
             group.addButton(toggle)
             bar.addWidget(toggle)
-        self.show_open.setChecked(True)
         bar.addStretch(1)
         if self.may_appeal:
             bar.addWidget(button(self.tr("我要申诉"), "appeal", "primary", self.open_appeal))
@@ -98,6 +99,7 @@ class CasesPage(Page):
         self.stack.addWidget(self.detail)
         self.appeal_card = self._build_appeal()
         self.stack.addWidget(self.appeal_card)
+        self._mark(queries.OPEN)
 
     def title(self) -> str:
         return self.tr("判客")
@@ -152,9 +154,19 @@ class CasesPage(Page):
         self.model.load(lambda offset, limit: queries.list_cases(desk, status, offset, limit))
 
     def show_status(self, status: str) -> None:
-        self.status = status
-        (self.show_open if status == queries.OPEN else self.show_decided).setChecked(True)
+        self._mark(status)
         self.back_to_list()
+
+    def _mark(self, status: str) -> None:
+        """The toggle of the list shown looks pressed; the decision columns only in the decided list."""
+        self.status = status
+        for toggle, shown in ((self.show_open, queries.OPEN), (self.show_decided, queries.DECIDED)):
+            toggle.setChecked(status == shown)
+            toggle.setProperty("role", "primary" if status == shown else "secondary")
+            toggle.style().unpolish(toggle)
+            toggle.style().polish(toggle)
+        for column in DECISION_COLUMNS:
+            self.table.setColumnHidden(column, status == queries.OPEN)
 
     def back_to_list(self) -> None:
         self.stack.setCurrentIndex(0)

@@ -26,8 +26,9 @@ from db.database import read_session
 from db.desk import Desk
 from db.models import Case, Customer, JournalEntry, VisitRecord
 from db.personal import mask_phone
-from db.reception import surname_display
+from db.queries.customers import surname_display
 from db.roles import PermissionDenied
+from db.search_keys import decrypted_people
 
 OPEN, DECIDED = "open", "decided"
 CLAIMANT, RECOMMENDED, SHARED = "claimant", "recommended", "shared"
@@ -110,11 +111,17 @@ def _select(desk: Desk, session: Session) -> sa.Select[*tuple[Any, ...]]:
     return query
 
 
-def _row(desk: Desk, session: Session, r: Any) -> CaseRow:
-    erased = bool(r.forgotten) or not r.phone_masked
-    return CaseRow(r.id, r.kind, r.opened_at, r.customer_id, ERASED if erased else mask_phone(r.phone_masked),
-                   None if erased else surname_display(session, desk.store.keyring, r.customer_id),
-                   r.claimant, r.recommended, r.rule, r.status, r.verdict, r.decided_by)
+def _rows(desk: Desk, session: Session, rows: list[Any]) -> list[CaseRow]:
+    """The rows with their customers' surname displays (names decrypted in one query)."""
+    names = decrypted_people(session, desk.store.keyring, [r.customer_id for r in rows], phones=False)
+    found = []
+    for r in rows:
+        erased = bool(r.forgotten) or not r.phone_masked
+        found.append(CaseRow(r.id, r.kind, r.opened_at, r.customer_id,
+                             ERASED if erased else mask_phone(r.phone_masked),
+                             None if erased else surname_display(names.get(r.customer_id, (None, None))[1]),
+                             r.claimant, r.recommended, r.rule, r.status, r.verdict, r.decided_by))
+    return found
 
 
 def list_cases(desk: Desk, status: str, offset: int, limit: int) -> list[CaseRow]:
@@ -126,7 +133,7 @@ def list_cases(desk: Desk, status: str, offset: int, limit: int) -> list[CaseRow
     with read_session(desk.store.engine) as session:
         rows = session.execute(_select(desk, session).where(Case.status == status).order_by(order)
                                .offset(offset).limit(limit)).all()
-        return [_row(desk, session, r) for r in rows]
+        return _rows(desk, session, list(rows))
 
 
 def case_counts(desk: Desk) -> dict[str, int]:
@@ -147,7 +154,7 @@ def case_detail(desk: Desk, case_id: int) -> CaseDetail:
             if desk.consultant is not None and session.get(Case, case_id) is not None:
                 raise PermissionDenied(f"无权查看此案件 / case #{case_id} is not about {desk.consultant}")
             raise LookupError(f"没有案件 #{case_id} / no case #{case_id}")
-        case = _row(desk, session, r)
+        case = _rows(desk, session, [r])[0]
         evidence = _evidence(session, desk, case, json.loads(r.evidence))
         decision = _decision(session, desk, case_id, r.decision_reason) if case.status == DECIDED else None
     with store._lock:  # the engine cache is read under the store's lock

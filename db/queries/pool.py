@@ -24,7 +24,8 @@ from db.database import read_session
 from db.desk import Desk
 from db.models import Customer, JournalEntry
 from db.personal import mask_phone
-from db.reception import surname_display
+from db.queries.customers import surname_display
+from db.search_keys import decrypted_people
 from db.service import Store
 
 LAPSED, RELEASED = "lapsed", "released"
@@ -76,7 +77,8 @@ def pool_rows(desk: Desk, offset: int, limit: int) -> list[PoolRow]:
             .where(_in_pool(now))
             .order_by(Customer.last_visit_at.desc().nulls_last(), Customer.id.desc())
             .offset(offset).limit(limit)).all()
-        surnames = {r.id: surname_display(session, store.keyring, r.id) for r in rows}
+        names = decrypted_people(session, store.keyring, [r.id for r in rows], phones=False)
+    surnames = {r.id: surname_display(names.get(r.id, (None, None))[1]) for r in rows}
     rules = store.rules_at(now)
     cooldown = timedelta(days=rules.reclaim_cooldown_days)
     with store._lock:  # the engine cache is read under the store's lock

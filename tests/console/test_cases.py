@@ -73,7 +73,6 @@ def test_a_case_shows_both_sides_evidence_with_times_journal_numbers_and_the_rul
     assert "protection.consultant_days" in page.detail.rule.text() and "30 天" in page.detail.rule.text()
     assert page.detail.decision.isVisible()
     window.grab().save(str(tmp_path / "case.png"))
-    window.grab().save("/tmp/anchang_cp/case.png")
 
 
 def test_overriding_needs_a_reason_beside_the_field_then_decides(qtbot: Any, any_store: Store) -> None:

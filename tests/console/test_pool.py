@@ -86,7 +86,6 @@ def test_the_pool_shows_how_long_and_why(qtbot: Any, store: Store, tmp_path: Pat
     assert "公海共 2 位客户" in page.allowance_label.text() and "每位顾问每天最多认领 3 个" in page.allowance_label.text()
     assert not page.claim_button.isVisibleTo(window)  # a manager does not claim
     window.grab().save(str(tmp_path / "pool.png"))
-    window.grab().save("/tmp/anchang_cp/pool.png")
 
 
 def test_a_consultant_claims_with_the_allowance_shown_before_and_the_result_after(qtbot: Any,
