@@ -212,10 +212,6 @@ class AppointmentsPage(Page):
         self.model.load(lambda offset, limit: queries.expected(desk, day, offset, limit))
 
     def _reselect(self) -> None:
-        header = self.view.horizontalHeader()  # rows arrive after the view was laid out: size them now
-        header.setStretchLastSection(False)
-        self.view.resizeColumnsToContents()
-        header.setStretchLastSection(True)
         for index, row in enumerate(self.model.rows):
             if row.code == self._selected_code:
                 if self.selected() is None:
