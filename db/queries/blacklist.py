@@ -102,15 +102,16 @@ def listed(store: Store) -> list[Listed]:
              .where(JournalEntry.kind == BLACKLIST_KIND).order_by(JournalEntry.seq))
     with read_session(store.engine) as session:
         changes = _entries(session, query)
-        customers = set(session.scalars(sa.select(Customer.id).where(Customer.blacklisted.is_(True),
-                                                                      Customer.merged_into.is_(None))))
         with store._lock:  # the engine cache is read under the store's lock
             site = store.site()
             agents, channels = set(site.blacklisted_agents), set(site.blacklisted_channels)
             latest: dict[tuple[str, str], tuple[int, datetime, str]] = {}
+            customers: set[int] = set()  # only a blacklist fact lists a customer: its targets are all there are
             for seq, at, actor, body in changes:  # a customer listed before a merge: listed as the survivor
                 kind, target = str(body["target_kind"]), str(body["target"])
                 key = str(site.resolve(int(target))) if kind == "customer" else target
+                if kind == "customer" and site.customers[int(key)].blacklisted:
+                    customers.add(int(key))
                 if body.get("listed", True):
                     latest[(kind, key)] = (seq, at, actor)
         reasons = _reasons(session, store.keyring, {seq for seq, _at, _actor in latest.values()})

@@ -70,8 +70,6 @@ def _counts(session: Session, query: Any) -> dict[str, int]:
 
 
 def channel_summaries(store: Store, now: datetime) -> list[ChannelSummary]:
-    status = sa.case((sa.and_(Report.status == "pending", Report.expires_at <= now), "expired"),
-                     else_=Report.status)
     with store._lock:
         blacklisted = set(store.site().blacklisted_channels)
     with read_session(store.engine) as session:
@@ -79,7 +77,9 @@ def channel_summaries(store: Store, now: datetime) -> list[ChannelSummary]:
         agents = _counts(session, sa.select(Agent.channel, sa.func.count()).group_by(Agent.channel))
         reports: dict[tuple[str, str], int] = {
             (channel, state): int(count) for channel, state, count in session.execute(
-                sa.select(Report.channel, status, sa.func.count()).group_by(Report.channel, status))}
+                sa.select(Report.channel, Report.status, sa.func.count()).group_by(Report.channel, Report.status))}
+        lapsed = _counts(session, sa.select(Report.channel, sa.func.count())  # pending, but past their window
+                         .where(Report.status == "pending", Report.expires_at <= now).group_by(Report.channel))
         visits = _counts(session, sa.select(VisitRecord.channel, sa.func.count())
                          .where(VisitRecord.verified.is_(True)).group_by(VisitRecord.channel))
         dealt = sa.and_(Customer.deal_at.is_not(None), Customer.merged_into.is_(None))
@@ -87,6 +87,9 @@ def channel_summaries(store: Store, now: datetime) -> list[ChannelSummary]:
                         .group_by(Customer.channel))
         commissions = _counts(session, sa.select(Customer.commission, sa.func.count()).where(dealt)
                               .group_by(Customer.commission))
+    for channel, count in lapsed.items():
+        reports[(channel, "pending")] -= count
+        reports[(channel, "expired")] = reports.get((channel, "expired"), 0) + count
     return [ChannelSummary(name=name, agents=agents.get(name, 0), blacklisted=name in blacklisted,
                            **{state: reports.get((name, state), 0) for state in REPORT_COLUMNS},
                            visits=visits.get(name, 0), deals=deals.get(name, 0),
