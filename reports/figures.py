@@ -1,0 +1,66 @@
+"""The figures for any period, read in one transaction from the projections and the journal (SQL
+aggregates: nothing walks every customer in Python). Optionally one consultant's own figures.
+
+    figures(store, month_of(date(2026, 3, 1), zone)) -> Figures
+
+The types are plain frozen dataclasses (reports/data.py), re-exported here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from db.database import read_session
+from db.service import Store
+from reports.channel_figures import channel_figures, invalid_reasons
+from reports.data import (
+    CaseFigures,
+    ChannelFigures,
+    ConsultantFigures,
+    Count,
+    DayVisits,
+    Figures,
+    FunnelStep,
+    MonthTarget,
+    VisitFigures,
+    WarningFigures,
+    WarningKindFigures,
+    rate,
+)
+from reports.oversight import case_figures, warning_figures
+from reports.people_figures import funnel, leaderboard
+from reports.period import LocalTime, Period, between, month_of
+from reports.target import target_in
+from reports.visit_figures import group_count, visit_figures
+
+__all__ = ["CaseFigures", "ChannelFigures", "ConsultantFigures", "Count", "DayVisits", "Figures", "FunnelStep",
+           "MonthTarget", "VisitFigures", "WarningFigures", "WarningKindFigures", "figures", "rate", "site_zone"]
+
+
+def site_zone(store: Store, at: datetime | None = None) -> ZoneInfo:
+    """The site's time zone from the rules in force."""
+    return store.rules_at(at).timezone
+
+
+def figures(store: Store, period: Period, consultant: str | None = None, now: datetime | None = None) -> Figures:
+    """Every figure of the period; `consultant`: that consultant's own figures only."""
+    with read_session(store.engine) as session:
+        now = now or store.clock.now(session)
+        dialect = session.get_bind().dialect.name
+        local = LocalTime(dialect, period)
+        visits = visit_figures(session, local, consultant)
+        channels = channel_figures(session, dialect, period, consultant)
+        board = leaderboard(session, local, consultant, now)
+        steps = funnel(session, local, consultant, sum(c.reports for c in channels), visits.groups)
+        month = month_of(period.last, period.zone)
+        to_date = between(month.first, period.last, period.zone)
+        same_days = (to_date.first, to_date.last) == (period.first, period.last)
+        month_visits = visits.groups if same_days else group_count(session, LocalTime(dialect, to_date), consultant)
+        target = None if consultant is not None else target_in(session)
+        return Figures(period=period, consultant=consultant, as_of=now, visits=visits, channels=tuple(channels),
+                       invalid_reasons=tuple(invalid_reasons(session, period, consultant)),
+                       consultants=tuple(board), funnel=tuple(steps),
+                       cases=case_figures(session, dialect, period, consultant),
+                       warnings=warning_figures(session, period, consultant),
+                       month=MonthTarget(month.first, month_visits, target))
