@@ -65,8 +65,13 @@ class ReportEntry(QWidget):
         column.addStretch(1)
 
     def set_registry(self, channels: dict[str, list[str]], number_mode: str) -> None:
-        """The registered channels and agents, and the number rule in force (refreshed by the page)."""
-        self.channels, self.number_mode = channels, number_mode
+        """The registered channels and agents, and the number rule in force (refreshed by the page). The
+        choices are rebuilt only when the registry changed: what is being typed stays."""
+        self.number_mode = number_mode
+        self._show_rule(number_mode)
+        if channels == self.channels:
+            return
+        self.channels = channels
         current = self.channel.currentText()
         self.channel.blockSignals(True)
         self.channel.clear()
@@ -75,6 +80,8 @@ class ReportEntry(QWidget):
             self.channel.setCurrentText(current)
         self.channel.blockSignals(False)
         self._fill_agents(self.channel.currentText())
+
+    def _show_rule(self, number_mode: str) -> None:
         masked_ok = number_mode == "masked_3_4"
         self.phone.setPlaceholderText(self.tr("13812345678 或 138****5678") if masked_ok else self.tr("13812345678"))
         self.rule_hint.setText(self.tr("本项目接受完整手机号或前三后四隐号（138****5678）。") if masked_ok

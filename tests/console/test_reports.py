@@ -13,6 +13,8 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt, QTimer
 
+import console.window
+from console.pages import PAGES
 from console.pages.reports import ReportsPage
 from db.admin.report_sheet import import_rows, read_sheet
 from db.desk import Desk
@@ -23,6 +25,12 @@ from db.users import authenticate
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0
+
+
+@pytest.fixture(autouse=True)
+def _only_these_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window builds only the 报备/预警 pages: other pages' state is not under test here."""
+    monkeypatch.setattr(console.window, "PAGES", tuple(p for p in PAGES if p[0] in ("reports", "warnings")))
 
 
 def reports_page(qtbot: Any, store: Store, user: str = "渠道经理") -> tuple[Any, ReportsPage]:
@@ -98,7 +106,13 @@ def test_bad_input_is_refused_next_to_the_field_and_kept(qtbot: Any, any_store: 
     assert not form.error_text("report_agent")
     assert page.entry.phone.text() == "138****5678"  # nothing typed is lost
     settle(window)
-    assert recorded(any_store) == []
+    assert recorded(any_store) == []  # nothing refused was written
+    page.entry.agent.setEditText("周")  # half typed when another station writes: the page refreshes
+    any_store.record_report("链家", "郑伟", "13800000001")
+    page.refresh()
+    settle(window)
+    assert (page.entry.agent.currentText(), page.entry.phone.text()) == ("周", "138****5678")
+    assert len(recorded(any_store)) == 1
 
 
 def test_masked_numbers_are_taken_when_the_rules_allow(qtbot: Any, any_store: Store) -> None:
