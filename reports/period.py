@@ -110,13 +110,18 @@ def _offsets(period: Period) -> list[tuple[datetime, int]]:
     while step < period.end:
         following = min(step + timedelta(days=1), period.end)
         if offset(following) != stretches[-1][1]:
-            low, high = step, following  # the transition lies in (low, high]: find it to the second
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                low, high = (middle, high) if offset(middle) == stretches[-1][1] else (low, middle)
-            stretches.append((high, offset(high)))
+            # the change lies in (step, following]: find its second (zones change on whole seconds)
+            low, high = int(step.timestamp()), int(following.timestamp())
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(_utc(middle)) == stretches[-1][1] else (low, middle)
+            stretches.append((_utc(high), offset(_utc(high))))
         step = following
     return stretches
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 class LocalTime:

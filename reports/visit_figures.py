@@ -54,7 +54,7 @@ def visit_figures(session: Session, local: LocalTime, consultant: str | None) ->
         sa.select(groups.c.day, sa.func.count(), sa.func.sum(groups.c.first)).group_by(groups.c.day))}
     by_day = tuple(DayVisits(day, *per_day.get(day.isoformat(), (0, 0))) for day in period.days())
     hours = sa.select(local.hour(groups.c.first_at).label("hour")).subquery()
-    per_hour: dict[int, int] = dict(session.execute(sa.select(hours.c.hour, sa.func.count()).group_by(hours.c.hour)).tuples().all())
+    per_hour: dict[int, int] = dict(session.execute(sa.select(hours.c.hour, sa.func.count()).group_by(hours.c.hour)).all())
     sourced = (sa.select(visits.c.customer_id, visits.c.day, CheckinRef.source).distinct()
                .outerjoin(CheckinRef, CheckinRef.visit_seq == visits.c.id).subquery())
     named, judged = aliased(Customer), aliased(Customer)
