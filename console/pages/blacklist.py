@@ -301,9 +301,6 @@ class BlacklistPage(Page):
         else:
             self.unlist_target.setText(f"{self.kind_labels()[listed.kind]} · {listed.shown}")
         self.unlist_button.setEnabled(listed is not None)
-        self.unlist_button.setProperty("role", "secondary" if listed is not None else "")  # greyed when idle
-        self.unlist_button.style().unpolish(self.unlist_button)
-        self.unlist_button.style().polish(self.unlist_button)
 
     def remove(self) -> None:
         listed = self._selected

@@ -43,14 +43,6 @@ def field_error(form: Form, name: str, text: str) -> None:
     form.form.invalidate()
 
 
-def enable(widget: QWidget, enabled: bool, role: str) -> None:
-    """Enabled with its role's colours, or plainly greyed (a role's colours would hide the state)."""
-    widget.setEnabled(enabled)
-    widget.setProperty("role", role if enabled else "")
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
 def password_field() -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -266,8 +258,8 @@ class PeoplePage(Page):
         self.chosen_label.setText(self.tr("已选：%1").replace("%1", user.name) if user
                                   else self.tr("在上表中选择用户"))
         usable = user is not None and user.active
-        enable(self.set_secret_button, usable, "secondary")
-        enable(self.disable_button, usable, "danger")
+        self.set_secret_button.setEnabled(usable)
+        self.disable_button.setEnabled(usable)
         self.disable_button.setText(self.tr("确认停用 %1？").replace("%1", user.name) if user and self._confirming
                                     else self.tr("停用账号"))
 
