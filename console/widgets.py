@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.context import ConsoleContext
 
@@ -178,6 +186,8 @@ class Form(QWidget):
         label = self._errors[name]
         label.setText(text)
         label.setVisible(bool(text))
+        # QFormLayout keeps a row's old height when its error line appears and wraps: lay out afresh
+        self.form.invalidate()
 
     def error_text(self, name: str) -> str:
         label = self._errors[name]

@@ -39,12 +39,6 @@ def section(text: str) -> QLabel:
     label.setObjectName("subtitle")
     return label
 
-def field_error(form: Form, name: str, text: str) -> None:
-    """`form.error`, then a fresh layout: a QFormLayout keeps the old height of a row whose error line
-    just appeared and wraps, which would cut the message off."""
-    form.error(name, text)
-    form.form.invalidate()
-
 
 class BlacklistPage(Page):
     key = "blacklist"
@@ -124,7 +118,7 @@ class BlacklistPage(Page):
         self.picks = QListWidget()
         self.picks.setObjectName("blacklist_picks")
         self.picks.setFixedHeight(96)
-        self.picks.currentRowChanged.connect(lambda _row: field_error(self.form, "blacklist_customer", ""))
+        self.picks.currentRowChanged.connect(lambda _row: self.form.error("blacklist_customer", ""))
         self.form.form.addRow("", self.picks)
         self.agent = QComboBox()
         self.form.add(self.tr("经纪人"), self.agent, "blacklist_agent")
@@ -203,9 +197,9 @@ class BlacklistPage(Page):
     # ------------------------------------------------------------ the customer picker
     def find_customers(self) -> None:
         text = self.search.text().strip()
-        field_error(self.form, "blacklist_customer", "")
+        self.form.error("blacklist_customer", "")
         if not text:
-            field_error(self.form, "blacklist_customer", self.tr("请输入姓氏、拼音首字母、手机后四位或完整号码"))
+            self.form.error("blacklist_customer", self.tr("请输入姓氏、拼音首字母、手机后四位或完整号码"))
             return
         self.ctx.run(queries.find_customers, self.ctx.store, text,
                      on_done=lambda picks: self._picked(text, picks), on_error=self._search_refused)
@@ -213,7 +207,7 @@ class BlacklistPage(Page):
     def _search_refused(self, error: BaseException) -> None:
         self._picked("", [])
         if isinstance(error, ValueError):
-            field_error(self.form, "blacklist_customer", str(error))
+            self.form.error("blacklist_customer", str(error))
         else:
             self.ctx.message.emit(str(error), "error")
 
@@ -231,7 +225,7 @@ class BlacklistPage(Page):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.picks.addItem(item)
         if text and not picks:
-            field_error(self.form, "blacklist_customer", self.tr("没有找到客户；可输入完整号码列入新号码"))
+            self.form.error("blacklist_customer", self.tr("没有找到客户；可输入完整号码列入新号码"))
         elif len(picks) == 1 and not picks[0].blacklisted:
             self.picks.setCurrentRow(0)
 
@@ -243,7 +237,7 @@ class BlacklistPage(Page):
         if kind == "customer":
             row = self.picks.currentRow()
             if not 0 <= row < len(self._picks) or self._picks[row].blacklisted:
-                field_error(self.form, field, self.tr("请先查找并选择客户"))
+                self.form.error(field, self.tr("请先查找并选择客户"))
                 return
             pick = self._picks[row]
             if pick.customer_id is None:
@@ -254,7 +248,7 @@ class BlacklistPage(Page):
             return
         target = (self.agent if kind == "agent" else self.channel).currentData()
         if not target:
-            field_error(self.form, field, self.tr("请选择"))
+            self.form.error(field, self.tr("请选择"))
             return
         self._write(blacklist_admin.set_listed, (desk,), {kind: target, "reason": reason}, field)
 
@@ -273,7 +267,7 @@ class BlacklistPage(Page):
 
     def _refused(self, form: Form, fields: dict[str, str], error: BaseException) -> None:
         if isinstance(error, FieldRefused) and error.field in fields:
-            field_error(form, fields[error.field], str(error))
+            form.error(fields[error.field], str(error))
         else:
             self.ctx.message.emit(str(error), "error")
 

@@ -29,11 +29,6 @@ def section(text: str) -> QLabel:
     label.setObjectName("subtitle")
     return label
 
-def field_error(form: Form, name: str, text: str) -> None:
-    """`form.error`, then a fresh layout: a QFormLayout keeps the old height of a row whose error line
-    just appeared and wraps, which would cut the message off."""
-    form.error(name, text)
-    form.form.invalidate()
 
 
 class ChannelsPage(Page):
@@ -223,7 +218,7 @@ class ChannelsPage(Page):
 
     def _refused(self, form: Form, fields: dict[str, str], error: BaseException) -> None:
         if isinstance(error, FieldRefused) and error.field in fields:
-            field_error(form, fields[error.field], str(error))
+            form.error(fields[error.field], str(error))
         else:
             self.ctx.message.emit(str(error), "error")
 

@@ -36,12 +36,6 @@ def section(text: str) -> QLabel:
     return label
 
 
-def field_error(form: Form, name: str, text: str) -> None:
-    """`form.error`, then a fresh layout: a QFormLayout keeps the old height of a row whose error line
-    just appeared and wraps, which would cut the message off."""
-    form.error(name, text)
-    form.form.invalidate()
-
 
 def password_field() -> QLineEdit:
     field = QLineEdit()
@@ -266,7 +260,7 @@ class PeoplePage(Page):
     # ------------------------------------------------------------ writes
     def _refused(self, form: Form, fields: dict[str, str], error: BaseException) -> None:
         if isinstance(error, FieldRefused) and error.field in fields:
-            field_error(form, fields[error.field], str(error))
+            form.error(fields[error.field], str(error))
         else:
             self.ctx.message.emit(str(error), "error")
 
@@ -289,11 +283,11 @@ class PeoplePage(Page):
         form.clear_errors()
         secret = self.user_secret.text()
         if secret != self.user_secret_again.text():
-            field_error(form, "user_secret_again", self.tr("两次输入的密码不一致"))
+            form.error("user_secret_again", self.tr("两次输入的密码不一致"))
             return
         role, consultant = self.user_role.currentData() or "", self.user_consultant.currentData()
         if not role:
-            field_error(form, "user_role", self.tr("请选择角色"))
+            form.error("user_role", self.tr("请选择角色"))
             return
         fields = {"name": "user_name", "role": "user_role", "consultant": "user_consultant", "secret": "user_secret"}
 
@@ -313,7 +307,7 @@ class PeoplePage(Page):
             return
         secret = self.new_secret.text()
         if secret != self.new_secret_again.text():
-            field_error(form, "new_secret_again", self.tr("两次输入的密码不一致"))
+            form.error("new_secret_again", self.tr("两次输入的密码不一致"))
             return
 
         def done(_result: Any) -> None:
