@@ -3,7 +3,8 @@ signals that tie the pages to the database (journal news, connection lost and ba
 
 `ctx.run(fn, *args, on_done=...)` runs store work off the GUI thread. A refusal (EngineError, bad
 input) comes back to `on_error` (or the window's message bar); a lost database raises the banner and
-starts the reconnect probe, and nothing on the page is rebuilt, so what was typed into a form stays.
+starts the reconnect probe (and reaches `on_error` too), and nothing on the page is rebuilt, so what was
+typed into a form stays.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class ConsoleContext(QObject):
             on_error: Callable[[BaseException], None] | None = None) -> None:
         def failed(error: BaseException) -> None:
             if is_connection_lost(error):
-                self.connection_lost(str(error))
+                self.connection_lost(str(error))  # the banner; the caller still hears of it (a progress bar ends)
+                if on_error is not None:
+                    on_error(error)
             elif on_error is not None:
                 on_error(error)
             else:
