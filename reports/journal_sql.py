@@ -24,10 +24,10 @@ def payload_field(dialect: str, name: str, integer: bool = False) -> Any:
 
 
 def entries(dialect: str, kinds: tuple[str, ...], period: Period, *fields: str) -> Any:
-    """A subquery of the entries of `kinds` in the period: seq, at, kind and the payload `fields`
+    """A subquery of the entries of `kinds` in the period: seq, at, kind, actor and the payload `fields`
     ("customer", "case_id" come back as integers)."""
     columns = [payload_field(dialect, name, integer=name in ("customer", "case_id")).label(name) for name in fields]
-    return (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, *columns)
+    return (sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.actor, *columns)
             .where(JournalEntry.kind.in_(kinds), JournalEntry.at >= period.start, JournalEntry.at < period.end)
             .subquery())
 
