@@ -23,13 +23,6 @@ from db.desk import MIN_REASON
 from db.queries.cases import CaseDetail, Evidence
 
 
-def field_error(form: Form, name: str, text: str) -> None:
-    """`form.error`, then a fresh layout: a QFormLayout keeps the old height of a row whose error line just
-    appeared, which would squeeze the field below it."""
-    form.error(name, text)
-    form.form.invalidate()
-
-
 def text_label(text: str = "", role: str = "", name: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -261,7 +254,7 @@ class CaseDetailView(QScrollArea):
         self.form.clear_errors()
         verdict, reason = self.verdict.currentData(), self.reason.toPlainText().strip()
         if verdict != self.detail.case.recommended and len(reason) < MIN_REASON:
-            field_error(self.form, "decision_reason", self.tr("推翻建议裁决必须写明理由（至少 %1 个字）")
+            self.form.error("decision_reason", self.tr("推翻建议裁决必须写明理由（至少 %1 个字）")
                             .replace("%1", str(MIN_REASON)))
             return
         self.decide_button.setEnabled(False)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.pages.base import Page, Snap
-from console.pages.case_detail import CaseDetailView, field_error, text_label
+from console.pages.case_detail import CaseDetailView, text_label
 from console.widgets import Column, Form, PagedTableModel, button, table_view
 from db import appeals
 from db.desk import MIN_REASON, Desk
@@ -219,7 +219,7 @@ class CasesPage(Page):
         def refused(error: BaseException) -> None:
             self.detail.decided()
             if isinstance(error, EngineError) and "理由" in str(error) and not isinstance(error, PermissionDenied):
-                field_error(self.detail.form, "decision_reason", str(error))
+                self.detail.form.error("decision_reason", str(error))
             else:  # decided by another manager meanwhile, or not allowed: said above the case, which reloads
                 self.detail.show_notice(str(error))
                 self.open_case(case_id)
@@ -237,9 +237,9 @@ class CasesPage(Page):
         form.clear_errors()
         phone, reason = self.appeal_phone.text().strip(), self.appeal_reason.toPlainText().strip()
         if not phone:
-            field_error(form, "appeal_phone", self.tr("请输入客户的手机号"))
+            form.error("appeal_phone", self.tr("请输入客户的手机号"))
         if len(reason) < MIN_REASON:
-            field_error(form, "appeal_reason", self.tr("请写明申诉理由（至少 %1 个字）").replace("%1", str(MIN_REASON)))
+            form.error("appeal_reason", self.tr("请写明申诉理由（至少 %1 个字）").replace("%1", str(MIN_REASON)))
         if form.error_text("appeal_phone") or form.error_text("appeal_reason"):
             return
         self.submit_button.setEnabled(False)
@@ -259,9 +259,9 @@ class CasesPage(Page):
         if isinstance(error, PermissionDenied) or not isinstance(error, (EngineError, InvalidPhone)):
             self.ctx.message.emit(str(error), "error")
         elif "理由" in str(error):
-            field_error(self.appeal_form, "appeal_reason", str(error))
+            self.appeal_form.error("appeal_reason", str(error))
         else:  # the number, or the customer it names (unknown, already yours, not yet visited, appeal open)
-            field_error(self.appeal_form, "appeal_phone", str(error))
+            self.appeal_form.error("appeal_phone", str(error))
 
     def _fit_columns(self) -> None:
         """Columns as wide as what the rows just loaded show (the header sized itself while empty)."""
