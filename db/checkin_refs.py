@@ -40,16 +40,16 @@ def check(ref: str | None, arrived_at: datetime | None) -> None:
         raise ValueError("arrived_at must be an aware datetime (the kiosk's clock, with its zone)")
 
 
-def record(session: Session, ref: str | None, visit_seq: int, at: datetime, arrived_at: datetime | None,
-           source: str | None) -> None:
-    """Beside the visit being written. A kiosk clock ahead of the store's is capped at the judging time,
-    so no visit shows an arrival after it was registered."""
+def row_values(ref: str | None, visit_seq: int, at: datetime, arrived_at: datetime | None,
+               source: str | None) -> dict[str, object] | None:
+    """The check-in's row beside the visit being written, in its transaction (None when the kiosk gave
+    nothing to keep); a ref already there is AlreadyRegistered (the store reads it under the lock). A
+    kiosk clock ahead of the store's is capped at the judging time, so no visit shows an arrival after
+    it was registered."""
     if ref is None and arrived_at is None and source is None:
-        return
-    if ref is not None and session.get(CheckinRef, ref) is not None:
-        raise AlreadyRegistered(ref)
+        return None
     arrival = at if arrived_at is None else min(arrived_at, at)
-    session.add(CheckinRef(ref=ref or f"seq:{visit_seq}", visit_seq=visit_seq, arrived_at=arrival, source=source))
+    return {"ref": ref or f"seq:{visit_seq}", "visit_seq": visit_seq, "arrived_at": arrival, "source": source}
 
 
 def earlier_result(engine: Engine, ref: str) -> tuple[int, datetime, Outcome] | None:

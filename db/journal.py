@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
 from typing import Any, cast
@@ -24,9 +25,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from db import write_sql
 from db.keys import Keyring
 from db.models import JournalEntry
 from db.personal import personal_number_in
+from db.write_sql import RowWrite
 
 GENESIS_HASH = "0" * 64
 CHECKPOINT_FORMAT = "anchang-journal-checkpoint/1"
@@ -138,15 +141,17 @@ def _aware(at: datetime) -> datetime:
 
 def append(
     session: Session, *, at: datetime, actor: str, station: str, kind: str, payload: dict[str, Any],
-    head: Head | None = None, notify_channel: str | None = None, also: Sequence[sa.Executable] = (),
+    head: Head | None = None, notify_channel: str | None = None, writes: Sequence[RowWrite] = (),
 ) -> JournalEntry:
-    """Add the next entry and flush (no commit). The caller holds the single writer's lock.
+    """Add the next entry, and the rows in `writes` after it (no commit). The caller holds the single
+    writer's lock.
 
     A writer that already knows the head (it replayed the journal under the same lock) passes it and
     saves a query; the primary key still refuses a second entry with the same seq. With
-    `notify_channel` on PostgreSQL the insert and its NOTIFY are one statement, and so are the statements
-    in `also` (each on rows no other touches: the projection of this entry), as data-modifying CTEs:
-    one round trip for the whole write. The entry returned is the stored row, as the session knows it.
+    `notify_channel` on PostgreSQL the insert and its NOTIFY are one statement, and so are the `writes`
+    (each on rows no other touches: the projection of this entry), as data-modifying CTEs: one round
+    trip for the whole write, its text built once per shape (db/write_sql.py) and prepared by psycopg.
+    Elsewhere each is one statement. The entry returned is the stored row, as the session knows it.
     """
     if at.tzinfo is None:
         raise ValueError("naive datetime: journal times must be aware")
@@ -161,16 +166,20 @@ def append(
         "seq": seq, "at": at, "actor": actor, "station": station, "kind": kind, "payload": payload_json,
         "prev_hash": last_hash, "hash": entry_hash(last_hash, seq, at, actor, station, kind, payload_json),
     }
-    session.flush()  # pending ORM rows first, as an ORM add would have ordered them
-    if session.get_bind().dialect.name == "postgresql" and (notify_channel is not None or also):
-        appended = _INSERT.values(**values).returning(_TABLE.c.seq).cte("appended")
-        told = sa.func.pg_notify(notify_channel, sa.cast(appended.c.seq, sa.Text)) if notify_channel else appended.c.seq
-        session.execute(sa.select(told).select_from(appended).add_cte(
-            *[statement.cte(f"also_{i}") for i, statement in enumerate(also)]))  # type: ignore[attr-defined]
+    session.flush()  # pending ORM rows first, as an ORM add would have ordered them (none: no work)
+    connection = session.connection()
+    row = write_sql.insert(JournalEntry.__tablename__, values)
+    if connection.dialect.name == "postgresql" and (notify_channel is not None or writes):
+        params = row.params("j")
+        for i, write in enumerate(writes):
+            params.update(write.params(f"w{i}_"))
+        if notify_channel is not None:
+            params["notify_channel"] = notify_channel
+        connection.execute(_one_statement(row.shape, tuple(write.shape for write in writes),
+                                          notify_channel is not None), params)
     else:
-        session.execute(_INSERT, values)
-        for statement in also:
-            session.execute(statement)
+        connection.execute(write_sql.statement(connection.dialect.name, row.shape, "j"), row.params("j"))
+        write_sql.execute(connection, writes)
     session.info[JOURNAL_WRITTEN] = True  # read by db.live to wake this process's feeds at commit
     entry = JournalEntry(**values)
     make_transient_to_detached(entry)
@@ -178,8 +187,17 @@ def append(
     return entry
 
 
+@lru_cache(maxsize=256)
+def _one_statement(journal_shape: write_sql.Shape, shapes: tuple[write_sql.Shape, ...], notify: bool) -> Any:
+    """PostgreSQL: the journal insert, its NOTIFY and the other writes as one statement (CTEs)."""
+    appended = write_sql.statement("postgresql", journal_shape, "j").returning(_TABLE.c.seq).cte("appended")
+    told = sa.func.pg_notify(sa.bindparam("notify_channel", type_=sa.Text), sa.cast(appended.c.seq, sa.Text)) \
+        if notify else appended.c.seq
+    return sa.select(told).select_from(appended).add_cte(
+        *[write_sql.statement("postgresql", shape, f"w{i}_").cte(f"w{i}") for i, shape in enumerate(shapes)])
+
+
 _TABLE = cast(sa.Table, JournalEntry.__table__)
-_INSERT = sa.insert(_TABLE)
 JOURNAL_WRITTEN = "anchang_journal_written"  # session.info key: this transaction appended to the journal
 
 

@@ -8,21 +8,18 @@ state.
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from db import write_sql
 from db.models import Case, Customer, Report, VisitRecord, Warning
 from judge import facts as f
 from judge.engine import Outcome, Site
 from judge.state import CaseState, CustomerState, ReportState, WarningState
 
 BULK_CHUNK = 10_000
-_VISITS = cast(sa.Table, VisitRecord.__table__)  # Core statements: no ORM work inside the write lock
-_CUSTOMERS = cast(sa.Table, Customer.__table__)
 
 
 def customer_values(state: CustomerState) -> dict[str, Any]:
@@ -67,47 +64,50 @@ def visit_values(fact: f.Visit, outcome: Outcome, site: Site) -> dict[str, Any]:
             "first_visit": len(site.customers[customer].visits) == 1}
 
 
-def _upsert(dialect: str, model: type[Any], rows: list[dict[str, Any]], keep: tuple[str, ...] = ()) -> sa.Executable:
-    """Inserts or updates `rows` (by id) in one statement; the columns in `keep` are set on insert only."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model.__table__).values(rows)
-    changed = {name: statement.excluded[name] for name in rows[0] if name != "id" and name not in keep}
-    return statement.on_conflict_do_update(index_elements=["id"], set_=changed)
+def writes(site: Site, fact: f.Fact, outcome: Outcome, report_display: str | None = None,
+           customer_rows: dict[int, tuple[bool, dict[str, Any]]] | None = None) -> list[write_sql.RowWrite]:
+    """What one judged fact changed, as row writes on distinct rows, one per table (but one per changed
+    customer), so they may run as one statement's data-modifying CTEs on PostgreSQL: the write holds the
+    site's lock, and every round trip here makes every other kiosk wait.
 
-
-def statements(dialect: str, site: Site, fact: f.Fact, outcome: Outcome,
-               report_display: str | None = None) -> list[sa.Executable]:
-    """What one judged fact changed, as statements on distinct rows (so they may run as one statement's
-    data-modifying CTEs on PostgreSQL: the write holds the site's lock, and every round trip here makes
-    every other kiosk wait)."""
-    out: list[sa.Executable] = []
+    `customer_rows`: more columns of customers this write made or changed ({id: (new?, values)}); a
+    new customer's row is inserted with its projected values at once."""
+    out: list[write_sql.RowWrite] = []
+    customers = {cid: customer_values(site.customers[cid]) for cid in sorted(outcome.touched_customers)
+                 if cid in site.customers}  # every other customer row exists: made before its first fact
+    made: set[int] = set()
+    for cid, (new, values) in sorted((customer_rows or {}).items()):
+        customers[cid] = {**values, **customers.get(cid, {})}
+        if new:
+            made.add(cid)
+    for cid, values in sorted(customers.items()):  # new rows first: the identity rows refer to them
+        if cid in made:
+            out.insert(0, write_sql.insert("customers", {"id": cid, **values}))
+        else:
+            out.append(write_sql.update("customers", {"id": cid, **values}))
     if isinstance(fact, f.Visit):
-        out.append(sa.insert(_VISITS).values(**visit_values(fact, outcome, site)))
+        out.append(write_sql.insert("visits", visit_values(fact, outcome, site)))
     elif isinstance(fact, f.Confirm):
-        out.append(sa.update(_VISITS).where(_VISITS.c.id == fact.visit).values(verified=True))
+        out.append(write_sql.update("visits", {"id": fact.visit, "verified": True}))
     elif isinstance(fact, f.Dismiss):
-        out.append(sa.delete(_VISITS).where(_VISITS.c.id == fact.visit))
-    for cid in sorted(outcome.touched_customers):
-        if cid in site.customers:  # every customer row exists: it is created before its first fact
-            out.append(sa.update(_CUSTOMERS).where(_CUSTOMERS.c.id == cid).values(**customer_values(site.customers[cid])))
+        out.append(write_sql.delete("visits", fact.visit))
     reports = [{**report_values(site.reports[rid]),
                 "phone_masked": report_display if rid == outcome.seq else None}  # known only when made
                for rid in sorted(outcome.touched_reports)]
     if reports:
-        out.append(_upsert(dialect, Report, reports, keep=("phone_masked",)))
+        out.append(write_sql.upsert("reports", reports, keep=("phone_masked",)))
     if outcome.touched_cases:
-        out.append(_upsert(dialect, Case, [case_values(site.cases[i]) for i in sorted(outcome.touched_cases)]))
+        out.append(write_sql.upsert("cases", [case_values(site.cases[i]) for i in sorted(outcome.touched_cases)]))
     if outcome.touched_warnings:
-        out.append(_upsert(dialect, Warning, [warning_values(site.warnings[i])
-                                              for i in sorted(outcome.touched_warnings)]))
+        out.append(write_sql.upsert("warnings", [warning_values(site.warnings[i])
+                                                 for i in sorted(outcome.touched_warnings)]))
     return out
 
 
 def project(session: Session, site: Site, fact: f.Fact, outcome: Outcome,
             report_display: str | None = None) -> None:
     """Writes what one judged fact changed, one statement after the other."""
-    for statement in statements(session.get_bind().dialect.name, site, fact, outcome, report_display):
-        session.execute(statement)
+    write_sql.execute(session.connection(), writes(site, fact, outcome, report_display))
 
 
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

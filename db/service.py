@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +20,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import checkin_refs, erasure, faces, identity, integrity, journal, notes, projection
+from db import checkin_refs, erasure, faces, identity, integrity, journal, notes, projection, write_reads
 from db.clock import CLOCK_ACCEPTED, MAX_JUMP_RULE, Clock, LastEntry, SystemClock, stamp
 from db.clock import ClockRefused as ClockRefused  # stations import the clock types from here
 from db.clock import ManualClock as ManualClock
 from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
-from db.personal import is_masked_phone
+from db.personal import is_masked_phone, validate_id_card
+from db.write_sql import RowWrite
 from judge import facts as f
 from judge import snapshot
 from judge.engine import CustomerView, Outcome, Site
@@ -216,33 +217,34 @@ class Store:
         with self._lock, read_session(self.engine) as session:
             return self._sync(session)
 
-    def _sync_for_write(self, session: Session, accepting: bool = False) -> tuple[Site, datetime]:
-        """`_sync` for a write, under the site's lock, in one statement: the entry this station last saw
-        (is it still there? its time and station), the entries other stations wrote since, and on
-        PostgreSQL the server's clock. Then the time for the new entry (db.clock.stamp)."""
+    def _sync_for_write(self, session: Session, accepting: bool = False,
+                        probes: Sequence[write_reads.Probe] = ()) -> tuple[Site, datetime]:
+        """`_sync` for a write, under the site's lock, in one statement (db/write_reads.py): the entry this
+        station last saw (is it still there? its time and station), the entries other stations wrote since,
+        on PostgreSQL the server's clock, and what the `probes` ask of the tables beside the journal. Then
+        the time for the new entry (db.clock.stamp)."""
         if self._site is None:
             self._sync(session)
-        columns = (JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload, JournalEntry.hash,
-                   JournalEntry.station)
+        connection = session.connection()
         sql_now = getattr(self.clock, "sql_now", None)
-        now_column = sql_now(session.get_bind().dialect.name) if sql_now is not None else None
-        if now_column is not None:
-            clock = sa.select(now_column.label("now")).subquery()
-            query = sa.select(clock.c.now, *columns).select_from(
-                clock.outerjoin(JournalEntry, JournalEntry.seq >= self._synced_seq))
-        else:
-            query = sa.select(sa.null(), *columns).where(JournalEntry.seq >= self._synced_seq)
-        rows = session.execute(query.order_by(JournalEntry.seq)).all()
+        now_column = sql_now(connection.dialect.name) if sql_now is not None else None
+        params: dict[str, Any] = {"since": self._synced_seq}
+        for probe in probes:
+            params.update(probe.params())
+        rows = connection.execute(write_reads.replay_statement(connection.dialect.name, now_column, probes),
+                                  params).all()
         entries = [row for row in rows if row.seq is not None]
         if self._synced_seq and (not entries or entries[0].seq != self._synced_seq
                                  or entries[0].hash != self._synced_hash):
             self._site = None  # the entry this station last saw changed (restore): start over
-            return self._sync_for_write(session, accepting)
+            return self._sync_for_write(session, accepting, probes)
         site = self._site
         assert site is not None
-        for _now, seq, at, kind, payload, entry_hash, _station in entries[1 if self._synced_seq else 0:]:
-            self._replay(site, seq, at, kind, payload, entry_hash)
-        now = rows[0][0] if now_column is not None else self.clock.now(session)
+        for entry in entries[1 if self._synced_seq else 0:]:
+            self._replay(site, entry.seq, entry.at, entry.kind, entry.payload, entry.hash)
+        for probe in probes:
+            probe.read(rows[0]._mapping)
+        now = rows[0].now if now_column is not None else self.clock.now(session)
         last = None if not entries else LastEntry(entries[-1].seq, entries[-1].at, entries[-1].station)
         if last is not None and site.last_at is not None and site.last_at > last.at:
             last = LastEntry(last.seq, site.last_at, last.station)  # journals older than the clock rules
@@ -283,21 +285,26 @@ class Store:
         return seq
 
     def _write(self, kind: str, actor: str, build: Callable[[Session, Site, int, datetime], f.Fact],
-               display: str | None = None) -> WriteResult:
+               display: str | None = None, probes: Sequence[write_reads.Probe] = ()) -> WriteResult:
+        """Journals and judges the fact `build` makes, under the site's lock. `probes` are read with the
+        journal in one statement before `build` runs; the rows they add go with the projection's."""
         with self._lock:
             def work(session: Session) -> WriteResult:
-                site, at = self._sync_for_write(session)
+                site, at = self._sync_for_write(session, probes=probes)
                 seq = self._synced_seq + 1
                 fact = build(session, site, seq, at)
                 try:
                     outcome = site.apply(fact)
-                    dialect = session.get_bind().dialect.name
+                    customers: dict[int, tuple[bool, dict[str, Any]]] = {}
+                    added: list[RowWrite] = []
+                    for probe in probes:
+                        customers.update(probe.customer_rows())
+                        added.extend(probe.writes())
                     entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
                                            payload=f.to_payload(fact), head=self._head(),
                                            notify_channel=NOTIFY_CHANNEL,  # and the projection, one round trip
-                                           also=projection.statements(dialect, site, fact, outcome, display))
+                                           writes=projection.writes(site, fact, outcome, display, customers) + added)
                     self._written_hash = entry.hash
-                    session.flush()
                 except EngineError:
                     raise  # a refusal is raised before the engine changes anything: the cache is intact
                 except BaseException:
@@ -366,21 +373,31 @@ class Store:
             return {"channel": channel, "agents": list(agents)}
         self._journal_only("channel_registry", actor, work)
 
-    def _check_consultant(self, session: Session, name: str | None) -> None:
-        if name is not None and session.get(Consultant, name) is None:
+    def _check_consultant(self, session: Session, name: str | None, names: write_reads.Names | None = None) -> None:
+        """`names`: the registry as read with the journal under the lock (no query of its own)."""
+        if name is None:
+            return
+        found = name in names.known if names is not None and name in names.consultants else \
+            session.get(Consultant, name) is not None
+        if not found:
             raise UnknownName(f"未知置业顾问 / unknown consultant: {name!r}")
 
-    def _check_agent(self, session: Session, channel: str, agent: str | None) -> None:
+    def _check_agent(self, session: Session, channel: str, agent: str | None,
+                     names: write_reads.Names | None = None) -> None:
         if channel == f.NATURAL:
             if agent:
                 raise UnknownName("自然来访没有经纪人 / a natural visit has no agent")
             return
-        if session.get(Channel, channel) is None:
+        if names is not None and names.channel == channel:
+            channel_found, agent_channel = names.channel_found, names.agent_channel
+        else:
+            channel_found = session.get(Channel, channel) is not None
+            row = None if agent is None else session.get(Agent, agent)
+            agent_channel = None if row is None else row.channel
+        if not channel_found:
             raise UnknownName(f"未知渠道 / unknown channel: {channel!r}")
-        if agent is not None:
-            row = session.get(Agent, agent)
-            if row is None or row.channel != channel:
-                raise UnknownName(f"渠道 {channel} 没有经纪人 {agent} / channel {channel!r} has no agent {agent!r}")
+        if agent is not None and agent_channel != channel:
+            raise UnknownName(f"渠道 {channel} 没有经纪人 {agent} / channel {channel!r} has no agent {agent!r}")
 
     # ------------------------------------------------------------------ writes
     def register_visit(self, phone: str, *, consultant: str | None = None, channel: str = f.NATURAL,
@@ -394,29 +411,34 @@ class Store:
         checkin_refs.check(ref, arrived_at)
         if ref is not None and (earlier := checkin_refs.earlier_result(self.engine, ref)) is not None:
             return _with_display(WriteResult(*earlier, customer_id=earlier[2].customer), keys.masked_display)
-        if id_card is not None:
-            from db.personal import validate_id_card
-            validate_id_card(id_card)
+        card = None if id_card is None else validate_id_card(id_card)
+        # what the visit needs of the tables is read with the journal under the lock (db/write_reads.py)
+        found = identity.Lookup(self.keyring, phone=keys, form=keys.form, name=name, id_card=card)
+        names = write_reads.Names([consultant], None if channel == f.NATURAL else channel, agent)
+        sent = write_reads.CheckinRef(ref)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
-            checkin_refs.record(session, ref, seq, at, arrived_at, source)
-            self._check_consultant(session, consultant)
-            self._check_agent(session, channel, agent)
-            customer = identity.customer_for_phone(session, self.keyring, keys, name, at)
-            holder = None
-            if id_card is not None:
-                holder = identity.id_card_holder(session, self.keyring, id_card)
+            if ref is not None and sent.taken:
+                raise checkin_refs.AlreadyRegistered(ref)
+            sent.row = checkin_refs.row_values(ref, seq, at, arrived_at, source)
+            self._check_consultant(session, consultant, names)
+            self._check_agent(session, channel, agent, names)
+            customer = found.customer(at)
+            assert customer is not None
+            found.add_name()
+            holder = found.id_card_holder
+            if card is not None:
                 if holder is None:
-                    identity.add_id_card(session, self.keyring, customer, id_card)
+                    found.add_id_card(customer)
                 elif site.resolve(holder) == site.resolve(customer):
                     holder = None  # the card this customer already holds
-            mask, surname = identity.fact_pseudonyms(session, self.keyring, keys.form, name, customer)
+            mask, surname = found.pseudonyms(customer)
             return f.Visit(seq=seq, at=at, customer=customer, consultant=consultant, channel=channel,
                            agent=agent, face=face, id_card_holder=holder, verified=verified, mask=mask,
                            surname=surname)
 
         try:
-            result = self._write("visit", actor, build)
+            result = self._write("visit", actor, build, probes=(found, names, sent))
         except checkin_refs.AlreadyRegistered:  # another call with this ref committed meanwhile
             return self.register_visit(phone, ref=ref)
         return _with_display(result, keys.masked_display)
@@ -424,15 +446,17 @@ class Store:
     def confirm_visit(self, phone: str, *, by: str | None = None, actor: str | None = None) -> WriteResult:
         """前台确认: reception confirms the phone's latest unconfirmed check-in (FORMAT.md `confirm`)."""
         keys = identity.phone_keys(self.keyring, phone)
+        found = identity.Lookup(self.keyring, phone=keys, create=False)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
-            customer = site.resolve(_require_customer(session, keys))
+            customer = site.resolve(_required(found, keys))
             pending = site.customers[customer].unconfirmed_seq if customer in site.customers else None
             if pending is None:
                 raise EngineError(f"{keys.masked_display} 没有待确认的登记 / no check-in waiting for confirmation")
             return f.Confirm(seq=seq, at=at, customer=customer, visit=pending, by=by)
 
-        return _with_display(self._write("confirm", actor or by or "reception", build), keys.masked_display)
+        return _with_display(self._write("confirm", actor or by or "reception", build, probes=(found,)),
+                             keys.masked_display)
 
     def dismiss_checkin(self, visit_seq: int, *, by: str | None = None, actor: str | None = None) -> WriteResult:
         """Reception marks an unconfirmed check-in (by its journal seq) a mistake."""
@@ -475,38 +499,45 @@ class Store:
             keys = identity.phone_keys(self.keyring, phone)
             form, display = keys.form, keys.masked_display
 
+        found = identity.Lookup(self.keyring, phone=keys, form=form, name=name)
+        names = write_reads.Names((), channel, agent)
+
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
-            self._check_agent(session, channel, agent)
-            customer = None if keys is None else identity.customer_for_phone(session, self.keyring, keys, name, at)
-            mask, surname = identity.fact_pseudonyms(session, self.keyring, form, name, customer)
+            self._check_agent(session, channel, agent, names)
+            customer = found.customer(at)
+            found.add_name()
+            mask, surname = found.pseudonyms(customer)
             return f.Report(seq=seq, at=at, channel=channel, agent=agent, customer=customer, mask=mask,
                             masked=masked, surname=surname)
 
-        result = self._write("report", actor or agent, build, display=display)
+        result = self._write("report", actor or agent, build, display=display, probes=(found, names))
         return _with_display(result, display)
 
     def _customer_fact(self, kind: str, phone: str, consultant: str, actor: str | None,
                        make: Callable[[int, datetime, int], f.Fact]) -> WriteResult:
         keys = identity.phone_keys(self.keyring, phone)
+        found, names = identity.Lookup(self.keyring, phone=keys, create=False), write_reads.Names([consultant])
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
-            self._check_consultant(session, consultant)
-            customer = _require_customer(session, keys)
-            return make(seq, at, customer)
+            self._check_consultant(session, consultant, names)
+            return make(seq, at, _required(found, keys))
 
-        return _with_display(self._write(kind, actor or consultant, build), keys.masked_display)
+        return _with_display(self._write(kind, actor or consultant, build, probes=(found, names)),
+                             keys.masked_display)
 
     def follow_up(self, phone: str, consultant: str, note: str = "", actor: str | None = None) -> WriteResult:
         """A logged follow-up; its note is kept in db/notes.py (erasable), the journal holds its ref."""
         keys = identity.phone_keys(self.keyring, phone)
+        found, names = identity.Lookup(self.keyring, phone=keys, create=False), write_reads.Names([consultant])
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
-            self._check_consultant(session, consultant)
-            customer = _require_customer(session, keys)
+            self._check_consultant(session, consultant, names)
+            customer = _required(found, keys)
             ref = notes.add_note(session, self.keyring, note, customer, at)
             return f.FollowUp(seq=seq, at=at, customer=customer, consultant=consultant, note=ref)
 
-        return _with_display(self._write("follow_up", actor or consultant, build), keys.masked_display)
+        return _with_display(self._write("follow_up", actor or consultant, build, probes=(found, names)),
+                             keys.masked_display)
 
     def change_stage(self, phone: str, consultant: str, stage: str, actor: str | None = None) -> WriteResult:
         if stage not in f.STAGES:
@@ -560,11 +591,11 @@ class Store:
             raise ValueError("blacklist takes exactly one of phone, agent, channel")
         kind, value = given[0]
         keys = identity.phone_keys(self.keyring, value) if kind == "phone" else None
+        found = identity.Lookup(self.keyring, phone=keys)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             if keys is not None:
-                customer = identity.customer_for_phone(session, self.keyring, keys, None, at)
-                return f.BlacklistChange(seq=seq, at=at, target_kind="customer", target=str(customer),
+                return f.BlacklistChange(seq=seq, at=at, target_kind="customer", target=str(found.customer(at)),
                                          listed=listed)
             if kind == "agent" and session.get(Agent, value) is None:
                 raise UnknownName(f"未知经纪人 / unknown agent: {value!r}")
@@ -572,7 +603,7 @@ class Store:
                 raise UnknownName(f"未知渠道 / unknown channel: {value!r}")
             return f.BlacklistChange(seq=seq, at=at, target_kind=kind, target=value, listed=listed)
 
-        return self._write("blacklist", actor, build)
+        return self._write("blacklist", actor, build, probes=(found,))
 
     def change_rules(self, overrides: dict[str, Any], actor: str = "manager") -> WriteResult:
         flat = validate_overrides(overrides)
@@ -727,6 +758,13 @@ def _unconfirmed_customer(session: Session, site: Site, visit_seq: int) -> int:
     if customer is None or customer not in site.customers or site.customers[customer].unconfirmed_seq != visit_seq:
         raise EngineError(f"登记 #{visit_seq} 不在待确认队列中 / check-in #{visit_seq} is not waiting for confirmation")
     return customer
+
+
+def _required(found: identity.Lookup, keys: identity.PhoneKeys) -> int:
+    """The customer the lookup found for `keys` under the lock, or the refusal naming the number."""
+    if found.found is None:
+        raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
+    return found.found
 
 
 def _require_customer(session: Session, keys: identity.PhoneKeys) -> int:
