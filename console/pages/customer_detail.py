@@ -174,6 +174,10 @@ class CustomerDetail(QWidget):
         for (model, _view), rows in ((self.timeline, page.timeline), (self.reports, page.reports),
                                      (self.cases, page.cases), (self.warnings, page.warnings)):
             model.load(_slicer(rows))
+        shown = len(page.timeline)
+        self.tabs.setTabText(0, self.tr("时间线") if shown == page.timeline_total else
+                             self.tr("时间线（最近 %1 条，共 %2 条）").replace("%1", f"{shown:,}")
+                             .replace("%2", f"{page.timeline_total:,}"))
         for index, count in ((1, len(page.reports)), (2, len(page.cases)), (3, len(page.warnings))):
             self.tabs.setTabText(index, f"{(self.tr('报备'), self.tr('判客'), self.tr('预警'))[index - 1]} ({count})")
         self.action_panel.show_page(page)

@@ -32,6 +32,7 @@ from db.queries import customers as q
 from db.queries.journal_index import warm
 
 TYPING_MS = 350  # search as the user pauses typing
+WARM_AFTER_MS = 5_000  # read the journal index after login, once the first page has loaded
 
 
 class CustomersPage(Page):
@@ -58,6 +59,17 @@ class CustomersPage(Page):
         self._typing.setSingleShot(True)
         self._typing.setInterval(TYPING_MS)
         self._typing.timeout.connect(self.apply_filter)
+        self._warm_timer = QTimer(self)  # a child: it dies with the page (logout)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.timeout.connect(self._warm)
+        self._warm_timer.start(WARM_AFTER_MS)  # built at login: the index is read before it is needed
+
+    def _warm(self) -> None:
+        """Reads the journal index on a worker (seconds on a million entries, once per station), so the
+        first customer opened does not wait for it."""
+        if not self._warmed and self.ctx.desk is not None:
+            self._warmed = True
+            self.ctx.run(warm, self.ctx.store, on_done=lambda _seq: None)
 
     def title(self) -> str:
         return self.tr("客户")
@@ -172,9 +184,7 @@ class CustomersPage(Page):
     def refresh(self) -> None:
         if self.ctx.desk is None:
             return
-        if not self._warmed:  # the first customer opened should not wait for the journal index
-            self._warmed = True
-            self.ctx.run(warm, self.ctx.store, on_done=lambda _seq: None)
+        self._warm()
         self.ctx.run(_setup, self.desk, on_done=self._set_up)
 
     def _set_up(self, setup: tuple[Any, q.FilterOptions]) -> None:

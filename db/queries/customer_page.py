@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from db.service import Store
 
 CHUNK = 500  # ids per IN (...) list
+TIMELINE_MAX = 1_000  # entries shown, the newest; a real customer has dozens (the count says how many in all)
 NOTE_FIELDS = {"follow_up": "note", "case_decision": "reason", "warning_update": "note", "reveal_phone": "reason",
                "appeal": "reason"}
 SHOWN_FIELDS = ("consultant", "channel", "agent", "stage", "status", "verdict", "verified", "listed", "by",
@@ -117,7 +118,8 @@ class CustomerPage:
     reports: tuple[ReportLine, ...]
     cases: tuple[CaseLine, ...]
     warnings: tuple[WarningLine, ...]
-    timeline: tuple[TimelineEntry, ...] = field(default=())  # newest first
+    timeline: tuple[TimelineEntry, ...] = field(default=())  # newest first, at most TIMELINE_MAX
+    timeline_total: int = 0  # journal entries about the customer in all
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,16 @@ def _protection(store: Store, held: _Held, owner: str, now: datetime,
         if held.anchor_end == at + timedelta(days=claim_days):
             return Protection(held.until, "pool.claim_protection_days", claim_days, since)
     return Protection(held.until, "protection.consultant_days", rules["protection.consultant_days"], since)
+
+
+def _report_ids(site: Any, state: Any, group: list[int]) -> list[int]:
+    """The customer's reports: by number, and the masked ones (隐号报备) matching their 前三后四 and surname."""
+    found = {i for g in group for i in site.reports_by_customer.get(g, [])}
+    for i in site.reports_by_mask.get(state.mask, []) if state.mask is not None else []:
+        report = site.reports[i]
+        if report.masked and (report.surname is None or state.surname is None or report.surname == state.surname):
+            found.add(i)
+    return sorted(found)
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -204,10 +216,11 @@ def customer_page(desk: Desk, customer_id: int) -> CustomerPage:
             held = _Held(state.owner_since_seq, state.deal_at, state.pledge_frozen, state.contact_end,
                          state.anchor_end, view.protected_until)
             awaiting = state.unconfirmed_seq is not None
+            report_ids = _report_ids(site, state, group)
         customer = session.get(Customer, cid)
         if customer is None:
             raise EngineError(f"没有此客户 / no customer #{customer_id}")
-        reports = session.execute(sa.select(Report).where(Report.customer_id.in_(group))
+        reports = session.execute(sa.select(Report).where(Report.id.in_(report_ids))
                                   .order_by(Report.id.desc())).scalars().all()
         cases = session.execute(sa.select(Case).where(Case.customer_id.in_(group))
                                 .order_by(Case.id.desc())).scalars().all()
@@ -215,12 +228,11 @@ def customer_page(desk: Desk, customer_id: int) -> CustomerPage:
                                  .where(VisitRecord.customer_id.in_(group))).all()
         visit_ids = {v.id for v in visits}
         mentioned = index.seqs("customer", group) | index.seqs("id_card_holder", group)
-        report_ids = [r.id for r in reports]
         seqs = (mentioned | visit_ids | set(report_ids) | index.seqs("report", report_ids)
                 | index.seqs("case_id", [c.id for c in cases]) | index.seqs("warning_id", [w[0] for w in engine_warnings])
                 | {s for c in cases for s in json.loads(c.evidence)} | {s for w in engine_warnings for s in w[5]})
         seqs |= index.seqs("visit", visit_ids)  # confirmations, dismissals, stays of their visits
-        rows = _entries(session, seqs)
+        rows = _entries(session, set(sorted(seqs)[-TIMELINE_MAX:]))
         extras: dict[int, dict[str, Any]] = {v.id: {"assigned_to": v.consultant, "first_visit": v.first_visit}
                                              for v in visits}
         for r in reports:
@@ -245,4 +257,4 @@ def customer_page(desk: Desk, customer_id: int) -> CustomerPage:
                              c.decided_by, tuple(json.loads(c.evidence))) for c in cases),
         warnings=tuple(WarningLine(w[0], w[1], w[2], w[3], w[4], w[5], warning_notes.get(w[6], ""))
                        for w in engine_warnings),
-        timeline=timeline)
+        timeline=timeline, timeline_total=len(seqs))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from db import personal, search_keys
 from db.database import read_session
@@ -144,8 +144,7 @@ def _search(desk: Desk, text: str) -> sa.ColumnElement[bool]:
                            .where(CustomerSearchKey.digest.in_(digests)))
 
 
-def _conditions(session: Session, desk: Desk, flt: CustomerFilter, now: datetime,
-                zone: ZoneInfo) -> list[sa.ColumnElement[bool]]:
+def _conditions(desk: Desk, flt: CustomerFilter, now: datetime) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = [Customer.merged_into.is_(None), scope(desk, now)]
     if flt.text.strip():
         where.append(_search(desk, flt.text))
@@ -165,10 +164,12 @@ def _conditions(session: Session, desk: Desk, flt: CustomerFilter, now: datetime
         where.append(Customer.stage.is_(None))
     elif flt.stage:
         where.append(Customer.stage == flt.stage)
-    if flt.first_visit_from is not None:
-        where.append(Customer.first_visit_at >= _local_day_start(flt.first_visit_from, zone))
-    if flt.first_visit_to is not None:
-        where.append(Customer.first_visit_at < _local_day_start(flt.first_visit_to + timedelta(days=1), zone))
+    if flt.first_visit_from is not None or flt.first_visit_to is not None:
+        zone = desk.store.rules_at(now).timezone  # the dates are the site's calendar days
+        if flt.first_visit_from is not None:
+            where.append(Customer.first_visit_at >= _local_day_start(flt.first_visit_from, zone))
+        if flt.first_visit_to is not None:
+            where.append(Customer.first_visit_at < _local_day_start(flt.first_visit_to + timedelta(days=1), zone))
     return where
 
 
@@ -190,11 +191,11 @@ def _row(values: Any, now: datetime, surname: str | None) -> CustomerRow:
 def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> list[CustomerRow]:
     """One page of the customers the user may see that match `flt`, the most recently visited first."""
     store = desk.store
-    search_keys.ensure_indexed(store)
+    if flt.text.strip():
+        search_keys.ensure_indexed(store)
     with read_session(store.engine) as session:
         now = store.clock.now(session)
-        zone = store.rules_at(now).timezone
-        where = _conditions(session, desk, flt, now, zone)
+        where = _conditions(desk, flt, now)
         newest_first = Customer.last_visit_at.desc()
         if session.get_bind().dialect.name == "postgresql":
             newest_first = newest_first.nulls_last()  # SQLite puts NULLs last in DESC already
@@ -210,10 +211,11 @@ def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> 
 
 def count_customers(desk: Desk, flt: CustomerFilter) -> int:
     store = desk.store
-    search_keys.ensure_indexed(store)
+    if flt.text.strip():
+        search_keys.ensure_indexed(store)
     with read_session(store.engine) as session:
         now = store.clock.now(session)
-        where = _conditions(session, desk, flt, now, store.rules_at(now).timezone)
+        where = _conditions(desk, flt, now)
         return int(session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0)
 
 
