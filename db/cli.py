@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     disable = user_sub.add_parser("disable", help="disable a user")
     disable.add_argument("name", metavar="NAME")
     user_sub.add_parser("list", help="list the users")
+
+    from db.admin.report_cmd import add_parser as add_report_parser
+    add_report_parser(sub)
     return parser
 
 
@@ -132,6 +135,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "purge":
         from db.admin.retention import purge
         return lambda: purge(dry_run=args.dry_run)
+    if args.command == "report":
+        from db.admin.report_cmd import run as run_report
+        return lambda: run_report(args)
     if args.command == "user":
         from db.admin import users
         if args.action == "add":

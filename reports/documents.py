@@ -68,8 +68,8 @@ def daily_document(store: Store, period: Period, consultant: str | None = None,
     warnings = Table("未处理预警", ("预警号", "触发时间", "类型", "客户手机", "归属顾问", "状态"),
                      tuple((w.id, local(w.raised_at, zone), labels.label(w.kind), w.phone or "—", w.owner or "—",
                             labels.warning_status(w.status)) for w in d.open_warnings),
-                     note=f"截至当日结束仍在处理中的预警；另有 {hidden} 条较新的未列出。" if hidden else
-                     "截至当日结束仍在处理中的预警。")
+                     note=f"当日结束前触发、出表时仍在处理中的预警；另有 {hidden} 条较新的未列出。" if hidden else
+                     "当日结束前触发、出表时仍在处理中的预警。")
     sections = [*figure_sections(f, with_charts=False),
                 Section("来访明细", (visits,)), Section("接待与分配", (stays, assignments)),
                 Section("判客案件", (opened, decided)), Section("预警", (warnings,))]

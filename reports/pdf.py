@@ -117,12 +117,14 @@ def _table(table: Table, width: float) -> list[Flowable]:
 
 def _tiles(block: KeyFigures, width: float) -> Flowable:
     per_row = 4
-    tiles = [[Paragraph(_escape(label), TILE_LABEL), Paragraph(_escape(cell_text(value, "%m-%d %H:%M")), TILE_VALUE),
-              Paragraph(_escape(note), TILE_NOTE)] for label, value, note in block.items]
+    tiles: list[Any] = [[Paragraph(_escape(label), TILE_LABEL),
+                         Paragraph(_escape(cell_text(value, "%m-%d %H:%M")), TILE_VALUE),
+                         Paragraph(_escape(note), TILE_NOTE)] for label, value, note in block.items]
+    tiles += [""] * (-len(tiles) % per_row)
     rows = [tiles[i:i + per_row] for i in range(0, len(tiles), per_row)]
-    rows[-1] += [""] * (per_row - len(rows[-1]))
     grid = PdfTable(rows, colWidths=[width / per_row] * per_row, style=TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), REGULAR), ("BOX", (0, 0), (-1, -1), 0.5, RULE), ("INNERGRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR), ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("INNERGRID", (0, 0), (-1, -1), 0.5, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5), ("LEFTPADDING", (0, 0), (-1, -1), 6)]))
     return grid

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -80,8 +81,8 @@ def workbook(document: Document) -> Workbook:
         if table.total and table.rows:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
-        if table.note:
-            sheet.cell(row=sheet.max_row + 2, column=1, value=table.note).font = Font(italic=True, color="616E7C")
+        if table.note:  # on the header, so the sheet below it stays a plain table to sort and filter
+            sheet["A1"].comment = Comment(table.note, "案场通", width=320, height=120)
     if document.checkpoint is not None:
         c = document.checkpoint
         at = c.at.astimezone(document.zone).replace(tzinfo=None) if document.zone else c.at.replace(tzinfo=None)

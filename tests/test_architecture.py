@@ -44,3 +44,12 @@ def test_import_contracts_hold() -> None:
     result = subprocess.run([str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "KEPT" in result.stdout and "BROKEN" not in result.stdout
+
+
+def test_reports_run_without_qt() -> None:
+    """The printed reports work where no Qt is loaded (the admin CLI, a server): charts stay on Agg."""
+    code = ("import sys, reports.pdf, reports.xlsx, reports.documents, reports.charts\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'kiosk', 'console', 'ui'))\n"
+            "assert not loaded, loaded")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

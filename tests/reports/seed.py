@@ -11,7 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from db.desk import Desk
 from db.service import Store
+from db.serving import end_reception, start_reception
+from db.users import User
 from tests.db.stores import new_store
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -29,6 +32,8 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 class Seeded:
     store: Store
     cases: dict[str, int] = field(default_factory=dict)  # "A", "C" -> case id
+    visits: dict[str, int] = field(default_factory=dict)  # "A2" (A on D2) -> visit seq
+    seqs: dict[str, int] = field(default_factory=dict)  # "report C", "deal C" ... -> journal seq
     warnings: dict[str, int] = field(default_factory=dict)  # kind -> warning id
 
 
@@ -43,11 +48,13 @@ def seed_site(url: str, keys: Path) -> Seeded:
         ref = f"ref-{store.clock.at.isoformat()}-{phone}"  # type: ignore[attr-defined]
         result = store.register_visit(phone, name=name, ref=ref, arrived_at=store.clock.at,  # type: ignore[attr-defined]
                                       source=source, **kwargs)  # type: ignore[arg-type]
+        key = 'ABCDEFG'[int(phone[-1]) - 1] + str(store.clock.at.day)  # type: ignore[attr-defined]
+        seeded.visits.setdefault(key, result.seq)  # a customer's first visit of the day
         return result.assigned_to
 
     at(1, 10, 0)
     store.change_rules({"channel.protection_days": 1}, actor="经理")
-    store.record_report("贝壳", "周杰", C, name="陈女士")  # valid: C comes an hour later
+    seeded.seqs["report C"] = store.record_report("贝壳", "周杰", C, name="陈女士").seq  # valid: C comes an hour later
     at(1, 10, 5)
     store.record_report("链家", "郑伟", D, name="丁先生")  # D comes 7 minutes later: 截客, invalid
     at(1, 10, 10)
@@ -55,7 +62,7 @@ def seed_site(url: str, keys: Path) -> Seeded:
     at(1, 10, 12)
     assert kiosk(D, "朋友介绍", name="丁先生", channel="链家", agent="郑伟") == "王丽"  # natural: report invalid
     at(1, 10, 20)
-    store.record_report("链家", "郑伟", F, name="冯女士")  # valid: F comes 50 minutes later
+    seeded.seqs["report F"] = store.record_report("链家", "郑伟", F, name="冯女士").seq  # valid: F comes 50 min later
     at(1, 11, 0)
     assert kiosk(C, "渠道带看", name="陈女士", channel="贝壳", agent="周杰") == "李强"  # channel-led: 贝壳
     at(1, 11, 10)
@@ -70,10 +77,16 @@ def seed_site(url: str, keys: Path) -> Seeded:
     assert kiosk(B, "网络广告") == "李强"  # ... and after it: two visit groups, D1 and D2
     at(2, 9, 0)
     assert kiosk(A, "路过", channel="贝壳", agent="吴芳") == "李强"  # A on D2: the report on A is already_visited
+    at(2, 9, 1)
+    reception = Desk(store, User("前台", "receptionist", None, True))
+    start_reception(reception, seeded.visits["A2"])
+    at(2, 9, 41)
+    end_reception(reception, seeded.visits["A2"])  # 40 minutes with 李强
     at(2, 10, 0)
     store.change_stage(C, "李强", "pledge")
     at(2, 10, 30)
-    store.change_stage(C, "李强", "subscribe")  # 贝壳's deal, 23.5 h after the first visit: fast_deal warning
+    seeded.seqs["deal C"] = store.change_stage(C, "李强", "subscribe").seq  # 贝壳's deal, 23.5 h after the first
+    # visit: a fast_deal warning
     at(2, 11, 0)
     store.change_stage(A, "李强", "pledge")
     at(2, 14, 0)
@@ -90,13 +103,14 @@ def seed_site(url: str, keys: Path) -> Seeded:
     store.decide_case(seeded.cases["A"], "王丽", "经理核实：王丽先接触", by="经理")  # overridden
     store.decide_case(seeded.cases["C"], "李强", "", by="经理")  # kept
     at(3, 12, 0)
-    store.change_stage(F, "王丽", "subscribe")  # 链家's customer, its 1-day protection over: no commission
+    seeded.seqs["deal F"] = store.change_stage(F, "王丽", "subscribe").seq  # 链家's, its protection over: no commission
     at(3, 13, 0)
     store.change_stage(F, "王丽", "contract")
     site = store.site()
     for warning in site.warnings.values():
         seeded.warnings[warning.kind] = warning.id
     at(3, 14, 0)
+    seeded.seqs["assign B"] = store.assign(B, "王丽", actor="经理").seq  # the manager gives B to 王丽
     store.update_warning(seeded.warnings["pre_intercept"], "resolved", "确认截客", by="经理")
     store.update_warning(seeded.warnings["fast_deal"], "dismissed", "正常成交", by="经理")
     at(3, 18, 0)

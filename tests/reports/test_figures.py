@@ -7,13 +7,15 @@ The site, local time (Asia/Shanghai), March 2026:
   10:20 链家 reports F; 11:00 C arrives with 贝壳 (channel-led, 李强); 11:10 F with 链家 (王丽);
   11:30 A again (the same visit group); 12:00 贝壳 reports A, who was here: invalid (already visited);
   23:50 B arrives (first, 李强) ... D2 00:10 B again: a second visit group, on D2;
-  D2 09:00 A again (return; a third visit in 30 days without a pledge raises a warning);
+  D2 09:00 A again (return; a third visit in 30 days without a pledge raises a warning), received
+  by 李强 from 09:01 to 09:41;
   10:00 C pledges, 10:30 C subscribes: 贝壳's deal within its protection (1 day, a rule set at D1 10:00),
   23.5 h after the first visit (fast_deal warning); 11:00 A pledges; 14:00 E checks in unverified;
   15:00 王丽 releases D, 15:10 李强 claims D; 16:00 王丽 follows A and C up: two ownership cases,
   17:00 A's decided for 王丽 (overridden), C's for 李强 (kept);
   D3 12:00 F subscribes, 13:00 signs: 链家's customer, its protection over since D2 11:10, so no
-  commission; 14:00 the pre_intercept warning resolved, the fast_deal warning dismissed.
+  commission; 14:00 the manager assigns B to 王丽, the pre_intercept warning is resolved and the
+  fast_deal warning dismissed. Read at D3 18:00.
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ def test_a_month_of_the_seeded_site(seeded: Seeded) -> None:
     assert f.channels[1].valid_rate == 0.5 and f.channels[1].deal_rate == 1.0
     assert f.invalid_reasons == (Count("already_visited", 1), Count("pre_intercept", 1))
     assert f.consultants == (
-        ConsultantFigures("李强", visits=5, first_visits=3, pledges=2, deals=1, protected=3, claims=1),
-        ConsultantFigures("王丽", visits=3, first_visits=3, pledges=0, deals=1, protected=2, claims=0))
+        ConsultantFigures("李强", visits=5, first_visits=3, pledges=2, deals=1, protected=2, claims=1),  # C, D
+        ConsultantFigures("王丽", visits=3, first_visits=3, pledges=0, deals=1, protected=3, claims=0))  # A, B, F
     assert f.funnel == (FunnelStep("report", 4, None), FunnelStep("visit", 8, 2.0), FunnelStep("pledge", 2, 0.25),
                         FunnelStep("subscribe", 2, 1.0), FunnelStep("contract", 1, 0.5))
     c = f.cases
@@ -100,10 +102,10 @@ def test_a_consultants_own_figures(seeded: Seeded) -> None:
     f = figures(seeded.store, MARCH, consultant="王丽")
     assert (f.visits.registrations, f.visits.groups, f.visits.first) == (3, 3, 3)  # D, F, E
     assert [(c.channel, c.reports, c.valid_reports, c.visits, c.pledges, c.deals) for c in f.channels] == [
-        ("natural", 0, 0, 1, 1, 0),  # A, hers since the verdict, pledged with 李强 before it
+        ("natural", 0, 0, 2, 1, 0),  # A (hers since the verdict, pledged with 李强 before it) and B
         ("贝壳", 1, 0, 0, 0, 0),  # the invalid report on A
         ("链家", 1, 1, 1, 0, 1)]  # F
-    assert f.consultants == (ConsultantFigures("王丽", 3, 3, 0, 1, 2, 0),)
+    assert f.consultants == (ConsultantFigures("王丽", 3, 3, 0, 1, 3, 0),)
     assert [s.count for s in f.funnel] == [2, 3, 0, 1, 1]
     assert (f.cases.opened, f.cases.kept, f.cases.overridden) == (2, 1, 1)  # she claimed both
     assert [(k.kind, k.raised) for k in f.warnings.by_kind] == [("repeat_visits_no_pledge", 1)]  # about A
