@@ -10,8 +10,8 @@ key, never readable, deleted with the customer on erasure (db/erasure.py). The k
 - `last4:5678`.
 A Latin-letter name ("Zhang Wei") gives surname `zhang`, initials `zw`.
 
-The write path calls `index_customer` in the transaction that gives a customer a phone or a name
-(db/identity.py). `ensure_indexed` catches up customers written without keys (a database from before
+The write path adds `key_rows` to the rows of the transaction that gives a customer a phone or a name
+(db/identity.py); `index_customer` does the same in any session. `ensure_indexed` catches up customers written without keys (a database from before
 the console, the demo) and runs before the customers page's first search; `reindex_all` rebuilds
 everything (after a change to how keys are made).
 """
@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db import personal
+from db import personal, write_sql
 from db.database import read_session, run_write
 from db.keys import Keyring, decrypt_field
 from db.models import Customer, CustomerKey, CustomerSearchKey, Identity
@@ -107,6 +107,16 @@ def _insert_ignoring_existing(session: Session, rows: list[dict[str, object]]) -
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for start in range(0, len(rows), INSERT_ROWS):
         session.execute(insert(_TABLE).values(rows[start:start + INSERT_ROWS]).on_conflict_do_nothing())
+
+
+def key_rows(keyring: Keyring, customer_id: int, phone: str | None, name: str | None) -> list[write_sql.RowWrite]:
+    """The search-key rows of a new customer, or of a name given to a customer who had none, as row writes
+    for the write path's one statement (db/write_sql.py). Their keys are new then: a plain insert."""
+    keys = phone_keys(phone) | name_keys(name)
+    if not keys:
+        return []
+    return [write_sql.insert(_TABLE.name, *({"digest": digest(keyring, kind, value), "customer_id": customer_id}
+                                            for kind, value in sorted(keys)))]
 
 
 def index_customer(session: Session, keyring: Keyring, customer_id: int, phone: str | None,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import erasure, search_keys, users
+from db import erasure, identity, search_keys, users
 from db.database import read_session, run_write
 from db.desk import Desk
 from db.models import CustomerSearchKey
@@ -127,16 +127,41 @@ def test_index_customer_in_the_write_transaction_is_idempotent(store: Store) -> 
     assert found(store, "zxm") == {customer}
 
 
+def forget_keys(store: Store, *phones: str) -> None:
+    """As a database written before search keys existed (or before the write path made them)."""
+    customers = list(ids(store, *phones))
+    run_write(store.engine, lambda s: s.execute(sa.delete(CustomerSearchKey)
+                                                .where(CustomerSearchKey.customer_id.in_(customers))))
+
+
 def test_catch_up_indexes_customers_without_keys_and_rebuild_replaces_them(store: Store) -> None:
     register_people(store)
+    forget_keys(store, *PEOPLE)
     other_station = Store(store.engine, store.keyring, clock=store.clock, station="other")
     assert search_keys.ensure_indexed(other_station) == len(PEOPLE)
     assert search_keys.ensure_indexed(other_station) == 0  # nothing new: one cheap query
     store.register_visit("18600009999", name="赵六")
+    forget_keys(store, "18600009999")
     assert search_keys.ensure_indexed(other_station) == 1  # only the new customer is looked at
     run_write(store.engine, lambda s: s.execute(sa.delete(CustomerSearchKey)))
     assert search_keys.reindex_all(store) == len(PEOPLE) + 1
     assert found(store, "zl") == ids(store, "18600009999")
+
+
+@pytest.mark.skipif(not hasattr(identity, "search_keys"), reason="db/identity.py does not add search_keys.key_rows")
+def test_the_write_path_makes_the_keys_with_the_customer(store: Store) -> None:
+    store.register_visit("13800001234", name="张小明")
+    store.register_visit("13900005678")  # no name yet
+    store.register_visit("13900005678", name="李四")  # the name comes at the next visit
+    store.record_report("贝壳", "周杰", "13700001234", name="王五")  # a customer made by a report
+    with read_session(store.engine) as session:
+        assert search_keys.unindexed(session) == []
+        for phone, name in (("13800001234", "张小明"), ("13900005678", "李四"), ("13700001234", "王五")):
+            customer = store.customer_id(phone)
+            kept = set(session.scalars(sa.select(CustomerSearchKey.digest)
+                                       .where(CustomerSearchKey.customer_id == customer)))
+            assert kept == {search_keys.digest(store.keyring, kind, value)
+                            for kind, value in search_keys.phone_keys(phone) | search_keys.name_keys(name)}
 
 
 def test_erasure_deletes_the_search_keys(store: Store) -> None:
