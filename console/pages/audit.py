@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableView,
     QTabWidget,
     QWidget,
 )
@@ -27,11 +28,19 @@ from console.context import ConsoleContext
 from console.long_task import ProgressPanel
 from console.pages.base import Page, Snap
 from console.widgets import Column, PagedTableModel, button, table_view
-from db.admin import audit as audit_ops
+from db import audit_admin
 from db.config import data_dir
 from db.queries import audit as queries
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def fitted_view(model: PagedTableModel, name: str) -> QTableView:
+    """table_view, whose columns fit their contents again after each page arrives: a reload on a shown
+    view (a reset, then rows) otherwise keeps the widths of the empty table."""
+    view = table_view(model, name)
+    model.loaded.connect(lambda: view.horizontalHeader().resizeSections())
+    return view
 
 
 class AuditPage(Page):
@@ -42,7 +51,7 @@ class AuditPage(Page):
         super().__init__(ctx, parent)
         self.heading(self.title())
         self.zone: Any = None
-        self.last_check: audit_ops.SiteCheck | None = None
+        self.last_check: audit_admin.SiteCheck | None = None
         self.layout_.addWidget(self._build_actions())
         self.progress = ProgressPanel(ctx, "audit_progress")
         self.progress.finished.connect(lambda _ok: self._enable(True))
@@ -57,8 +66,8 @@ class AuditPage(Page):
             Column(self.tr("时间"), lambda r: self._local(r.at)),
             Column(self.tr("查看人"), lambda r: r.actor),
             Column(self.tr("客户"), lambda r: r.customer),
-            Column(self.tr("原因"), lambda r: r.reason),
-            Column(self.tr("流水号"), lambda r: r.seq, align_right=True)])
+            Column(self.tr("流水号"), lambda r: r.seq, align_right=True),
+            Column(self.tr("原因"), lambda r: r.reason)])
         self.overrides = PagedTableModel(ctx, [
             Column(self.tr("裁决时间"), lambda r: self._local(r.decided_at)),
             Column(self.tr("案件"), lambda r: f"#{r.case_id}"),
@@ -69,8 +78,8 @@ class AuditPage(Page):
             Column(self.tr("理由"), lambda r: r.reason)])
         self.tabs = QTabWidget()
         self.tabs.setObjectName("audit_tabs")
-        self.tabs.addTab(table_view(self.reveals, "audit_reveals"), self.tr("完整号码查看记录"))
-        self.tabs.addTab(table_view(self.overrides, "audit_overrides"), self.tr("推翻建议的裁决"))
+        self.tabs.addTab(fitted_view(self.reveals, "audit_reveals"), self.tr("完整号码查看记录"))
+        self.tabs.addTab(fitted_view(self.overrides, "audit_overrides"), self.tr("推翻建议的裁决"))
         self.layout_.addWidget(self.tabs, 1)
 
     def title(self) -> str:
@@ -162,9 +171,9 @@ class AuditPage(Page):
     def verify(self) -> None:
         desk = self.ctx.desk
         assert desk is not None
-        self._start(lambda progress: audit_ops.check_site(desk, progress), on_done=self._verified)
+        self._start(lambda progress: audit_admin.check_site_apart(desk, progress), on_done=self._verified)
 
-    def _verified(self, check: audit_ops.SiteCheck) -> None:
+    def _verified(self, check: audit_admin.SiteCheck) -> None:
         self.last_check = check
         chain = check.chain
         if not chain.ok:
@@ -172,14 +181,18 @@ class AuditPage(Page):
         elif check.derived is not None and not check.derived.ok:
             self._show(self.tr("日志完整，但以下数据与日志重放不符：") + "；".join(check.derived.differences[:5]), "error")
         else:
-            text = self.tr("校验通过：日志完整，共 %1 条；%2 个签名检查点相符；引擎快照与各视图与日志重放一致")
-            self._show(text.replace("%1", f"{chain.entries_checked:,}").replace("%2", str(chain.checkpoints_held)),
-                       "success")
+            text = self.tr("校验通过：日志完整，共 %1 条；引擎快照与各视图与日志重放一致。").replace(
+                "%1", f"{chain.entries_checked:,}")
+            if check.checkpoints:
+                text += self.tr("%1 个签名检查点相符。").replace("%1", str(chain.checkpoints_held))
+            else:
+                text += self.tr("尚无已保存的签名检查点：整体改写的日志只有对照检查点才能发现，请定期导出并另行保存。")
+            self._show(text, "success")
 
     def export_checkpoint(self) -> None:
         desk, target = self.ctx.desk, self.checkpoint_path.text().strip()
         assert desk is not None
-        self._start(lambda progress: audit_ops.export_checkpoint(desk, target or None, progress),
+        self._start(lambda progress: audit_admin.export_checkpoint(desk, target or None, progress),
                     on_done=self._exported)
 
     def _exported(self, result: Any) -> None:
@@ -190,9 +203,9 @@ class AuditPage(Page):
     def backup(self) -> None:
         desk, folder = self.ctx.desk, self.backup_folder.text().strip()
         assert desk is not None
-        self._start(lambda progress: audit_ops.backup_now(desk, folder or None, progress), on_done=self._backed_up)
+        self._start(lambda progress: audit_admin.backup_now(desk, folder or None, progress), on_done=self._backed_up)
 
-    def _backed_up(self, done: audit_ops.BackupDone) -> None:
+    def _backed_up(self, done: audit_admin.BackupDone) -> None:
         text = self.tr("已备份到 %1（%2 字节）。密钥不在备份中，请另行离线保存数据目录中的密钥文件").replace(
             "%1", str(done.path)).replace("%2", f"{done.size:,}")
         if done.journal is not None and not done.journal.ok:

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QTabW
 
 from console.context import ConsoleContext
 from console.pages import rule_texts
+from console.pages.audit import fitted_view
 from console.pages.base import Page, Snap
 from console.pages.rules_edit import RulesEditor
-from console.widgets import Column, PagedTableModel, table_view
+from console.widgets import Column, PagedTableModel
 from db.queries.rules import RuleDiff, RulesOverview, RuleVersion, rules_overview, version_diff
 from judge.rules import DEFAULT_VALUES
 
@@ -33,6 +34,7 @@ class RulesPage(Page):
         self.heading(self.title())
         self.overview: RulesOverview | None = None
         self.zone: Any = None
+        self.diff_chosen = False  # the user picked the versions to compare: keep them across reloads
         self.summary = QLabel()
         self.summary.setObjectName("rules_summary")
         self.summary.setWordWrap(True)
@@ -55,9 +57,9 @@ class RulesPage(Page):
             Column(self.tr("生效时间"), lambda v: self._local(v.effective_at) or self.tr("始终")),
             Column(self.tr("修改内容"), lambda v: self._changes_text(v)),
             Column(self.tr("修改人"), lambda v: v.actor),
-            Column(self.tr("原因"), lambda v: v.reason),
             Column(self.tr("记录时间"), lambda v: self._local(v.recorded_at)),
-            Column(self.tr("流水号"), lambda v: v.seq, align_right=True)])
+            Column(self.tr("流水号"), lambda v: v.seq, align_right=True),
+            Column(self.tr("原因"), lambda v: v.reason)])
         self.diff = PagedTableModel(ctx, [
             Column(self.tr("规则"), lambda d: rule_texts.label(d.key)),
             Column(self.tr("较早版本"), lambda d: rule_texts.shown(d.key, d.old)),
@@ -65,7 +67,7 @@ class RulesPage(Page):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("rules_tabs")
-        self.current_view = table_view(self.current, "rules_current")
+        self.current_view = fitted_view(self.current, "rules_current")
         self.tabs.addTab(self.current_view, self.tr("现行规则"))
         self.tabs.addTab(self._build_history(), self.tr("历史版本"))
         self.editor: RulesEditor | None = None
@@ -86,7 +88,7 @@ class RulesPage(Page):
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(8, 8, 8, 8)
-        self.history_view = table_view(self.history, "rules_history")
+        self.history_view = fitted_view(self.history, "rules_history")
         self.history_view.selectionModel().selectionChanged.connect(self._history_selected)
         column.addWidget(self.history_view, 3)
         row = QHBoxLayout()
@@ -96,6 +98,7 @@ class RulesPage(Page):
         self.diff_to.setObjectName("rules_diff_to")
         for combo in (self.diff_from, self.diff_to):
             combo.setMinimumWidth(280)
+            combo.activated.connect(self._chosen)
             combo.currentIndexChanged.connect(self._compare)
         row.addWidget(self.diff_from)
         row.addWidget(QLabel("→"))
@@ -105,7 +108,7 @@ class RulesPage(Page):
         self.diff_note.setProperty("role", "hint")
         row.addWidget(self.diff_note, 1)
         column.addLayout(row)
-        column.addWidget(table_view(self.diff, "rules_diff"), 2)
+        column.addWidget(fitted_view(self.diff, "rules_diff"), 2)
         return box
 
     # ------------------------------------------------------------ loading
@@ -143,18 +146,20 @@ class RulesPage(Page):
 
     def _fill_versions(self, overview: RulesOverview) -> None:
         before, after = self.diff_from.currentData(), self.diff_to.currentData()
+        last = len(overview.versions) - 1  # by default the newest change: what was changed last
+        if not self.diff_chosen or before is None or after is None or max(before, after) > last:
+            before, after = max(0, last - 1), last
         for combo in (self.diff_from, self.diff_to):
             combo.blockSignals(True)
             combo.clear()
             for version in overview.versions:
                 combo.addItem(self._version_label(version), version.number)
             combo.blockSignals(False)
-        last = len(overview.versions) - 1  # by default the newest change: what was changed last
-        self.select_diff(before if before is not None and before <= last else max(0, last - 1),
-                         after if after is not None and after <= last else last)
+        self.select_diff(before, after, chosen=self.diff_chosen)
 
     # ------------------------------------------------------------ the difference of two versions
-    def select_diff(self, older: int, newer: int) -> None:
+    def select_diff(self, older: int, newer: int, *, chosen: bool = True) -> None:
+        self.diff_chosen = chosen
         for combo, number in ((self.diff_from, older), (self.diff_to, newer)):
             combo.blockSignals(True)
             combo.setCurrentIndex(max(0, combo.findData(number)))
@@ -170,6 +175,9 @@ class RulesPage(Page):
         self.diff.load(lambda offset, limit: rows[offset:offset + limit])
         self.diff_note.setText(self.tr("两个版本相同") if not rows else
                                self.tr("%1 项不同").replace("%1", str(len(rows))))
+
+    def _chosen(self, *_args: Any) -> None:
+        self.diff_chosen = True
 
     def diff_rows(self) -> list[RuleDiff]:
         return list(self.diff.rows)

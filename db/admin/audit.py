@@ -1,25 +1,18 @@
 """`anchang verify` and `anchang checkpoint`: the journal's hash chain and signed checkpoints, then the
 derived state (engine snapshots, projection tables) against a replay of the journal. The console's 审计
-page runs the same checks, a checkpoint export and a backup behind a Desk, with progress and cancel."""
+page runs the same checks behind a Desk, with progress and cancel: db/audit_admin.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db import integrity, journal
 from db.admin.common import EXIT_FAILED, EXIT_OK, checked_engine, open_store
 from db.config import data_dir
 from db.database import is_postgres, read_session
-from db.desk import Desk
 from db.keys import Keyring, KeysMismatch, KeysMissing
-from db.models import JournalEntry
-from judge.reasons import EngineError
 
 
 def verify_engine(engine: Engine, checkpoint: journal.Checkpoint | None = None, *,
@@ -128,116 +121,3 @@ def checkpoint(out_dir: str | None) -> int:
           f"later: anchang verify --checkpoint {path}")
     return EXIT_OK
 
-
-# ------------------------------------------------- the console's 审计 page: the same checks behind a Desk
-Progress = Callable[[int, int], None]  # (done, total); raising in it (a cancel) ends the work there
-
-
-@dataclass(frozen=True)
-class SiteCheck:
-    """`anchang verify` in one result: the chain against the kept checkpoints, then the derived state."""
-
-    chain: journal.VerifyResult
-    derived: integrity.DerivedCheck | None  # None: not compared (the chain failed first)
-    checkpoints: int  # kept checkpoints the chain was checked against
-
-    @property
-    def ok(self) -> bool:
-        return self.chain.ok and self.derived is not None and self.derived.ok
-
-
-def _no_progress(_done: int, _total: int) -> None:
-    return None
-
-
-def _consistent(desk: Desk) -> Engine:
-    """One view of journal and projections while other stations keep writing."""
-    engine = desk.store.engine
-    return engine.execution_options(isolation_level="REPEATABLE READ") if is_postgres(engine) else engine
-
-
-def check_site(desk: Desk, progress: Progress = _no_progress) -> SiteCheck:
-    """The journal's chain against every checkpoint kept in <data dir>/checkpoints, then snapshots and
-    projections against a replay; `progress` runs over both (the replay is the second half)."""
-    desk.require("audit.verify")
-    keyring = desk.store.keyring
-    marks = kept_checkpoints(None)
-    with read_session(_consistent(desk)) as session:
-        total = session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0
-        chain = journal.verify(session, checkpoints=marks, trusted_public_key_pem=keyring.public_key_pem(),
-                               progress=lambda done, _t: progress(done, 2 * total))
-        if not chain.ok:
-            return SiteCheck(chain, None, len(marks))
-        integrity.check_keys(session, keyring)
-        derived = integrity.derived_differences(session, keyring,
-                                                progress=lambda done, _t: progress(total + done, 2 * total))
-    progress(2 * total, 2 * total)
-    return SiteCheck(chain, derived, len(marks))
-
-
-def export_checkpoint(desk: Desk, target: str | Path | None = None,
-                      progress: Progress = _no_progress) -> tuple[Path, journal.Checkpoint]:
-    """Verifies the chain against the kept checkpoints and signs its head in the same read, so the
-    checkpoint vouches only for what was checked. `target`: a file, a folder (checkpoint-<seq>.json in
-    it), or None for <data dir>/checkpoints, where `anchang verify` finds it."""
-    desk.require("audit.checkpoint")
-    keyring = desk.store.keyring
-    marks = kept_checkpoints(None)
-    at = desk.store.now()
-    with read_session(_consistent(desk)) as session:
-        result = journal.verify(session, checkpoints=marks, trusted_public_key_pem=keyring.public_key_pem(),
-                                progress=progress)
-        if not result.ok:
-            raise EngineError(f"日志校验失败，拒绝签名检查点 / the journal does not verify, no checkpoint was "
-                              f"signed: {result.message}")
-        checkpoint = journal.make_checkpoint(session, keyring, at)
-    folder = Path(target) if target else data_dir() / "checkpoints"
-    path = folder / f"checkpoint-{checkpoint.seq}.json" if folder.is_dir() or not target else folder
-    path.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint.to_file(path)
-    path.chmod(0o600)
-    return path, checkpoint
-
-
-@dataclass(frozen=True)
-class BackupDone:
-    path: Path
-    size: int
-    journal: journal.VerifyResult | None  # the copy's chain (SQLite); None for a pg_dump archive
-
-
-def backup_now(desk: Desk, folder: str | Path | None = None, progress: Progress = _no_progress) -> BackupDone:
-    """`anchang backup` into `folder` (None: <data dir>/backups): SQLite through its backup API, the
-    copy's journal then verified; PostgreSQL through pg_dump -Fc."""
-    from db.admin import backup
-    from db.admin.common import AdminError
-
-    desk.require("audit.backup")
-    url = desk.store.engine.url.render_as_string(hide_password=False)
-    directory = Path(folder) if folder else data_dir() / "backups"
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    source = backup.sqlite_path(url)
-    target = directory / (f"anchang-{stamp}.sqlite3" if source is not None else f"anchang-{stamp}.dump")
-    if target.exists():
-        raise EngineError(f"文件已存在 / {target} already exists: try again in a second")
-    progress(0, 0)
-    try:
-        if source is not None:
-            backup.copy_sqlite(source, target)
-        elif backup.is_postgres_url(url):
-            backup.pg_dump(url, target)
-        else:
-            raise EngineError("不支持备份此数据库 / only SQLite files and PostgreSQL can be backed up")
-    except AdminError as error:
-        raise EngineError(str(error)) from None
-    target.chmod(0o600)
-    checked = None
-    if source is not None:
-        engine = backup.open_engine(f"sqlite:///{target}")
-        try:
-            with read_session(engine) as session:
-                checked = journal.verify(session, progress=progress)
-        finally:
-            engine.dispose()
-    return BackupDone(target, target.stat().st_size, checked)

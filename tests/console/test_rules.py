@@ -65,7 +65,7 @@ def test_the_version_in_force_and_the_history_with_who_why_and_the_difference(qt
     history = [[page.history.data(page.history.index(r, c)) for c in range(page.history.columnCount())]
                for r in range(page.history.rowCount())]
     assert [row[:2] for row in history] == [["版本 2", "待生效"], ["版本 1", "现行"], ["默认规则", "已被取代"]]
-    assert history[0][3] == "顾问保护期（天）：30 → 20" and history[0][5] == "集团通知缩短保护期"
+    assert history[0][3] == "顾问保护期（天）：30 → 20" and history[0][7] == "集团通知缩短保护期"
     assert history[1][4] == "经理"
     # the newest change is compared by default; any two versions can be compared
     assert [(d.key, d.old, d.new) for d in page.diff_rows()] == [("protection.consultant_days", 30, 20)]
