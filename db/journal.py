@@ -170,16 +170,16 @@ def append(
     connection = session.connection()
     row = write_sql.insert(JournalEntry.__tablename__, values)
     if connection.dialect.name == "postgresql" and (notify_channel is not None or writes):
-        params = row.params("j")
+        params = row.params("j_")[0]
         for i, write in enumerate(writes):
-            params.update(write.params(f"w{i}_"))
+            for r, written in enumerate(write.rows):
+                params.update({f"w{i}_{r}_{column}": value for column, value in written.items()})
         if notify_channel is not None:
             params["notify_channel"] = notify_channel
-        connection.execute(_one_statement(row.shape, tuple(write.shape for write in writes),
-                                          notify_channel is not None), params)
+        shapes = tuple((write.shape, len(write.rows)) for write in writes)
+        connection.execute(_one_statement(row.shape, shapes, notify_channel is not None), params)
     else:
-        connection.execute(write_sql.statement(connection.dialect.name, row.shape, "j"), row.params("j"))
-        write_sql.execute(connection, writes)
+        write_sql.execute(connection, [row, *writes])
     session.info[JOURNAL_WRITTEN] = True  # read by db.live to wake this process's feeds at commit
     entry = JournalEntry(**values)
     make_transient_to_detached(entry)
@@ -188,13 +188,15 @@ def append(
 
 
 @lru_cache(maxsize=256)
-def _one_statement(journal_shape: write_sql.Shape, shapes: tuple[write_sql.Shape, ...], notify: bool) -> Any:
-    """PostgreSQL: the journal insert, its NOTIFY and the other writes as one statement (CTEs)."""
-    appended = write_sql.statement("postgresql", journal_shape, "j").returning(_TABLE.c.seq).cte("appended")
+def _one_statement(journal_shape: write_sql.Shape, shapes: tuple[tuple[write_sql.Shape, int], ...],
+                   notify: bool) -> Any:
+    """PostgreSQL: the journal insert, its NOTIFY and every row written (a CTE each) as one statement."""
+    appended = write_sql.statement("postgresql", journal_shape, "j_").returning(_TABLE.c.seq).cte("appended")
     told = sa.func.pg_notify(sa.bindparam("notify_channel", type_=sa.Text), sa.cast(appended.c.seq, sa.Text)) \
         if notify else appended.c.seq
     return sa.select(told).select_from(appended).add_cte(
-        *[write_sql.statement("postgresql", shape, f"w{i}_").cte(f"w{i}") for i, shape in enumerate(shapes)])
+        *[write_sql.statement("postgresql", shape, f"w{i}_{r}_").cte(f"w{i}_{r}")
+          for i, (shape, rows) in enumerate(shapes) for r in range(rows)])
 
 
 _TABLE = cast(sa.Table, JournalEntry.__table__)

@@ -21,13 +21,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from db.models import Base
 
 Operation = Literal["insert", "update", "upsert", "delete"]
-Shape = tuple[str, str, tuple[tuple[str, ...], ...], str, tuple[str, ...]]
+Shape = tuple[str, str, tuple[str, ...], str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class RowWrite:
     """Rows of one table to insert, update (by `key`), upsert (on `key`; the `keep` columns are set on
-    insert only) or delete (by `key`). Update and delete take one row; insert and upsert any number."""
+    insert only) or delete (by `key`), all with the same columns. The statement is for one row (a
+    multi-row VALUES statement is one SQLAlchemy will not cache): several rows are an executemany, or
+    on PostgreSQL one CTE each in the write's single statement."""
 
     table: str
     op: Operation
@@ -35,12 +37,16 @@ class RowWrite:
     key: str = "id"
     keep: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not self.rows or any(row.keys() != self.rows[0].keys() for row in self.rows):
+            raise ValueError(f"{self.table}: rows of one write need the same columns")
+
     @property
     def shape(self) -> Shape:
-        return self.table, self.op, tuple(tuple(row) for row in self.rows), self.key, self.keep
+        return self.table, self.op, tuple(self.rows[0]), self.key, self.keep
 
-    def params(self, prefix: str) -> dict[str, Any]:
-        return {f"{prefix}{i}_{column}": value for i, row in enumerate(self.rows) for column, value in row.items()}
+    def params(self, prefix: str) -> list[dict[str, Any]]:
+        return [{f"{prefix}{column}": value for column, value in row.items()} for row in self.rows]
 
 
 def insert(table: str, *rows: dict[str, Any]) -> RowWrite:
@@ -59,30 +65,30 @@ def upsert(table: str, rows: Sequence[dict[str, Any]], key: str = "id", keep: tu
     return RowWrite(table, "upsert", tuple(rows), key, keep)
 
 
-def _binds(table: sa.Table, columns: tuple[str, ...], prefix: str, row: int) -> dict[str, Any]:
-    return {name: sa.bindparam(f"{prefix}{row}_{name}", type_=table.c[name].type) for name in columns}
+def _binds(table: sa.Table, columns: tuple[str, ...], prefix: str) -> dict[str, Any]:
+    return {name: sa.bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in columns}
 
 
 @lru_cache(maxsize=512)
 def statement(dialect: str, shape: Shape, prefix: str) -> Any:
-    """The statement for rows of this shape, its parameters named `<prefix><row>_<column>`."""
-    name, op, rows, key, keep = shape
+    """The statement for one row of this shape, its parameters named `<prefix><column>`."""
+    name, op, columns, key, keep = shape
     table = Base.metadata.tables[name]
     if op in ("update", "delete"):
-        where = table.c[key] == sa.bindparam(f"{prefix}0_{key}", type_=table.c[key].type)
+        where = table.c[key] == sa.bindparam(f"{prefix}{key}", type_=table.c[key].type)
         if op == "delete":
             return sa.delete(table).where(where)
-        return sa.update(table).where(where).values(_binds(table, tuple(c for c in rows[0] if c != key), prefix, 0))
-    values = [_binds(table, columns, prefix, i) for i, columns in enumerate(rows)]
+        return sa.update(table).where(where).values(_binds(table, tuple(c for c in columns if c != key), prefix))
     if op == "insert":
-        return sa.insert(table).values(values)
-    upserting = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(values)
-    changed = {column: upserting.excluded[column] for column in rows[0] if column != key and column not in keep}
+        return sa.insert(table).values(_binds(table, columns, prefix))
+    upserting = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(_binds(table, columns, prefix))
+    changed = {column: upserting.excluded[column] for column in columns if column != key and column not in keep}
     return upserting.on_conflict_do_update(index_elements=[key], set_=changed)
 
 
 def execute(connection: sa.Connection, writes: Sequence[RowWrite]) -> None:
-    """Each write as its statement, one after the other, in the order given."""
+    """Each write as one statement (several rows: an executemany), in the order given."""
     dialect = connection.dialect.name
     for write in writes:
-        connection.execute(statement(dialect, write.shape, "p"), write.params("p"))
+        params = write.params("p_")
+        connection.execute(statement(dialect, write.shape, "p_"), params if len(params) > 1 else params[0])
