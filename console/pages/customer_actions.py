@@ -112,7 +112,7 @@ class CustomerActions(QFrame):
             "release": open_to_me and self.may["customers.release"] and owner not in ("pool", "none")
             and page is not None and page.deal_at is None,  # a closed deal cannot be released
             "assign": page is not None and not page.forgotten and self.may["customers.assign"],
-            "claim": page is not None and self.may["pool.claim"] and owner == "pool"}
+            "claim": page is not None and not page.forgotten and self.may["pool.claim"] and owner == "pool"}
         for name, visible in shown.items():
             self.buttons[name].setVisible(visible)
         rows = {"customer_as": self.mine is None and (shown["follow_up"] or shown["stage"]),

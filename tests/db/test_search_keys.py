@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from db import erasure, identity, search_keys, users
 from db.database import read_session, run_write
 from db.desk import Desk
-from db.models import CustomerSearchKey
+from db.models import CustomerSearchKey, JournalEntry
 from db.queries.customers import CustomerFilter, SearchError, count_customers, list_customers
+from db.queries.journal_index import JournalIndex
 from db.service import Store
 from tests.db.stores import new_store
 
@@ -219,3 +220,21 @@ def test_filters_owner_status_channel_stage_and_first_visit_dates(store: Store) 
     assert found(store, "张", first_visit_to=date(2000, 1, 1)) == set()
     with pytest.raises(ValueError):
         found(store, "", status="lost")
+
+
+def test_the_journal_index_finds_a_customers_facts_and_starts_over_after_a_restore(store: Store) -> None:
+    register_people(store)
+    customer = store.customer_id("13800001234") or 0
+    store.follow_up("13800001234", "李强", "回访")
+    store.change_stage("13800001234", "李强", "pledge")
+    index = JournalIndex()
+    with read_session(store.engine) as session:
+        index.catch_up(session)
+        kinds = dict(session.execute(sa.select(JournalEntry.seq, JournalEntry.kind)
+                                     .where(JournalEntry.seq.in_(index.seqs("customer", [customer])))).all())
+    assert sorted(kinds.values()) == ["follow_up", "stage"]  # visits come from their projection table
+    index.hash = "0" * 64  # as if the entry it stopped at were another one now (a restored database)
+    index.refs.clear()
+    with read_session(store.engine) as session:
+        index.catch_up(session)
+    assert index.seqs("customer", [customer]) == set(kinds)
