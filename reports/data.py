@@ -42,7 +42,7 @@ class VisitFigures:
     first: int  # 首访组数
     by_day: tuple[DayVisits, ...]  # every day of the period, zeros included
     by_hour: tuple[int, ...]  # 24 counts: groups by the local hour of their first arrival
-    by_source: tuple[Count, ...]  # groups by how the visitor heard of the project (kiosk), most first
+    by_source: tuple[Count, ...]  # groups by how the visitor heard of the project (kiosk; one per group)
     by_channel: tuple[Count, ...]  # groups by the customer's attributed channel (None: not yet judged)
 
     @property

@@ -46,7 +46,7 @@ def visit_tables(f: Figures) -> list[Table]:
     tables.append(Table("来访来源", ("来源", "来访组数", "占比"),
                         tuple((labels.source(c.key), c.count, Percent(c.count / v.groups if v.groups else None))
                               for c in v.by_source),
-                        note="来源为访客在签到机上的选择；同一组当天选了两个来源时两处各计一次。"))
+                        note="来源为访客在签到机上的选择（同一组当天选了不同来源时计其一）。"))
     tables.append(Table("来访渠道构成", ("渠道", "来访组数", "占比"),
                         tuple((labels.channel(c.key), c.count, Percent(c.count / v.groups if v.groups else None))
                               for c in v.by_channel),
