@@ -93,17 +93,17 @@ def _deal_rows(deals: Sequence[DealEvidence], zone: ZoneInfo) -> tuple[tuple[Cel
 
 DEAL_HEADERS = ("客户", "手机", "称呼", "经纪人", "报备号", "报备时间", "带访号", "带访时间", "成交号", "成交",
                 "成交时间", "保护期至", "规则版本", "置业顾问")
-DEAL_WIDTHS = (0.7, 1.45, 0.9, 0.9, 0.8, 1.5, 0.8, 1.5, 0.8, 0.7, 1.5, 1.5, 1.2, 1.0)
+DEAL_WIDTHS = (0.65, 1.4, 0.85, 0.85, 0.75, 1.85, 0.75, 1.85, 0.75, 0.6, 1.85, 1.85, 1.1, 0.95)
 
 
 def commission_document(store: Store, channel: str, period: Period, kept: Sequence[Checkpoint] = ()) -> Document:
     zone = period.zone
     s = commission_statement(store, channel, period)
-    owed = Table("应结佣成交", DEAL_HEADERS, _deal_rows(s.deals, zone), widths=DEAL_WIDTHS, time_format="%m-%d %H:%M",
+    owed = Table("应结佣成交", DEAL_HEADERS, _deal_rows(s.deals, zone), widths=DEAL_WIDTHS, time_format="%Y-%m-%d %H:%M",
                  note="报备号、带访号、成交号为日志序号（可用 anchang verify 对照日志核验）；保护期自带访时起算，"
                       "按带访时有效的规则版本。")
     outside = Table("保护期外成交（不计佣）", DEAL_HEADERS, _deal_rows(s.not_owed, zone), widths=DEAL_WIDTHS,
-                    time_format="%m-%d %H:%M", note="该渠道带来的客户在渠道保护期结束后才成交，按规则不计渠道佣金。")
+                    time_format="%Y-%m-%d %H:%M", note="该渠道带来的客户在渠道保护期结束后才成交，按规则不计渠道佣金。")
     versions = Table("规则版本", ("版本", "生效时间", "渠道模式", "渠道保护期（天）", "到访时限（小时）", "防截客（分钟）"),
                      tuple((f"v{v.number}", local(v.effective_at, zone) or "默认",
                             labels.CHANNEL_MODES.get(v.values["channel.mode"], v.values["channel.mode"]),

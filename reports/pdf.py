@@ -186,7 +186,9 @@ def _story(document: Document, width: float) -> list[Flowable]:
             elif isinstance(block, KeyFigures):
                 story.append(_tiles(block, width))
             elif isinstance(block, Chart):
-                story += [Spacer(1, 3), ChartFlowable(block.make(), width, width * block.aspect), Spacer(1, 3)]
+                chart = ChartFlowable(block.make(), width, width * block.aspect)
+                chart.spaceBefore = chart.spaceAfter = 3  # no Spacer: a heading keeps with its chart
+                story.append(chart)
             elif isinstance(block, Text):
                 story.append(Paragraph(_escape(block.text), BODY))
     for note in document.footnotes:
