@@ -24,6 +24,7 @@ REPORTS = {
     "monthly": ["monthly", "--month", "2026-03"],
     "channel": ["channel", "贝壳", "--month", "2026-03"],
     "range": ["channel", "链家", "--from", "2026-03-01", "--to", "2026-03-10"],
+    "own": ["monthly", "--month", "2026-03", "--consultant", "王丽"],
 }
 
 
@@ -62,7 +63,7 @@ def test_each_report_prints_with_the_cjk_font_embedded(site: Seeded, tmp_path: P
     assert any(name.endswith("NotoSansSC-Regular") for name, _ in fonts)
     assert all(embedded == "yes" for _, embedded in fonts)
     text = "\n".join(_run("pdftotext", "-layout", str(pdf), "-"))
-    assert "案场通" in text
+    assert "案场通" in text and ("置业顾问 王丽 本人数据" in text) == (report == "own")
     assert not any(phone in text for phone in (A, B, C, D, E, F))  # phones only masked
 
 
