@@ -2,6 +2,906 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
 <context>
+    <name>AppointmentCodeCard</name>
+    <message>
+        <source>请选择一条预约，或新建预约</source>
+        <translation>Choose an appointment, or create a new one</translation>
+    </message>
+    <message>
+        <source>把二维码发给来访人，到访时对准入口登记屏即可</source>
+        <translation>Send the QR code to the visitor; on arrival they hold it up to the check-in screen at the entrance</translation>
+    </message>
+    <message>
+        <source>保存图片</source>
+        <translation>Save image</translation>
+    </message>
+    <message>
+        <source>打印</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <source>置业顾问 %1</source>
+        <translation>Consultant %1</translation>
+    </message>
+    <message>
+        <source>保存预约二维码</source>
+        <translation>Save appointment QR code</translation>
+    </message>
+    <message>
+        <source>PNG 图片 (*.png)</source>
+        <translation>PNG image (*.png)</translation>
+    </message>
+    <message>
+        <source>二维码已保存：%1</source>
+        <translation>QR code saved: %1</translation>
+    </message>
+    <message>
+        <source>已发送到打印机</source>
+        <translation>Sent to the printer</translation>
+    </message>
+    <message>
+        <source>未找到打印机，保存为 PDF</source>
+        <translation>No printer found; saving as PDF</translation>
+    </message>
+    <message>
+        <source>PDF 文件 (*.pdf)</source>
+        <translation>PDF file (*.pdf)</translation>
+    </message>
+    <message>
+        <source>预约单已保存为 PDF：%1</source>
+        <translation>Appointment slip saved as PDF: %1</translation>
+    </message>
+    <message>
+        <source>预约到访凭证</source>
+        <translation>Appointment pass</translation>
+    </message>
+    <message>
+        <source>到访时请将二维码对准案场入口的登记屏</source>
+        <translation>On arrival, hold the QR code up to the check-in screen at the sales office entrance</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentsPage</name>
+    <message>
+        <source>待到访</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>已到访</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>未到访</source>
+        <translation>No-show</translation>
+    </message>
+    <message>
+        <source>预约</source>
+        <translation>Appointments</translation>
+    </message>
+    <message>
+        <source>到访日期</source>
+        <translation>Visit date</translation>
+    </message>
+    <message>
+        <source>今天</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>时段</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>来访人</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <source>手机号</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>置业顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>预约人</source>
+        <translation>Booked by</translation>
+    </message>
+    <message>
+        <source>取消预约</source>
+        <translation>Cancel appointment</translation>
+    </message>
+    <message>
+        <source>确认取消</source>
+        <translation>Yes, cancel it</translation>
+    </message>
+    <message>
+        <source>不取消</source>
+        <translation>Keep it</translation>
+    </message>
+    <message>
+        <source>新建预约</source>
+        <translation>New appointment</translation>
+    </message>
+    <message>
+        <source>例如：张</source>
+        <translation>e.g. Zhang</translation>
+    </message>
+    <message>
+        <source>姓</source>
+        <translation>Surname</translation>
+    </message>
+    <message>
+        <source>女士</source>
+        <translation>Ms.</translation>
+    </message>
+    <message>
+        <source>先生</source>
+        <translation>Mr.</translation>
+    </message>
+    <message>
+        <source>称呼</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>来访人的手机号</source>
+        <translation>Visitor&apos;s mobile number</translation>
+    </message>
+    <message>
+        <source>日期</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>至</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>创建预约</source>
+        <translation>Create appointment</translation>
+    </message>
+    <message>
+        <source>预约已创建，可保存或打印二维码发给来访人</source>
+        <translation>Appointment created; save or print the QR code and send it to the visitor</translation>
+    </message>
+    <message>
+        <source>取消 %1 %2 的预约？</source>
+        <translation>Cancel the appointment of %1 %2?</translation>
+    </message>
+    <message>
+        <source>预约已取消，二维码不再有效</source>
+        <translation>Appointment cancelled; its QR code no longer works</translation>
+    </message>
+</context>
+<context>
+    <name>ArrivalToast</name>
+    <message>
+        <source>到访提醒：您的客户到了</source>
+        <translation>Arrival: your customer is here</translation>
+    </message>
+    <message>
+        <source>知道了</source>
+        <translation>Got it</translation>
+    </message>
+</context>
+<context>
+    <name>AuditPage</name>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>查看人</source>
+        <translation>Viewed by</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>流水号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>裁决时间</source>
+        <translation>Decided at</translation>
+    </message>
+    <message>
+        <source>案件</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <source>建议裁决</source>
+        <translation>Suggested ruling</translation>
+    </message>
+    <message>
+        <source>实际裁决</source>
+        <translation>Actual ruling</translation>
+    </message>
+    <message>
+        <source>裁决人</source>
+        <translation>Decided by</translation>
+    </message>
+    <message>
+        <source>理由</source>
+        <translation>Grounds</translation>
+    </message>
+    <message>
+        <source>完整号码查看记录</source>
+        <translation>Full number views</translation>
+    </message>
+    <message>
+        <source>推翻建议的裁决</source>
+        <translation>Overruled suggestions</translation>
+    </message>
+    <message>
+        <source>审计</source>
+        <translation>Audit</translation>
+    </message>
+    <message>
+        <source>校验日志</source>
+        <translation>Verify journal</translation>
+    </message>
+    <message>
+        <source>核对哈希链与已保存的签名检查点，再以日志重放核对引擎快照与各视图</source>
+        <translation>Checks the hash chain against the saved signed checkpoints, then replays the journal to check the engine snapshot and every view</translation>
+    </message>
+    <message>
+        <source>导出签名检查点</source>
+        <translation>Export signed checkpoint</translation>
+    </message>
+    <message>
+        <source>检查点保存到</source>
+        <translation>Save checkpoints to</translation>
+    </message>
+    <message>
+        <source>立即备份</source>
+        <translation>Back up now</translation>
+    </message>
+    <message>
+        <source>备份到文件夹</source>
+        <translation>Back up to folder</translation>
+    </message>
+    <message>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>保存签名检查点</source>
+        <translation>Save signed checkpoint</translation>
+    </message>
+    <message>
+        <source>检查点 (*.json)</source>
+        <translation>Checkpoint (*.json)</translation>
+    </message>
+    <message>
+        <source>选择备份文件夹</source>
+        <translation>Choose backup folder</translation>
+    </message>
+    <message>
+        <source>校验失败：</source>
+        <translation>Verification failed:</translation>
+    </message>
+    <message>
+        <source>日志完整，但以下数据与日志重放不符：</source>
+        <translation>The journal is intact, but this data does not match a replay of the journal:</translation>
+    </message>
+    <message>
+        <source>校验通过：日志完整，共 %1 条；引擎快照与各视图与日志重放一致。</source>
+        <translation>Verified: the journal is intact, %1 entries; the engine snapshot and every view match a replay of the journal.</translation>
+    </message>
+    <message>
+        <source>%1 个签名检查点相符。</source>
+        <translation>%1 signed checkpoint(s) match.</translation>
+    </message>
+    <message>
+        <source>尚无已保存的签名检查点：整体改写的日志只有对照检查点才能发现，请定期导出并另行保存。</source>
+        <translation>No signed checkpoint saved yet: a journal rewritten as a whole can only be detected against a checkpoint. Export one regularly and keep it somewhere else.</translation>
+    </message>
+    <message>
+        <source>已导出签名检查点：第 %1 条，保存于 %2。请另行保存在数据库之外（打印或拷贝）</source>
+        <translation>Signed checkpoint exported: entry %1, saved in %2. Keep it outside the database too (print or copy it)</translation>
+    </message>
+    <message>
+        <source>已备份到 %1（%2 字节）。密钥不在备份中，请另行离线保存数据目录中的密钥文件</source>
+        <translation>Backed up to %1 (%2 bytes). The key is not in the backup: keep the key file from the data folder offline, separately</translation>
+    </message>
+    <message>
+        <source>备份中的日志校验失败：</source>
+        <translation>The journal in the backup failed verification:</translation>
+    </message>
+    <message>
+        <source>客户来电要求核对登记号码</source>
+        <translation>Customer called asking to check the registered number</translation>
+    </message>
+</context>
+<context>
+    <name>BlacklistPage</name>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>对象</source>
+        <translation>Who</translation>
+    </message>
+    <message>
+        <source>所属渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>列入时间</source>
+        <translation>Added at</translation>
+    </message>
+    <message>
+        <source>操作人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>变更</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>列入</source>
+        <translation>Added</translation>
+    </message>
+    <message>
+        <source>移出</source>
+        <translation>Removed</translation>
+    </message>
+    <message>
+        <source>流水号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <source>当前名单</source>
+        <translation>Current list</translation>
+    </message>
+    <message>
+        <source>变更记录</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklist</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>经纪人</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>列入黑名单</source>
+        <translation>Add to blacklist</translation>
+    </message>
+    <message>
+        <source>姓氏、拼音首字母、后四位或完整号码</source>
+        <translation>Surname, pinyin initials, last 4 digits or full number</translation>
+    </message>
+    <message>
+        <source>例如：多次恶意截客</source>
+        <translation>e.g. repeatedly poached customers</translation>
+    </message>
+    <message>
+        <source>查找客户</source>
+        <translation>Find customer</translation>
+    </message>
+    <message>
+        <source>移出黑名单</source>
+        <translation>Remove from blacklist</translation>
+    </message>
+    <message>
+        <source>请在左侧名单中选择</source>
+        <translation>Choose from the list on the left</translation>
+    </message>
+    <message>
+        <source>请输入姓氏、拼音首字母、手机后四位或完整号码</source>
+        <translation>Enter a surname, pinyin initials, the last 4 digits or the full number</translation>
+    </message>
+    <message>
+        <source>%1（新号码，尚未登记）</source>
+        <translation>%1 (new number, not registered yet)</translation>
+    </message>
+    <message>
+        <source>%1（已在黑名单）</source>
+        <translation>%1 (already blacklisted)</translation>
+    </message>
+    <message>
+        <source>没有找到客户；可输入完整号码列入新号码</source>
+        <translation>No customer found; enter the full number to blacklist a new number</translation>
+    </message>
+    <message>
+        <source>请先查找并选择客户</source>
+        <translation>Find and choose a customer first</translation>
+    </message>
+    <message>
+        <source>请选择</source>
+        <translation>Please choose</translation>
+    </message>
+    <message>
+        <source>已列入黑名单</source>
+        <translation>Added to the blacklist</translation>
+    </message>
+    <message>
+        <source>已移出黑名单</source>
+        <translation>Removed from the blacklist</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDetailView</name>
+    <message>
+        <source>返回列表</source>
+        <translation>Back to list</translation>
+    </message>
+    <message>
+        <source>裁决</source>
+        <translation>Ruling</translation>
+    </message>
+    <message>
+        <source>理由</source>
+        <translation>Grounds</translation>
+    </message>
+    <message>
+        <source>确认裁决</source>
+        <translation>Confirm ruling</translation>
+    </message>
+    <message>
+        <source>归属争议</source>
+        <translation>Ownership dispute</translation>
+    </message>
+    <message>
+        <source>渠道争议</source>
+        <translation>Channel dispute</translation>
+    </message>
+    <message>
+        <source>身份冲突（一脸多号）</source>
+        <translation>Identity conflict (one face, several numbers)</translation>
+    </message>
+    <message>
+        <source>非归属顾问成交</source>
+        <translation>Deal by a non-owning consultant</translation>
+    </message>
+    <message>
+        <source>顾问申诉</source>
+        <translation>Consultant appeal</translation>
+    </message>
+    <message>
+        <source>（未指定）</source>
+        <translation>(not specified)</translation>
+    </message>
+    <message>
+        <source>留在公海</source>
+        <translation>Leave in public pool</translation>
+    </message>
+    <message>
+        <source>自然来访</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>无归属</source>
+        <translation>No owner</translation>
+    </message>
+    <message>
+        <source>报备保护</source>
+        <translation>Report protection</translation>
+    </message>
+    <message>
+        <source>竞争带访</source>
+        <translation>Competing channel-led visits</translation>
+    </message>
+    <message>
+        <source>保护期：到访后 %1 天内客户归接待顾问，期间他人的登记、跟进和成交都归原顾问</source>
+        <translation>Protection: for %1 days after the visit the customer belongs to the serving consultant; visits, follow-ups and deals by others in that time go to that consultant</translation>
+    </message>
+    <message>
+        <source>跟进期：%1 天内没有跟进或到访，客户提前进入公海</source>
+        <translation>Follow-up: with no follow-up or visit for %1 days, the customer goes to the public pool early</translation>
+    </message>
+    <message>
+        <source>认筹冻结：认筹后保护期不失效，直至成交或退筹</source>
+        <translation>Pledge freeze: after a pledge, protection does not lapse until a deal or a refund</translation>
+    </message>
+    <message>
+        <source>渠道判定（%1）：有效报备在先的渠道获得客户</source>
+        <translation>Channel rule (%1): the channel with the earliest valid report gets the customer</translation>
+    </message>
+    <message>
+        <source>同一人脸登记了不同号码：按最先识别到的客户判定</source>
+        <translation>One face checked in with different numbers: decided for the customer recognised first</translation>
+    </message>
+    <message>
+        <source>同一身份证登记了不同号码：按持证客户判定</source>
+        <translation>One ID card checked in with different numbers: decided for the card holder</translation>
+    </message>
+    <message>
+        <source>逾期释放：保护期已过或已被释放，客户在公海，按公海规则认领</source>
+        <translation>Lapsed: protection ended or the customer was released; the customer is in the public pool and is claimed under pool rules</translation>
+    </message>
+    <message>
+        <source>依据规则：%1（%2）</source>
+        <translation>Rule: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>轮序</source>
+        <translation>Rotation</translation>
+    </message>
+    <message>
+        <source>来访登记，接待顾问 %1</source>
+        <translation>Visit checked in, served by %1</translation>
+    </message>
+    <message>
+        <source>，渠道 %1 %2</source>
+        <translation>, channel %1 %2</translation>
+    </message>
+    <message>
+        <source>（登记时指定 %1）</source>
+        <translation> (named %1 at check-in)</translation>
+    </message>
+    <message>
+        <source>，未经确认</source>
+        <translation>, not confirmed</translation>
+    </message>
+    <message>
+        <source>认筹</source>
+        <translation>Pledge</translation>
+    </message>
+    <message>
+        <source>认购</source>
+        <translation>Subscription</translation>
+    </message>
+    <message>
+        <source>签约</source>
+        <translation>Contract</translation>
+    </message>
+    <message>
+        <source>退筹</source>
+        <translation>Pledge refunded</translation>
+    </message>
+    <message>
+        <source>渠道报备：%2 的经纪人 %3</source>
+        <translation>Channel report: agent %3 of %2</translation>
+    </message>
+    <message>
+        <source>跟进记录：%1</source>
+        <translation>Follow-up: %1</translation>
+    </message>
+    <message>
+        <source>%4：%1</source>
+        <translation>%4: %1</translation>
+    </message>
+    <message>
+        <source>公海认领：%1</source>
+        <translation>Claimed from public pool: %1</translation>
+    </message>
+    <message>
+        <source>释放到公海：%1</source>
+        <translation>Released to public pool: %1</translation>
+    </message>
+    <message>
+        <source>经理指定分配给 %1</source>
+        <translation>Assigned by manager to %1</translation>
+    </message>
+    <message>
+        <source>前台确认登记 #%5，接待顾问 %1</source>
+        <translation>Reception confirmed check-in #%5, served by %1</translation>
+    </message>
+    <message>
+        <source>申诉：%1 认为客户归自己</source>
+        <translation>Appeal: %1 says the customer is theirs</translation>
+    </message>
+    <message>
+        <source>人脸识别到场（未登记）</source>
+        <translation>Face recognised on site (not checked in)</translation>
+    </message>
+    <message>
+        <source>。理由/备注：%1</source>
+        <translation>. Reason/note: %1</translation>
+    </message>
+    <message>
+        <source>%1 · 流水号 #%2 · 记录人 %3（%4）</source>
+        <translation>%1 · journal no. #%2 · recorded by %3 (%4)</translation>
+    </message>
+    <message>
+        <source>案件 #%1 · %2 · 客户 %3 %4</source>
+        <translation>Case #%1 · %2 · customer %3 %4</translation>
+    </message>
+    <message>
+        <source>建议裁决：%1</source>
+        <translation>Suggested ruling: %1</translation>
+    </message>
+    <message>
+        <source>已裁决：%1（%2 于 %3，流水号 #%4）</source>
+        <translation>Decided: %1 (%2 on %3, journal no. #%4)</translation>
+    </message>
+    <message>
+        <source>裁决理由：%1</source>
+        <translation>Grounds: %1</translation>
+    </message>
+    <message>
+        <source>待裁决，立案于 %1</source>
+        <translation>Awaiting ruling, opened %1</translation>
+    </message>
+    <message>
+        <source>客户当前归属：%1</source>
+        <translation>Customer currently belongs to: %1</translation>
+    </message>
+    <message>
+        <source>申请方：%1</source>
+        <translation>Claimant: %1</translation>
+    </message>
+    <message>
+        <source>没有申请方的记录</source>
+        <translation>No records for the claimant</translation>
+    </message>
+    <message>
+        <source>建议方：%1</source>
+        <translation>Suggested: %1</translation>
+    </message>
+    <message>
+        <source>没有建议方的记录</source>
+        <translation>No records for the suggested party</translation>
+    </message>
+    <message>
+        <source>双方共同的事实</source>
+        <translation>Facts common to both</translation>
+    </message>
+    <message>
+        <source>（建议）</source>
+        <translation> (suggested)</translation>
+    </message>
+    <message>
+        <source>（申请方）</source>
+        <translation> (claimant)</translation>
+    </message>
+    <message>
+        <source>推翻建议裁决，必须写明理由（至少 %1 个字）</source>
+        <translation>Overruling the suggestion needs grounds (at least %1 characters)</translation>
+    </message>
+    <message>
+        <source>按建议裁决，理由可不填</source>
+        <translation>Following the suggestion; grounds optional</translation>
+    </message>
+    <message>
+        <source>推翻建议裁决必须写明理由（至少 %1 个字）</source>
+        <translation>Overruling the suggestion needs grounds (at least %1 characters)</translation>
+    </message>
+</context>
+<context>
+    <name>CasesPage</name>
+    <message>
+        <source>待裁决</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <source>已裁决</source>
+        <translation>Decided</translation>
+    </message>
+    <message>
+        <source>我要申诉</source>
+        <translation>File an appeal</translation>
+    </message>
+    <message>
+        <source>案件</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <source>立案时间</source>
+        <translation>Opened</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>申请方</source>
+        <translation>Claimant</translation>
+    </message>
+    <message>
+        <source>建议裁决</source>
+        <translation>Suggested ruling</translation>
+    </message>
+    <message>
+        <source>裁决</source>
+        <translation>Ruling</translation>
+    </message>
+    <message>
+        <source>裁决人</source>
+        <translation>Decided by</translation>
+    </message>
+    <message>
+        <source>查看案件</source>
+        <translation>View case</translation>
+    </message>
+    <message>
+        <source>判客</source>
+        <translation>Attribution</translation>
+    </message>
+    <message>
+        <source>申诉：您认为该客户归您，请经理裁决。号码只用于查找客户，不会显示。</source>
+        <translation>Appeal: you believe this customer is yours; a manager will decide. The number is only used to find the customer and is never shown.</translation>
+    </message>
+    <message>
+        <source>客户手机号</source>
+        <translation>Customer&apos;s phone</translation>
+    </message>
+    <message>
+        <source>客户的完整手机号</source>
+        <translation>The customer&apos;s full mobile number</translation>
+    </message>
+    <message>
+        <source>申诉理由</source>
+        <translation>Grounds for appeal</translation>
+    </message>
+    <message>
+        <source>例如：客户首访前一天由我电话邀约，有通话记录</source>
+        <translation>e.g. I phoned the customer the day before the first visit; the call is on record</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>提交申诉</source>
+        <translation>Submit appeal</translation>
+    </message>
+    <message>
+        <source>待裁决 (%1)</source>
+        <translation>Pending (%1)</translation>
+    </message>
+    <message>
+        <source>已裁决 (%1)</source>
+        <translation>Decided (%1)</translation>
+    </message>
+    <message>
+        <source>没有待裁决的案件</source>
+        <translation>No cases awaiting a ruling</translation>
+    </message>
+    <message>
+        <source>还没有已裁决的案件</source>
+        <translation>No decided cases yet</translation>
+    </message>
+    <message>
+        <source>案件 #%1 已裁决</source>
+        <translation>Case #%1 decided</translation>
+    </message>
+    <message>
+        <source>请输入客户的手机号</source>
+        <translation>Enter the customer&apos;s mobile number</translation>
+    </message>
+    <message>
+        <source>请写明申诉理由（至少 %1 个字）</source>
+        <translation>Please give grounds for the appeal (at least %1 characters)</translation>
+    </message>
+    <message>
+        <source>申诉已提交，案件 #%1 等待经理裁决</source>
+        <translation>Appeal submitted; case #%1 awaits a manager&apos;s ruling</translation>
+    </message>
+</context>
+<context>
+    <name>ChannelsPage</name>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>经纪人</source>
+        <translation>Agents</translation>
+    </message>
+    <message>
+        <source>待到访</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>已带访</source>
+        <translation>Visited</translation>
+    </message>
+    <message>
+        <source>已过期</source>
+        <translation>Expired</translation>
+    </message>
+    <message>
+        <source>无效</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <source>到访</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>成交</source>
+        <translation>Deals</translation>
+    </message>
+    <message>
+        <source>应结佣</source>
+        <translation>Commissions due</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>拼音首字母</source>
+        <translation>Pinyin initials</translation>
+    </message>
+    <message>
+        <source>报备</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <source>带来客户</source>
+        <translation>Customers brought</translation>
+    </message>
+    <message>
+        <source>搜索经纪人：姓名或拼音首字母，如 zw</source>
+        <translation>Search agents: name or pinyin initials, e.g. zw</translation>
+    </message>
+    <message>
+        <source>新增渠道</source>
+        <translation>New channel</translation>
+    </message>
+    <message>
+        <source>渠道名称</source>
+        <translation>Channel name</translation>
+    </message>
+    <message>
+        <source>可选，多人用逗号分隔</source>
+        <translation>Optional; separate several with commas</translation>
+    </message>
+    <message>
+        <source>新增经纪人</source>
+        <translation>New agent</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>全部渠道</source>
+        <translation>All channels</translation>
+    </message>
+    <message>
+        <source>已新增渠道：%1</source>
+        <translation>Channel added: %1</translation>
+    </message>
+    <message>
+        <source>已新增经纪人：%1（%2）</source>
+        <translation>Agent added: %1 (%2)</translation>
+    </message>
+</context>
+<context>
     <name>ConsentScreen</name>
     <message>
         <source>人脸识别授权</source>
@@ -41,6 +941,435 @@
     </message>
 </context>
 <context>
+    <name>ConsoleWindow</name>
+    <message>
+        <source>案场通 · 工作台</source>
+        <translation>Anchang · Console</translation>
+    </message>
+    <message>
+        <source>案场通</source>
+        <translation>Anchang</translation>
+    </message>
+    <message>
+        <source>打开来访登记</source>
+        <translation>Open visitor check-in</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>退出登录</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>数据库连接中断，正在重连…</source>
+        <translation>Database connection lost; reconnecting…</translation>
+    </message>
+    <message>
+        <source>数据库已重新连接</source>
+        <translation>Database reconnected</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerActions</name>
+    <message>
+        <source>以顾问</source>
+        <translation>As consultant</translation>
+    </message>
+    <message>
+        <source>跟进内容，例如：电话回访，周末带家人再来</source>
+        <translation>Follow-up, e.g. called back; coming again at the weekend with family</translation>
+    </message>
+    <message>
+        <source>跟进</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>阶段</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>指派给</source>
+        <translation>Assign to</translation>
+    </message>
+    <message>
+        <source>记录跟进</source>
+        <translation>Record follow-up</translation>
+    </message>
+    <message>
+        <source>变更阶段</source>
+        <translation>Change stage</translation>
+    </message>
+    <message>
+        <source>指派</source>
+        <translation>Assign</translation>
+    </message>
+    <message>
+        <source>认领</source>
+        <translation>Claim</translation>
+    </message>
+    <message>
+        <source>释放到公海</source>
+        <translation>Release to public pool</translation>
+    </message>
+    <message>
+        <source>您的角色只能查看此客户</source>
+        <translation>Your role can only view this customer</translation>
+    </message>
+    <message>
+        <source>请填写跟进内容</source>
+        <translation>Please write the follow-up</translation>
+    </message>
+    <message>
+        <source>跟进内容不能超过 %1 个字</source>
+        <translation>The follow-up can be at most %1 characters</translation>
+    </message>
+    <message>
+        <source>已记录跟进</source>
+        <translation>Follow-up recorded</translation>
+    </message>
+    <message>
+        <source>阶段已变更为%1</source>
+        <translation>Stage changed to %1</translation>
+    </message>
+    <message>
+        <source>请选择置业顾问</source>
+        <translation>Please choose a consultant</translation>
+    </message>
+    <message>
+        <source>已指派给%1</source>
+        <translation>Assigned to %1</translation>
+    </message>
+    <message>
+        <source>已认领</source>
+        <translation>Claimed</translation>
+    </message>
+    <message>
+        <source>确定把该客户释放到公海吗？释放后其他顾问可以认领。</source>
+        <translation>Release this customer to the public pool? Other consultants can then claim them.</translation>
+    </message>
+    <message>
+        <source>释放</source>
+        <translation>Release</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>已释放到公海</source>
+        <translation>Released to the public pool</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerDetail</name>
+    <message>
+        <source>← 返回列表</source>
+        <translation>← Back to list</translation>
+    </message>
+    <message>
+        <source>查看完整号码</source>
+        <translation>Show full number</translation>
+    </message>
+    <message>
+        <source>归属</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>渠道与报备</source>
+        <translation>Channel and reports</translation>
+    </message>
+    <message>
+        <source>阶段</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>到访</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>日志号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>事件</source>
+        <translation>Event</translation>
+    </message>
+    <message>
+        <source>经办</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>详情</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>报备时间</source>
+        <translation>Reported at</translation>
+    </message>
+    <message>
+        <source>渠道 · 经纪人</source>
+        <translation>Channel · agent</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>有效期至</source>
+        <translation>Valid until</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>提出方</source>
+        <translation>Raised by</translation>
+    </message>
+    <message>
+        <source>建议裁决</source>
+        <translation>Suggested ruling</translation>
+    </message>
+    <message>
+        <source>裁决</source>
+        <translation>Ruling</translation>
+    </message>
+    <message>
+        <source>依据记录</source>
+        <translation>Records</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>时间线</source>
+        <translation>Timeline</translation>
+    </message>
+    <message>
+        <source>报备</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <source>判客</source>
+        <translation>Attribution</translation>
+    </message>
+    <message>
+        <source>预警</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <source>正在打开客户 #%1…</source>
+        <translation>Opening customer #%1…</translation>
+    </message>
+    <message>
+        <source>（未留姓名）</source>
+        <translation>(no name given)</translation>
+    </message>
+    <message>
+        <source>佣金归属：%1</source>
+        <translation>Commission goes to: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>报备 %n 条</source>
+        <translation>
+            <numerusform>%n report</numerusform>
+            <numerusform>%n reports</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>未认筹</source>
+        <translation>No pledge</translation>
+    </message>
+    <message>
+        <source>成交于 %1</source>
+        <translation>Deal on %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n 次</source>
+        <translation>
+            <numerusform>%n visit</numerusform>
+            <numerusform>%n visits</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>首访 %1</source>
+        <translation>First visit %1</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>待前台确认</source>
+        <translation>Awaiting reception confirmation</translation>
+    </message>
+    <message>
+        <source>时间线（最近 %1 条，共 %2 条）</source>
+        <translation>Timeline (latest %1 of %2)</translation>
+    </message>
+    <message>
+        <source>保护至 %1（%2）</source>
+        <translation>Protected until %1 (%2)</translation>
+    </message>
+    <message>
+        <source>，自日志 #%1 起归属</source>
+        <translation>, owner since journal #%1</translation>
+    </message>
+    <message>
+        <source>依据：%1</source>
+        <translation>Rule: %1</translation>
+    </message>
+    <message>
+        <source>%1 于 %2 失去归属</source>
+        <translation>%1 lost the customer on %2</translation>
+    </message>
+    <message>
+        <source>尚未核验到访</source>
+        <translation>No verified visit yet</translation>
+    </message>
+</context>
+<context>
+    <name>CustomersPage</name>
+    <message>
+        <source>客户</source>
+        <translation>Customers</translation>
+    </message>
+    <message>
+        <source>我的客户与公海</source>
+        <translation>My customers and the public pool</translation>
+    </message>
+    <message>
+        <source>查找</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>姓氏、姓名、拼音首字母或手机后4位</source>
+        <translation>Surname, name, pinyin initials or last 4 digits</translation>
+    </message>
+    <message>
+        <source>全部顾问</source>
+        <translation>All consultants</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <source>保护中</source>
+        <translation>Protected</translation>
+    </message>
+    <message>
+        <source>公海</source>
+        <translation>Public pool</translation>
+    </message>
+    <message>
+        <source>未到访</source>
+        <translation>Not visited</translation>
+    </message>
+    <message>
+        <source>全部渠道</source>
+        <translation>All channels</translation>
+    </message>
+    <message>
+        <source>全部阶段</source>
+        <translation>All stages</translation>
+    </message>
+    <message>
+        <source>未认筹</source>
+        <translation>No pledge</translation>
+    </message>
+    <message>
+        <source>首访日期</source>
+        <translation>First visit date</translation>
+    </message>
+    <message>
+        <source>清除条件</source>
+        <translation>Clear filters</translation>
+    </message>
+    <message>
+        <source>打开</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>归属</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>保护到期</source>
+        <translation>Protected until</translation>
+    </message>
+    <message>
+        <source>冻结</source>
+        <translation>Frozen</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>阶段</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First visit</translation>
+    </message>
+    <message>
+        <source>最近到访</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <source>到访次数</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>标记</source>
+        <translation>Flags</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>首访日期：开始日期晚于结束日期</source>
+        <translation>First visit date: the start is after the end</translation>
+    </message>
+    <message>
+        <source>查找中…</source>
+        <translation>Searching…</translation>
+    </message>
+    <message numerus="yes">
+        <source>共 %n 位客户</source>
+        <translation>
+            <numerusform>%n customer</numerusform>
+            <numerusform>%n customers</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>请先在列表中选择一位客户</source>
+        <translation>Choose a customer in the list first</translation>
+    </message>
+    <message>
+        <source>客户来电要求回拨</source>
+        <translation>Customer called asking for a call back</translation>
+    </message>
+</context>
+<context>
     <name>DoneScreen</name>
     <message>
         <source>完成</source>
@@ -77,6 +1406,89 @@
     <message>
         <source>登记未完成，请到前台咨询</source>
         <translation>Check-in was not completed; please ask at the front desk</translation>
+    </message>
+</context>
+<context>
+    <name>DutyPage</name>
+    <message>
+        <source>顺序</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <source>置业顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>接待中</source>
+        <translation>Serving</translation>
+    </message>
+    <message>
+        <source>空闲</source>
+        <translation>Free</translation>
+    </message>
+    <message>
+        <source>下一位</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <source>◀ 下一位接待</source>
+        <translation>◀ Next up</translation>
+    </message>
+    <message>
+        <source>今日轮岗顺序</source>
+        <translation>Today&apos;s rotation</translation>
+    </message>
+    <message>
+        <source>值班</source>
+        <translation>Duty roster</translation>
+    </message>
+    <message>
+        <source>排班</source>
+        <translation>Roster</translation>
+    </message>
+    <message>
+        <source>勾选今日值班的顾问，用上移、下移排定接待顺序。</source>
+        <translation>Tick today&apos;s consultants on duty and use Move up / Move down to set the serving order.</translation>
+    </message>
+    <message>
+        <source>上移</source>
+        <translation>Move up</translation>
+    </message>
+    <message>
+        <source>下移</source>
+        <translation>Move down</translation>
+    </message>
+    <message>
+        <source>编辑期间轮岗顺序已变化（有顾问接待了新客户）；保存后以您排定的顺序为准。</source>
+        <translation>The rotation changed while you were editing (a consultant took a new customer); when you save, your order applies.</translation>
+    </message>
+    <message>
+        <source>撤销修改</source>
+        <translation>Undo changes</translation>
+    </message>
+    <message>
+        <source>保存值班</source>
+        <translation>Save duty roster</translation>
+    </message>
+    <message>
+        <source>值班 %1 人，接待中 %2 人。接待新客户的顾问自动排到队尾；接待中的顾问轮空。</source>
+        <translation>%1 on duty, %2 serving. A consultant who takes a new customer moves to the end of the queue; those serving are skipped.</translation>
+    </message>
+    <message>
+        <source>今日尚未排班：来访客户无法自动分配置业顾问。</source>
+        <translation>No duty roster for today: visitors cannot be assigned a consultant automatically.</translation>
+    </message>
+    <message>
+        <source>请至少勾选一位值班顾问</source>
+        <translation>Tick at least one consultant on duty</translation>
+    </message>
+    <message>
+        <source>已保存今日值班：%1</source>
+        <translation>Today&apos;s duty roster saved: %1</translation>
     </message>
 </context>
 <context>
@@ -200,6 +1612,243 @@
     </message>
 </context>
 <context>
+    <name>LoginScreen</name>
+    <message>
+        <source>案场通 · 工作台</source>
+        <translation>Anchang · Console</translation>
+    </message>
+    <message>
+        <source>请登录</source>
+        <translation>Please sign in</translation>
+    </message>
+    <message>
+        <source>用户名</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>登录</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>切换用户</source>
+        <translation>Switch user</translation>
+    </message>
+    <message>
+        <source>已锁定，请输入密码解锁</source>
+        <translation>Locked; enter your password to unlock</translation>
+    </message>
+    <message>
+        <source>请输入用户名</source>
+        <translation>Please enter your username</translation>
+    </message>
+    <message>
+        <source>请输入密码</source>
+        <translation>Please enter your password</translation>
+    </message>
+    <message numerus="yes">
+        <source>错误次数过多，请 %n 秒后再试</source>
+        <translation>
+            <numerusform>Too many wrong attempts; try again in %n second</numerusform>
+            <numerusform>Too many wrong attempts; try again in %n seconds</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>用户名或密码错误，或用户已停用</source>
+        <translation>Wrong username or password, or the user is disabled</translation>
+    </message>
+</context>
+<context>
+    <name>PeoplePage</name>
+    <message>
+        <source>置业顾问</source>
+        <translation>Consultants</translation>
+    </message>
+    <message>
+        <source>用户与角色</source>
+        <translation>Users and roles</translation>
+    </message>
+    <message>
+        <source>人员</source>
+        <translation>People</translation>
+    </message>
+    <message>
+        <source>管理员</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>案场经理</source>
+        <translation>Site manager</translation>
+    </message>
+    <message>
+        <source>渠道经理</source>
+        <translation>Channel manager</translation>
+    </message>
+    <message>
+        <source>前台</source>
+        <translation>Reception</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>在职</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>停用</source>
+        <translation>Inactive</translation>
+    </message>
+    <message>
+        <source>今日值班</source>
+        <translation>On duty today</translation>
+    </message>
+    <message>
+        <source>第 %1 位</source>
+        <translation>No. %1</translation>
+    </message>
+    <message>
+        <source>未值班</source>
+        <translation>Off duty</translation>
+    </message>
+    <message>
+        <source>接待</source>
+        <translation>Serving</translation>
+    </message>
+    <message>
+        <source>接待中</source>
+        <translation>Serving</translation>
+    </message>
+    <message>
+        <source>登录账号</source>
+        <translation>Login</translation>
+    </message>
+    <message>
+        <source>（无）</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <source>名下客户</source>
+        <translation>Customers</translation>
+    </message>
+    <message>
+        <source>新增置业顾问</source>
+        <translation>New consultant</translation>
+    </message>
+    <message>
+        <source>新增后可在“值班”页排班；顾问的登录账号由管理员在“用户与角色”中添加。</source>
+        <translation>Once added, schedule them on the Duty roster page; an administrator adds the consultant&apos;s login under Users and roles.</translation>
+    </message>
+    <message>
+        <source>用户名</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <source>角色</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>对应顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>已设置</source>
+        <translation>Set</translation>
+    </message>
+    <message>
+        <source>未设置</source>
+        <translation>Not set</translation>
+    </message>
+    <message>
+        <source>已停用</source>
+        <translation>Disabled</translation>
+    </message>
+    <message>
+        <source>密码错误过多，暂停登录</source>
+        <translation>Too many wrong passwords; sign-in paused</translation>
+    </message>
+    <message>
+        <source>启用</source>
+        <translation>Enabled</translation>
+    </message>
+    <message>
+        <source>新增用户</source>
+        <translation>New user</translation>
+    </message>
+    <message>
+        <source>请选择角色</source>
+        <translation>Please choose a role</translation>
+    </message>
+    <message>
+        <source>仅置业顾问需要</source>
+        <translation>Consultants only</translation>
+    </message>
+    <message>
+        <source>确认密码</source>
+        <translation>Confirm password</translation>
+    </message>
+    <message>
+        <source>新密码</source>
+        <translation>New password</translation>
+    </message>
+    <message>
+        <source>确认新密码</source>
+        <translation>Confirm new password</translation>
+    </message>
+    <message>
+        <source>设置密码</source>
+        <translation>Set password</translation>
+    </message>
+    <message>
+        <source>停用账号</source>
+        <translation>Disable account</translation>
+    </message>
+    <message>
+        <source>已选：%1</source>
+        <translation>Selected: %1</translation>
+    </message>
+    <message>
+        <source>在上表中选择用户</source>
+        <translation>Choose a user in the table above</translation>
+    </message>
+    <message>
+        <source>确认停用 %1？</source>
+        <translation>Disable %1?</translation>
+    </message>
+    <message>
+        <source>已新增置业顾问：%1</source>
+        <translation>Consultant added: %1</translation>
+    </message>
+    <message>
+        <source>两次输入的密码不一致</source>
+        <translation>The two passwords do not match</translation>
+    </message>
+    <message>
+        <source>已新增用户：%1</source>
+        <translation>User added: %1</translation>
+    </message>
+    <message>
+        <source>已为 %1 设置新密码</source>
+        <translation>New password set for %1</translation>
+    </message>
+    <message>
+        <source>已停用用户：%1</source>
+        <translation>User disabled: %1</translation>
+    </message>
+</context>
+<context>
     <name>PhoneScreen</name>
     <message>
         <source>请输入您的手机号</source>
@@ -243,6 +1892,164 @@
     </message>
 </context>
 <context>
+    <name>PoolPage</name>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>入池原因</source>
+        <translation>Why in pool</translation>
+    </message>
+    <message>
+        <source>在公海</source>
+        <translation>In pool for</translation>
+    </message>
+    <message>
+        <source>入池时间</source>
+        <translation>Pooled at</translation>
+    </message>
+    <message>
+        <source>原归属顾问</source>
+        <translation>Previous consultant</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>自然来访</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>到访次数</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>最近到访</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>认领</source>
+        <translation>Claim</translation>
+    </message>
+    <message>
+        <source>公海</source>
+        <translation>Public pool</translation>
+    </message>
+    <message>
+        <source>保护期满</source>
+        <translation>Protection ended</translation>
+    </message>
+    <message>
+        <source>顾问释放</source>
+        <translation>Released by consultant</translation>
+    </message>
+    <message>
+        <source>客户已不在公海</source>
+        <translation>The customer is no longer in the public pool</translation>
+    </message>
+    <message>
+        <source>今日认领已达上限</source>
+        <translation>Today&apos;s claim limit reached</translation>
+    </message>
+    <message>
+        <source>冷静期内不能重新认领</source>
+        <translation>Cannot claim again during the cooling-off period</translation>
+    </message>
+    <message>
+        <source>客户在黑名单中</source>
+        <translation>The customer is blacklisted</translation>
+    </message>
+    <message>
+        <source>%1 天 %2 小时</source>
+        <translation>%1 d %2 h</translation>
+    </message>
+    <message>
+        <source>%1 小时</source>
+        <translation>%1 h</translation>
+    </message>
+    <message>
+        <source>不到 1 小时</source>
+        <translation>Under 1 h</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>冷静期至 %1</source>
+        <translation>Cooling off until %1</translation>
+    </message>
+    <message>
+        <source>公海共 %1 位客户。</source>
+        <translation>%1 customers in the public pool.</translation>
+    </message>
+    <message>
+        <source>今日已认领 %1 / %2 个，还可认领 %3 个。</source>
+        <translation>Claimed today: %1 / %2; %3 more allowed.</translation>
+    </message>
+    <message>
+        <source>每位顾问每天最多认领 %1 个。</source>
+        <translation>Each consultant may claim at most %1 a day.</translation>
+    </message>
+    <message>
+        <source>释放或流失的客户，原顾问 %1 天内不能重新认领；认领后保护 %2 天。</source>
+        <translation>A consultant cannot reclaim a customer they released or lost for %1 days; a claimed customer is protected for %2 days.</translation>
+    </message>
+    <message>
+        <source>选择一位客户后认领</source>
+        <translation>Choose a customer to claim</translation>
+    </message>
+    <message>
+        <source>该客户在黑名单中，认领会被拒绝</source>
+        <translation>This customer is blacklisted; a claim will be refused</translation>
+    </message>
+    <message>
+        <source>冷静期：您失去或释放了该客户，%1 之前不能重新认领</source>
+        <translation>Cooling off: you lost or released this customer and cannot claim them again before %1</translation>
+    </message>
+    <message>
+        <source>今日认领已达上限（%1 个），明天可再认领</source>
+        <translation>Today&apos;s claim limit reached (%1); you can claim again tomorrow</translation>
+    </message>
+    <message>
+        <source>认领 %1：保护 %2 天；今日还可认领 %3 个</source>
+        <translation>Claim %1: protected for %2 days; %3 more claims today</translation>
+    </message>
+    <message>
+        <source>认领成功：%1 现归您</source>
+        <translation>Claimed: %1 is now yours</translation>
+    </message>
+    <message>
+        <source>认领未成功：%1（规则 %2）</source>
+        <translation>Claim refused: %1 (rule %2)</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>进行中…</source>
+        <translation>Working…</translation>
+    </message>
+    <message>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+</context>
+<context>
     <name>QrScreen</name>
     <message>
         <source>请将预约二维码对准摄像头</source>
@@ -255,6 +2062,109 @@
     <message>
         <source>返回首页</source>
         <translation>Back to start</translation>
+    </message>
+    <message>
+        <source>请确认您的预约</source>
+        <translation>Please confirm your appointment</translation>
+    </message>
+    <message>
+        <source>确认后即完成登记</source>
+        <translation>Confirming completes your check-in</translation>
+    </message>
+    <message>
+        <source>确认登记</source>
+        <translation>Confirm check-in</translation>
+    </message>
+    <message>
+        <source>不是我，改用手机号登记</source>
+        <translation>Not me, use my phone number</translation>
+    </message>
+    <message>
+        <source>正在查询预约…</source>
+        <translation>Looking up your appointment…</translation>
+    </message>
+    <message>
+        <source>您预约了 %1</source>
+        <translation>Your appointment: %1</translation>
+    </message>
+    <message>
+        <source>置业顾问 %1</source>
+        <translation>Property consultant: %1</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanel</name>
+    <message>
+        <source>待确认登记</source>
+        <translation>Check-ins to confirm</translation>
+    </message>
+    <message>
+        <source>到访</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>确认</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <source>更正号码</source>
+        <translation>Correct number</translation>
+    </message>
+    <message>
+        <source>标记为误登记</source>
+        <translation>Mark as mistaken</translation>
+    </message>
+    <message>
+        <source>11 位手机号</source>
+        <translation>11-digit mobile number</translation>
+    </message>
+    <message>
+        <source>正确号码</source>
+        <translation>Correct number</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>保存更正</source>
+        <translation>Save correction</translation>
+    </message>
+    <message>
+        <source>确定</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>待确认登记（%1）</source>
+        <translation>Check-ins to confirm (%1)</translation>
+    </message>
+    <message>
+        <source>已确认 %1</source>
+        <translation>Confirmed %1</translation>
+    </message>
+    <message>
+        <source>号码已更正为 %1</source>
+        <translation>Number corrected to %1</translation>
+    </message>
+    <message>
+        <source>将 %1 的登记标记为误登记？</source>
+        <translation>Mark %1&apos;s check-in as mistaken?</translation>
+    </message>
+    <message>
+        <source>已标记为误登记</source>
+        <translation>Marked as mistaken</translation>
     </message>
 </context>
 <context>
@@ -329,6 +2239,263 @@
     </message>
 </context>
 <context>
+    <name>ReportEntry</name>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>经纪人</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>客户电话</source>
+        <translation>Customer phone</translation>
+    </message>
+    <message>
+        <source>客户姓氏（可选）</source>
+        <translation>Customer surname (optional)</translation>
+    </message>
+    <message>
+        <source>如 张女士；不填也可</source>
+        <translation>e.g. Ms. Zhang; may be left blank</translation>
+    </message>
+    <message>
+        <source>提交报备</source>
+        <translation>Submit report</translation>
+    </message>
+    <message>
+        <source>13812345678 或 138****5678</source>
+        <translation>13812345678 or 138****5678</translation>
+    </message>
+    <message>
+        <source>13812345678</source>
+        <translation>13812345678</translation>
+    </message>
+    <message>
+        <source>本项目接受完整手机号或前三后四隐号（138****5678）。</source>
+        <translation>This project accepts a full mobile number or a masked one showing the first 3 and last 4 digits (138****5678).</translation>
+    </message>
+    <message>
+        <source>本项目要求完整手机号（隐号报备不予受理）。</source>
+        <translation>This project requires the full mobile number (masked numbers are not accepted).</translation>
+    </message>
+    <message>
+        <source>请选择渠道</source>
+        <translation>Please choose a channel</translation>
+    </message>
+    <message>
+        <source>请选择经纪人</source>
+        <translation>Please choose an agent</translation>
+    </message>
+    <message>
+        <source>请输入客户电话</source>
+        <translation>Please enter the customer&apos;s phone</translation>
+    </message>
+    <message>
+        <source>已报备 %1：%2</source>
+        <translation>Reported %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>ReportImport</name>
+    <message>
+        <source>选择 Excel 文件…</source>
+        <translation>Choose Excel file…</translation>
+    </message>
+    <message>
+        <source>下载模板…</source>
+        <translation>Download template…</translation>
+    </message>
+    <message>
+        <source>只看有问题的行</source>
+        <translation>Only rows with problems</translation>
+    </message>
+    <message>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>选择渠道的报备表（.xlsx），导入前逐行检查，有问题的行列出行号和原因，不会导入。</source>
+        <translation>Choose a channel&apos;s report sheet (.xlsx). Every row is checked before import; rows with problems are listed with row number and reason and are not imported.</translation>
+    </message>
+    <message>
+        <source>行号</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>经纪人</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>客户电话</source>
+        <translation>Customer phone</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>渠道申报时间</source>
+        <translation>Time stated by channel</translation>
+    </message>
+    <message>
+        <source>检查结果</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <source>选择报备表</source>
+        <translation>Choose report sheet</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>正在检查 %1 …</source>
+        <translation>Checking %1 …</translation>
+    </message>
+    <message>
+        <source>有问题：%1</source>
+        <translation>Problem: %1</translation>
+    </message>
+    <message>
+        <source>已导入：%1</source>
+        <translation>Imported: %1</translation>
+    </message>
+    <message>
+        <source>（申报时间与入系统时间相差 %1，超过容差）</source>
+        <translation> (stated time differs from entry time by %1, beyond the tolerance)</translation>
+    </message>
+    <message>
+        <source>未导入：%1</source>
+        <translation>Not imported: %1</translation>
+    </message>
+    <message>
+        <source>可导入</source>
+        <translation>Ready to import</translation>
+    </message>
+    <message>
+        <source>工作表“%1”：共 %2 行，可导入 %3 行，有问题 %4 行（不会导入）。</source>
+        <translation>Sheet “%1”: %2 rows, %3 ready to import, %4 with problems (not imported).</translation>
+    </message>
+    <message>
+        <source> 已导入 %1 条（待到访 %2，无效 %3），未导入 %4 条。</source>
+        <translation> Imported %1 (expected %2, invalid %3), not imported %4.</translation>
+    </message>
+    <message>
+        <source>导入 %1 行</source>
+        <translation>Import %1 rows</translation>
+    </message>
+    <message>
+        <source>导入其余 %1 行</source>
+        <translation>Import remaining %1 rows</translation>
+    </message>
+    <message>
+        <source>保存报备导入模板</source>
+        <translation>Save report import template</translation>
+    </message>
+    <message>
+        <source>报备导入模板.xlsx</source>
+        <translation>report-import-template.xlsx</translation>
+    </message>
+    <message>
+        <source>模板已保存：%1</source>
+        <translation>Template saved: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <source>报备列表</source>
+        <translation>Report list</translation>
+    </message>
+    <message>
+        <source>录入报备</source>
+        <translation>Enter report</translation>
+    </message>
+    <message>
+        <source>Excel 导入</source>
+        <translation>Excel import</translation>
+    </message>
+    <message>
+        <source>报备</source>
+        <translation>Channel reports</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <source>全部无效原因</source>
+        <translation>All invalid reasons</translation>
+    </message>
+    <message>
+        <source>全部渠道</source>
+        <translation>All channels</translation>
+    </message>
+    <message>
+        <source>全部经纪人</source>
+        <translation>All agents</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>经纪人</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>报备时间</source>
+        <translation>Reported at</translation>
+    </message>
+    <message>
+        <source>客户电话</source>
+        <translation>Customer phone</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>无效原因</source>
+        <translation>Invalid reason</translation>
+    </message>
+    <message>
+        <source>到访截止</source>
+        <translation>Visit by</translation>
+    </message>
+    <message>
+        <source>渠道申报时间</source>
+        <translation>Time stated by channel</translation>
+    </message>
+    <message>
+        <source>录入人</source>
+        <translation>Entered by</translation>
+    </message>
+    <message>
+        <source>命令行导入</source>
+        <translation>Command-line import</translation>
+    </message>
+</context>
+<context>
     <name>ReturningScreen</name>
     <message>
         <source>不是我</source>
@@ -345,6 +2512,72 @@
     <message>
         <source>欢迎回来，%1 — %2 是您吗？</source>
         <translation>Welcome back, %1 — is %2 your number?</translation>
+    </message>
+</context>
+<context>
+    <name>RevealDialog</name>
+    <message>
+        <source>查看完整号码</source>
+        <translation>Show full number</translation>
+    </message>
+    <message>
+        <source>客户 %1（%2）的完整号码只显示一次；本次查看连同原因记入日志。</source>
+        <translation>The full number of customer %1 (%2) is shown once only; this view and its reason are recorded in the journal.</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>例如：客户来电要求回拨</source>
+        <translation>e.g. customer called asking for a call back</translation>
+    </message>
+    <message>
+        <source>确认查看</source>
+        <translation>Show number</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>请写明原因（至少 4 个字）</source>
+        <translation>Please give a reason (at least 4 characters)</translation>
+    </message>
+    <message>
+        <source>完整号码：%1</source>
+        <translation>Full number: %1</translation>
+    </message>
+</context>
+<context>
+    <name>RotationPanel</name>
+    <message>
+        <source>接待轮序</source>
+        <translation>Rotation</translation>
+    </message>
+    <message>
+        <source>今日无人值班</source>
+        <translation>Nobody on duty today</translation>
+    </message>
+    <message>
+        <source>忙碌</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <source>下一位</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <source>空闲</source>
+        <translation>Free</translation>
+    </message>
+    <message>
+        <source>设为空闲</source>
+        <translation>Set free</translation>
+    </message>
+    <message>
+        <source>设为忙碌</source>
+        <translation>Set busy</translation>
     </message>
 </context>
 <context>
@@ -391,6 +2624,375 @@
     </message>
 </context>
 <context>
+    <name>RuleTexts</name>
+    <message>
+        <source>时区</source>
+        <translation>Time zone</translation>
+    </message>
+    <message>
+        <source>时钟跳变上限（天）</source>
+        <translation>Max clock jump (days)</translation>
+    </message>
+    <message>
+        <source>顾问保护期（天）</source>
+        <translation>Consultant protection (days)</translation>
+    </message>
+    <message>
+        <source>跟进间隔上限（天）</source>
+        <translation>Max follow-up gap (days)</translation>
+    </message>
+    <message>
+        <source>认筹后冻结保护期</source>
+        <translation>Pledge freezes protection</translation>
+    </message>
+    <message>
+        <source>渠道判客模式</source>
+        <translation>Channel attribution mode</translation>
+    </message>
+    <message>
+        <source>报备号码方式</source>
+        <translation>Report number format</translation>
+    </message>
+    <message>
+        <source>报备后到访时限（小时）</source>
+        <translation>Visit deadline after report (hours)</translation>
+    </message>
+    <message>
+        <source>防截客时长（分钟）</source>
+        <translation>Anti-poaching window (minutes)</translation>
+    </message>
+    <message>
+        <source>渠道保护期（天）</source>
+        <translation>Channel protection (days)</translation>
+    </message>
+    <message>
+        <source>每日认领上限（个）</source>
+        <translation>Daily claim limit</translation>
+    </message>
+    <message>
+        <source>重新认领冷却期（天）</source>
+        <translation>Reclaim cooling-off (days)</translation>
+    </message>
+    <message>
+        <source>认领后保护期（天）</source>
+        <translation>Protection after claim (days)</translation>
+    </message>
+    <message>
+        <source>老客户回访不占轮次</source>
+        <translation>Returning customers keep the turn</translation>
+    </message>
+    <message>
+        <source>多次到访预警（次）</source>
+        <translation>Repeat visit warning (visits)</translation>
+    </message>
+    <message>
+        <source>多次到访统计期（天）</source>
+        <translation>Repeat visit period (days)</translation>
+    </message>
+    <message>
+        <source>快速成交预警（小时）</source>
+        <translation>Quick deal warning (hours)</translation>
+    </message>
+    <message>
+        <source>人脸未登记预警（分钟）</source>
+        <translation>Face not checked in warning (minutes)</translation>
+    </message>
+    <message>
+        <source>项目所在地时区：自然日与每日限额按此计算</source>
+        <translation>The project&apos;s local time zone: calendar days and daily limits are counted in it</translation>
+    </message>
+    <message>
+        <source>站点时钟超出日志最后一条超过此天数时拒绝写入，待管理员确认</source>
+        <translation>Writes are refused when the site clock is this many days past the journal&apos;s last entry, until an administrator confirms</translation>
+    </message>
+    <message>
+        <source>首次有效到访后归属顾问的保护期，回访续期</source>
+        <translation>How long the customer belongs to the consultant after the first valid visit; return visits renew it</translation>
+    </message>
+    <message>
+        <source>超过此天数无跟进也无到访，客户提前进入公海</source>
+        <translation>With no follow-up and no visit for this many days, the customer goes to the public pool early</translation>
+    </message>
+    <message>
+        <source>认筹后保护期不再到期，直至成交或退筹</source>
+        <translation>After a pledge, protection no longer expires until a deal or a refund</translation>
+    </message>
+    <message>
+        <source>报备保护：首个有效报备得客；带看优先：首个带客到访的渠道得客</source>
+        <translation>Report protection: the first valid report gets the customer; visit first: the first channel to bring the customer in gets them</translation>
+    </message>
+    <message>
+        <source>渠道报备须给全号，或可用前三后四隐号</source>
+        <translation>Channel reports need the full number, or may use the first 3 and last 4 digits</translation>
+    </message>
+    <message>
+        <source>报备后须在此时限内到访，否则报备过期</source>
+        <translation>The customer must visit within this time after the report, or the report expires</translation>
+    </message>
+    <message>
+        <source>到访前不足此时长的报备无效（防截客）</source>
+        <translation>A report made less than this long before the visit is invalid (anti-poaching)</translation>
+    </message>
+    <message>
+        <source>渠道带访后此天数内成交，佣金归该渠道</source>
+        <translation>A deal within this many days after a channel-led visit earns that channel the commission</translation>
+    </message>
+    <message>
+        <source>每位顾问每个自然日可从公海认领的客户数</source>
+        <translation>How many customers each consultant may claim from the public pool per calendar day</translation>
+    </message>
+    <message>
+        <source>顾问失去或释放的客户，此天数内不得再认领</source>
+        <translation>A consultant cannot reclaim a customer they lost or released for this many days</translation>
+    </message>
+    <message>
+        <source>从公海认领后的保护期</source>
+        <translation>Protection period after a claim from the public pool</translation>
+    </message>
+    <message>
+        <source>受保护客户回访归原顾问，不占用其轮次</source>
+        <translation>A protected customer&apos;s return visit goes to their consultant without using up the consultant&apos;s turn</translation>
+    </message>
+    <message>
+        <source>统计期内到访达此次数仍未认筹时预警</source>
+        <translation>Warn when a customer reaches this many visits in the period without a pledge</translation>
+    </message>
+    <message>
+        <source>多次到访预警的统计天数</source>
+        <translation>Days counted for the repeat visit warning</translation>
+    </message>
+    <message>
+        <source>渠道客户首访后此时长内成交时预警</source>
+        <translation>Warn when a channel customer closes a deal within this time of the first visit</translation>
+    </message>
+    <message>
+        <source>识别到人脸后此时长内仍未登记时预警</source>
+        <translation>Warn when a recognised face has not checked in within this time</translation>
+    </message>
+    <message>
+        <source>报备保护</source>
+        <translation>Report protection</translation>
+    </message>
+    <message>
+        <source>带看优先</source>
+        <translation>Visit first</translation>
+    </message>
+    <message>
+        <source>全号</source>
+        <translation>Full number</translation>
+    </message>
+    <message>
+        <source>前三后四</source>
+        <translation>First 3 + last 4</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+</context>
+<context>
+    <name>RulesEditor</name>
+    <message>
+        <source>还原为现行规则</source>
+        <translation>Reset to current rules</translation>
+    </message>
+    <message>
+        <source>保存为新版本</source>
+        <translation>Save as new version</translation>
+    </message>
+    <message>
+        <source>立即生效</source>
+        <translation>Now</translation>
+    </message>
+    <message>
+        <source>指定时间</source>
+        <translation>At a set time</translation>
+    </message>
+    <message>
+        <source>生效时间</source>
+        <translation>Takes effect</translation>
+    </message>
+    <message>
+        <source>例如：集团统一调整保护期</source>
+        <translation>e.g. group-wide change to protection period</translation>
+    </message>
+    <message>
+        <source>修改原因</source>
+        <translation>Reason for change</translation>
+    </message>
+    <message>
+        <source>未知时区，例如 Asia/Shanghai</source>
+        <translation>Unknown time zone; e.g. Asia/Shanghai</translation>
+    </message>
+    <message>
+        <source>请输入整数（%1–%2）</source>
+        <translation>Enter a whole number (%1–%2)</translation>
+    </message>
+    <message>
+        <source>应在 %1 到 %2 之间</source>
+        <translation>Must be between %1 and %2</translation>
+    </message>
+    <message>
+        <source>生效时间须晚于现在；现在生效请选“立即生效”</source>
+        <translation>The time must be in the future; to apply now choose “Now”</translation>
+    </message>
+    <message>
+        <source>最多提前 %1 天</source>
+        <translation>At most %1 days ahead</translation>
+    </message>
+    <message>
+        <source>请写明修改原因（至少 %1 个字）</source>
+        <translation>Please give a reason for the change (at least %1 characters)</translation>
+    </message>
+    <message>
+        <source>没有修改任何规则：请先改动要调整的规则</source>
+        <translation>Nothing changed: change the rules you want to adjust first</translation>
+    </message>
+</context>
+<context>
+    <name>RulesPage</name>
+    <message>
+        <source>规则</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <source>现行值</source>
+        <translation>Current</translation>
+    </message>
+    <message>
+        <source>默认值</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Meaning</translation>
+    </message>
+    <message>
+        <source>版本</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>生效时间</source>
+        <translation>Takes effect</translation>
+    </message>
+    <message>
+        <source>始终</source>
+        <translation>Always</translation>
+    </message>
+    <message>
+        <source>修改内容</source>
+        <translation>Changes</translation>
+    </message>
+    <message>
+        <source>修改人</source>
+        <translation>Changed by</translation>
+    </message>
+    <message>
+        <source>记录时间</source>
+        <translation>Recorded at</translation>
+    </message>
+    <message>
+        <source>流水号</source>
+        <translation>Journal no.</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>较早版本</source>
+        <translation>Older version</translation>
+    </message>
+    <message>
+        <source>较新版本</source>
+        <translation>Newer version</translation>
+    </message>
+    <message>
+        <source>现行规则</source>
+        <translation>Current rules</translation>
+    </message>
+    <message>
+        <source>历史版本</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>修改规则</source>
+        <translation>Change rules</translation>
+    </message>
+    <message>
+        <source>判客规则</source>
+        <translation>Attribution rules</translation>
+    </message>
+    <message>
+        <source>比较版本</source>
+        <translation>Compare versions</translation>
+    </message>
+    <message>
+        <source>现行规则：默认规则（未做过修改）</source>
+        <translation>Current rules: default rules (never changed)</translation>
+    </message>
+    <message>
+        <source>现行规则：版本 %1，自 %2 起生效，由 %3 修改</source>
+        <translation>Current rules: version %1, in effect since %2, changed by %3</translation>
+    </message>
+    <message>
+        <source>版本 %1 将于 %2 自动生效</source>
+        <translation>Version %1 takes effect automatically at %2</translation>
+    </message>
+    <message>
+        <source>两个版本相同</source>
+        <translation>The two versions are the same</translation>
+    </message>
+    <message>
+        <source>%1 项不同</source>
+        <translation>%1 difference(s)</translation>
+    </message>
+    <message>
+        <source>已被取代</source>
+        <translation>Superseded</translation>
+    </message>
+    <message>
+        <source>现行</source>
+        <translation>Current</translation>
+    </message>
+    <message>
+        <source>待生效</source>
+        <translation>Scheduled</translation>
+    </message>
+    <message>
+        <source>默认规则</source>
+        <translation>Default rules</translation>
+    </message>
+    <message>
+        <source>版本 %1</source>
+        <translation>Version %1</translation>
+    </message>
+    <message>
+        <source>已保存新规则版本（流水号 %1）</source>
+        <translation>New rules version saved (journal no. %1)</translation>
+    </message>
+    <message>
+        <source>集团统一调整保护期</source>
+        <translation>Group-wide change to protection period</translation>
+    </message>
+    <message>
+        <source>公海认领过多，收紧每日上限</source>
+        <translation>Too many pool claims: tighten the daily limit</translation>
+    </message>
+    <message>
+        <source>集团通知：两周后缩短保护期、加强防截客</source>
+        <translation>Group notice: shorter protection and stronger anti-poaching from two weeks on</translation>
+    </message>
+</context>
+<context>
     <name>Scan</name>
     <message>
         <source>这不是本项目的预约码</source>
@@ -413,8 +3015,20 @@
         <translation>This appointment code belongs to another project</translation>
     </message>
     <message>
-        <source>预约已确认，请输入手机号完成登记</source>
-        <translation>Appointment confirmed; please enter your mobile number to finish checking in</translation>
+        <source>没有找到此预约，请到前台咨询</source>
+        <translation>We could not find this appointment; please ask at the front desk</translation>
+    </message>
+    <message>
+        <source>此预约已取消，请用其他方式登记</source>
+        <translation>This appointment was cancelled; please check in another way</translation>
+    </message>
+    <message>
+        <source>此预约码已使用过，请用其他方式登记</source>
+        <translation>This appointment code has already been used; please check in another way</translation>
+    </message>
+    <message>
+        <source>暂时无法查询预约，请改用手机号登记</source>
+        <translation>Appointments cannot be looked up right now; please use your phone number</translation>
     </message>
 </context>
 <context>
@@ -665,6 +3279,129 @@
     </message>
 </context>
 <context>
+    <name>TodayPage</name>
+    <message>
+        <source>今日</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>我的来访</source>
+        <translation>My visits</translation>
+    </message>
+    <message>
+        <source>来访动态</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>到访</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>首/复访</source>
+        <translation>First/return</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First</translation>
+    </message>
+    <message>
+        <source>复访</source>
+        <translation>Return</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>接待顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>已核验</source>
+        <translation>Verified</translation>
+    </message>
+    <message>
+        <source>待确认</source>
+        <translation>To confirm</translation>
+    </message>
+    <message>
+        <source>停留时长</source>
+        <translation>Stay</translation>
+    </message>
+    <message>
+        <source>接待开始</source>
+        <translation>Start serving</translation>
+    </message>
+    <message>
+        <source>接待结束</source>
+        <translation>Finish serving</translation>
+    </message>
+    <message>
+        <source>选中一条来访后开始或结束接待</source>
+        <translation>Choose a visit to start or finish serving</translation>
+    </message>
+    <message>
+        <source>今日来访 %1 · 首访 %2 · 复访 %3 · 待确认 %4 · 接待中 %5</source>
+        <translation>Visits today %1 · first %2 · return %3 · to confirm %4 · serving %5</translation>
+    </message>
+    <message>
+        <source>我的来访 %1 · 首访 %2 · 复访 %3 · 待确认 %4 · 接待中 %5</source>
+        <translation>My visits %1 · first %2 · return %3 · to confirm %4 · serving %5</translation>
+    </message>
+    <message>
+        <source>来访分配的顾问</source>
+        <translation>Assigned consultant</translation>
+    </message>
+    <message>
+        <source>自然来访</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>接待中 %1</source>
+        <translation>Serving %1</translation>
+    </message>
+    <message>
+        <source>%1 分钟</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>%1 小时 %2 分</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 开始接待</source>
+        <translation>%1 started serving</translation>
+    </message>
+    <message>
+        <source>接待结束，停留 %1</source>
+        <translation>Finished serving; stayed %1</translation>
+    </message>
+    <message>
+        <source>%1 已设为忙碌</source>
+        <translation>%1 set to busy</translation>
+    </message>
+    <message>
+        <source>%1 已设为空闲</source>
+        <translation>%1 set to free</translation>
+    </message>
+    <message>
+        <source>%1 %2 到访</source>
+        <translation>%1 %2 arrived</translation>
+    </message>
+</context>
+<context>
     <name>Vision</name>
     <message>
         <source>请站到摄像头前</source>
@@ -795,6 +3532,198 @@
     <message>
         <source>请选择您的姓氏和称呼</source>
         <translation>Please choose your surname and how to address you</translation>
+    </message>
+</context>
+<context>
+    <name>WarningDetail</name>
+    <message>
+        <source>选择左侧的一条预警</source>
+        <translation>Choose a warning on the left</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>归属顾问</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>渠道 / 经纪人</source>
+        <translation>Channel / agent</translation>
+    </message>
+    <message>
+        <source>预警时间</source>
+        <translation>Raised at</translation>
+    </message>
+    <message>
+        <source>依据规则</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <source>依据记录</source>
+        <translation>Records</translation>
+    </message>
+    <message>
+        <source>处理记录</source>
+        <translation>Handling</translation>
+    </message>
+    <message>
+        <source>处理说明</source>
+        <translation>Handling note</translation>
+    </message>
+    <message>
+        <source>写明做了什么、结论是什么（必填）</source>
+        <translation>What was done and what was concluded (required)</translation>
+    </message>
+    <message>
+        <source>拉黑对象</source>
+        <translation>Blacklist whom</translation>
+    </message>
+    <message>
+        <source>记录跟进</source>
+        <translation>Record follow-up</translation>
+    </message>
+    <message>
+        <source>经理介入</source>
+        <translation>Manager steps in</translation>
+    </message>
+    <message>
+        <source>已解决</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>排除（误报）</source>
+        <translation>Dismiss (false alarm)</translation>
+    </message>
+    <message>
+        <source>拉黑</source>
+        <translation>Blacklist</translation>
+    </message>
+    <message>
+        <source>预警 #%1：%2</source>
+        <translation>Warning #%1: %2</translation>
+    </message>
+    <message>
+        <source>（未登记的来访者）</source>
+        <translation>(visitor not checked in)</translation>
+    </message>
+    <message>
+        <source>自然来访</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>%1&#x3000;%2 · %3：%4</source>
+        <translation>%1  %2 · %3: %4</translation>
+    </message>
+    <message>
+        <source>尚未处理</source>
+        <translation>Not handled yet</translation>
+    </message>
+    <message>
+        <source>请选择</source>
+        <translation>Please choose</translation>
+    </message>
+    <message>
+        <source>不拉黑，仅标记预警</source>
+        <translation>Don&apos;t blacklist; only mark the warning</translation>
+    </message>
+    <message>
+        <source>客户 %1</source>
+        <translation>Customer %1</translation>
+    </message>
+    <message>
+        <source>经纪人 %1（%2）</source>
+        <translation>Agent %1 (%2)</translation>
+    </message>
+    <message>
+        <source>渠道 %1</source>
+        <translation>Channel %1</translation>
+    </message>
+    <message>
+        <source>此预警已处理完毕。</source>
+        <translation>This warning has been dealt with.</translation>
+    </message>
+    <message numerus="yes">
+        <source>请写明处理说明（至少 %n 个字）</source>
+        <translation>
+            <numerusform>Please write a handling note (at least %n character)</numerusform>
+            <numerusform>Please write a handling note (at least %n characters)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>请选择要拉黑的对象，或选“不拉黑，仅标记预警”</source>
+        <translation>Choose whom to blacklist, or choose “Don&apos;t blacklist; only mark the warning”</translation>
+    </message>
+    <message>
+        <source>预警已更新</source>
+        <translation>Warning updated</translation>
+    </message>
+</context>
+<context>
+    <name>WarningsPage</name>
+    <message>
+        <source>待办（未结）</source>
+        <translation>To do (open)</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <source>全部类型</source>
+        <translation>All types</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>（未登记）</source>
+        <translation>(not checked in)</translation>
+    </message>
+    <message>
+        <source>归属顾问</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>预警</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <source>准确率</source>
+        <translation>Accuracy</translation>
+    </message>
+    <message>
+        <source>已处理 %1 条中确认 %2 条（已解决或已拉黑），排除 %3 条</source>
+        <translation>Of %1 handled, %2 confirmed (resolved or blacklisted), %3 dismissed</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <source>数据库连接中断，正在重连…</source>
+        <translation>Database connection lost; reconnecting…</translation>
     </message>
 </context>
 </TS>
