@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from db import personal, search_keys
 from db.database import read_session
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from db.desk import Desk
 
 ERASED = "（已删除）"
+BROAD_SEARCH = 2_000  # search keys matched: a search this broad lists by walking the newest-first index
 STATUSES = ("all", "protected", "pool", "unvisited")
 NO_STAGE = "none"
 
@@ -116,7 +117,17 @@ def _local_day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone)
 
 
-def _search(desk: Desk, text: str) -> sa.ColumnElement[bool]:
+@dataclass(frozen=True)
+class _Found:
+    """What a search text finds: a condition on customers; for a search matching many (a surname), the
+    same condition written so that SQLite walks the newest-first index instead (`walking`)."""
+
+    where: sa.ColumnElement[bool]
+    broad: bool = False
+    walking: sa.ColumnElement[bool] | None = None
+
+
+def _search(session: Session, desk: Desk, text: str) -> _Found:
     """The customers the typed text finds; SearchError for text that cannot be searched."""
     text = unicodedata.normalize("NFKC", text).strip()
     found = aliased(Customer)
@@ -127,27 +138,48 @@ def _search(desk: Desk, text: str) -> sa.ColumnElement[bool]:
             first3, last4 = personal.parse_masked_phone(compact)
         except personal.InvalidPhone as exc:
             raise SearchError(str(exc)) from exc
-        return Customer.id.in_(sa.select(canonical).where(found.phone_masked == f"{first3}****{last4}"))
+        return _Found(Customer.id.in_(sa.select(canonical).where(found.phone_masked == f"{first3}****{last4}")))
     if re.fullmatch(r"\+?\d{5,}", compact):
         try:
             lookup = desk.store.keyring.lookup_hash("phone", personal.normalize_phone(compact))
         except personal.InvalidPhone as exc:
             raise SearchError(str(exc)) from exc
-        return Customer.id.in_(sa.select(canonical).join(Identity, Identity.customer_id == found.id)
-                               .where(Identity.kind == "phone", Identity.lookup_hash == lookup))
+        return _Found(Customer.id.in_(sa.select(canonical).join(Identity, Identity.customer_id == found.id)
+                                      .where(Identity.kind == "phone", Identity.lookup_hash == lookup)))
     keys = search_keys.query_keys(text)
     if keys is None:
         raise SearchError("请输入姓氏、姓名、拼音首字母或手机号后4位 / type a surname, a name, pinyin initials "
                           "or the last 4 digits of the phone")
     digests = search_keys.digests_for(desk.store.keyring, keys)
-    return Customer.id.in_(sa.select(canonical).join(CustomerSearchKey, CustomerSearchKey.customer_id == found.id)
-                           .where(CustomerSearchKey.digest.in_(digests)))
+    matching = sa.select(CustomerSearchKey.customer_id).where(CustomerSearchKey.digest.in_(digests))
+    merged = _merged(desk.store)  # a number merged into another customer finds that customer
+    targets = sorted({merged[alias] for alias in session.scalars(matching.where(
+        CustomerSearchKey.customer_id.in_(list(merged))))}) if merged else []
+    count = session.scalar(sa.select(sa.func.count()).select_from(CustomerSearchKey)
+                           .where(CustomerSearchKey.digest.in_(digests))) or 0
+
+    def among(column: Any) -> sa.ColumnElement[bool]:
+        found = column.in_(matching)
+        return sa.or_(found, Customer.id.in_(targets)) if targets else found
+
+    # `id + 0` cannot use the primary key, so SQLite (which keeps no statistics) walks the last-visit index
+    # and stops at a page, instead of looking up thousands of matches and sorting them all
+    return _Found(among(Customer.id), broad=count >= BROAD_SEARCH, walking=among(Customer.id + 0))
 
 
-def _conditions(desk: Desk, flt: CustomerFilter, now: datetime) -> list[sa.ColumnElement[bool]]:
+def _merged(store: Any) -> dict[int, int]:
+    """alias -> the customer it was merged into (the engine's; rare: a new number of a known face or card)."""
+    with store._lock:
+        site = store.site()
+        return {alias: target for target, aliases in site.aliases.items() for alias in aliases}
+
+
+def _conditions(session: Session, desk: Desk, flt: CustomerFilter, now: datetime,
+                found: _Found | None = None, walk: bool = False) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = [Customer.merged_into.is_(None), scope(desk, now)]
     if flt.text.strip():
-        where.append(_search(desk, flt.text))
+        found = found or _search(session, desk, flt.text)
+        where.append(found.walking if walk and found.walking is not None else found.where)
     if flt.consultant:
         where += [_protected(now), Customer.owner == flt.consultant]
     if flt.status == "protected":
@@ -195,9 +227,13 @@ def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> 
         search_keys.ensure_indexed(store)
     with read_session(store.engine) as session:
         now = store.clock.now(session)
-        where = _conditions(desk, flt, now)
+        found = _search(session, desk, flt.text) if flt.text.strip() else None
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        walk = sqlite and found is not None and found.broad and desk.sees_all_customers() \
+            and flt == CustomerFilter(text=flt.text)  # nothing else narrows it: a page is found early
+        where = _conditions(session, desk, flt, now, found, walk)
         newest_first = Customer.last_visit_at.desc()
-        if session.get_bind().dialect.name == "postgresql":
+        if not sqlite:
             newest_first = newest_first.nulls_last()  # SQLite puts NULLs last in DESC already
         rows = session.execute(
             sa.select(Customer.id, Customer.phone_masked, Customer.forgotten, Customer.owner,
@@ -215,7 +251,7 @@ def count_customers(desk: Desk, flt: CustomerFilter) -> int:
         search_keys.ensure_indexed(store)
     with read_session(store.engine) as session:
         now = store.clock.now(session)
-        where = _conditions(desk, flt, now)
+        where = _conditions(session, desk, flt, now)
         return int(session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0)
 
 

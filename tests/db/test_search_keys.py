@@ -15,6 +15,7 @@ from db import erasure, identity, search_keys, users
 from db.database import read_session, run_write
 from db.desk import Desk
 from db.models import CustomerSearchKey, JournalEntry
+from db.queries import customers as customer_queries
 from db.queries.customers import CustomerFilter, SearchError, count_customers, list_customers
 from db.queries.journal_index import JournalIndex
 from db.service import Store
@@ -238,3 +239,24 @@ def test_the_journal_index_finds_a_customers_facts_and_starts_over_after_a_resto
     with read_session(store.engine) as session:
         index.catch_up(session)
     assert index.seqs("customer", [customer]) == set(kinds)
+
+
+def test_a_broad_search_walks_the_newest_first_index_with_the_same_answer(store: Store,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    register_people(store)
+    manager = desk(store, "经理")
+    narrow = [row.id for row in list_customers(manager, CustomerFilter(text="z"), 0, 10)]
+    monkeypatch.setattr(customer_queries, "BROAD_SEARCH", 1)  # as if thousands matched
+    assert [row.id for row in list_customers(manager, CustomerFilter(text="z"), 0, 10)] == narrow
+    assert [row.id for row in list_customers(manager, CustomerFilter(text="z"), 1, 10)] == narrow[1:]
+    assert set(narrow) == ids(store, "13800001234", "13900005678")
+
+
+def test_a_number_merged_into_a_known_person_finds_that_person(store: Store) -> None:
+    store.register_visit("13800001234", name="张小明", id_card="11010519491231002X")
+    store.register_visit("15900007777", name="张小明", id_card="11010519491231002X")  # a second number, same card
+    known, second = store.customer_id("13800001234"), store.customer_id("15900007777")
+    assert store.site().resolve(second or 0) == known
+    assert found(store, "7777") == {known}
+    assert found(store, "159****7777") == {known}
+    assert found(store, "15900007777") == {known}
