@@ -814,7 +814,7 @@
     </message>
     <message>
         <source>渠道</source>
-        <translation>Channel</translation>
+        <translation>Channels</translation>
     </message>
     <message>
         <source>经纪人</source>
@@ -979,7 +979,7 @@
     </message>
     <message>
         <source>跟进内容，例如：电话回访，周末带家人再来</source>
-        <translation>Follow-up, e.g. called back; coming again at the weekend with family</translation>
+        <translation>e.g. called back; coming with family on Saturday</translation>
     </message>
     <message>
         <source>跟进</source>
@@ -1259,11 +1259,11 @@
     </message>
     <message>
         <source>全部顾问</source>
-        <translation>All consultants</translation>
+        <translation>Owner</translation>
     </message>
     <message>
         <source>全部状态</source>
-        <translation>All statuses</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>保护中</source>
@@ -1271,19 +1271,19 @@
     </message>
     <message>
         <source>公海</source>
-        <translation>Public pool</translation>
+        <translation>In pool</translation>
     </message>
     <message>
         <source>未到访</source>
-        <translation>Not visited</translation>
+        <translation>No visit</translation>
     </message>
     <message>
         <source>全部渠道</source>
-        <translation>All channels</translation>
+        <translation>Channel</translation>
     </message>
     <message>
         <source>全部阶段</source>
-        <translation>All stages</translation>
+        <translation>Stage</translation>
     </message>
     <message>
         <source>未认筹</source>
@@ -1291,11 +1291,11 @@
     </message>
     <message>
         <source>首访日期</source>
-        <translation>First visit date</translation>
+        <translation>First visit</translation>
     </message>
     <message>
         <source>清除条件</source>
-        <translation>Clear filters</translation>
+        <translation>Clear</translation>
     </message>
     <message>
         <source>打开</source>
@@ -2120,11 +2120,11 @@
     </message>
     <message>
         <source>更正号码</source>
-        <translation>Correct number</translation>
+        <translation>Fix number</translation>
     </message>
     <message>
         <source>标记为误登记</source>
-        <translation>Mark as mistaken</translation>
+        <translation>Mistaken</translation>
     </message>
     <message>
         <source>11 位手机号</source>
@@ -2635,31 +2635,31 @@
     </message>
     <message>
         <source>顾问保护期（天）</source>
-        <translation>Consultant protection (days)</translation>
+        <translation>Protection (days)</translation>
     </message>
     <message>
         <source>跟进间隔上限（天）</source>
-        <translation>Max follow-up gap (days)</translation>
+        <translation>Follow-up gap (days)</translation>
     </message>
     <message>
         <source>认筹后冻结保护期</source>
-        <translation>Pledge freezes protection</translation>
+        <translation>Freeze on pledge</translation>
     </message>
     <message>
         <source>渠道判客模式</source>
-        <translation>Channel attribution mode</translation>
+        <translation>Channel mode</translation>
     </message>
     <message>
         <source>报备号码方式</source>
-        <translation>Report number format</translation>
+        <translation>Report number</translation>
     </message>
     <message>
         <source>报备后到访时限（小时）</source>
-        <translation>Visit deadline after report (hours)</translation>
+        <translation>Visit within (hours)</translation>
     </message>
     <message>
         <source>防截客时长（分钟）</source>
-        <translation>Anti-poaching window (minutes)</translation>
+        <translation>Anti-poaching (minutes)</translation>
     </message>
     <message>
         <source>渠道保护期（天）</source>
@@ -2671,19 +2671,19 @@
     </message>
     <message>
         <source>重新认领冷却期（天）</source>
-        <translation>Reclaim cooling-off (days)</translation>
+        <translation>Cooling-off (days)</translation>
     </message>
     <message>
         <source>认领后保护期（天）</source>
-        <translation>Protection after claim (days)</translation>
+        <translation>Claim protection (days)</translation>
     </message>
     <message>
         <source>老客户回访不占轮次</source>
-        <translation>Returning customers keep the turn</translation>
+        <translation>Return visits keep turn</translation>
     </message>
     <message>
         <source>多次到访预警（次）</source>
-        <translation>Repeat visit warning (visits)</translation>
+        <translation>Repeat visits (count)</translation>
     </message>
     <message>
         <source>多次到访统计期（天）</source>
@@ -2695,7 +2695,7 @@
     </message>
     <message>
         <source>人脸未登记预警（分钟）</source>
-        <translation>Face not checked in warning (minutes)</translation>
+        <translation>Face not checked in (minutes)</translation>
     </message>
     <message>
         <source>项目所在地时区：自然日与每日限额按此计算</source>
@@ -2810,7 +2810,7 @@
     </message>
     <message>
         <source>指定时间</source>
-        <translation>At a set time</translation>
+        <translation>Scheduled</translation>
     </message>
     <message>
         <source>生效时间</source>
@@ -3350,7 +3350,7 @@
     </message>
     <message>
         <source>选中一条来访后开始或结束接待</source>
-        <translation>Choose a visit to start or finish serving</translation>
+        <translation>Select a visit first</translation>
     </message>
     <message>
         <source>今日来访 %1 · 首访 %2 · 复访 %3 · 待确认 %4 · 接待中 %5</source>
