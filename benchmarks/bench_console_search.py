@@ -2,8 +2,9 @@
 deep in it, a consultant's scoped list, and opening a customer's page. Budgets (DESIGN.md, issue 8):
 search ≤ 100 ms p95, opening a customer's page ≤ 150 ms p95.
 
-    python benchmarks/bench_console_search.py [--quick] [--keep DIR] [--pg URL] [--samples N]
+    python benchmarks/bench_console_search.py [--quick] [--keep DIR] [--pg URL] [--samples N] [--only SQLite]
 
+With --keep the SQLite file and the PostgreSQL schema stay for the next run (drop the schema by hand).
 The site is the synthetic busy year (_synthetic.py: every fact judged by the engine) of 1,100,000 journal
 entries (about 100,000 customers; --quick: a tenth), then Store.rebuild() for the projections. The
 customers were written without search keys, so the first thing measured is the catch-up that indexes
@@ -90,8 +91,13 @@ def prepare(url: str, work: Path, key_dir: Path, entries: int) -> None:
     print(f"wrote {entries:,} entries, {len(year.people):,} customers in {clock.seconds():.0f} s", flush=True)
     del year
     clock = Stopwatch()
-    Store(make_engine(url), keyring, station="bench").rebuild()
+    store = Store(make_engine(url), keyring, station="bench")
+    store.rebuild()
     print(f"projections rebuilt in {clock.seconds():.0f} s", flush=True)
+    if url.startswith("postgresql"):  # what autovacuum does soon after a bulk load: the planner's statistics
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    store.dispose()
 
 
 def measure(name: str, url: str, key_dir: Path, samples: int) -> None:
@@ -145,21 +151,30 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="directory for the SQLite site (reused when present)")
     parser.add_argument("--pg", default=os.environ.get("ANCHANG_BENCH_PG_URL"), help="also on this PostgreSQL")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--only", nargs="+", default=["SQLite", "PostgreSQL"], help="SQLite and/or PostgreSQL")
     args = parser.parse_args()
     entries = 110_000 if args.quick else 1_100_000
     work = args.keep or Path(tempfile.mkdtemp(prefix="anchang-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     key_dir = work / "keys"
     targets = {"SQLite": f"sqlite:///{work / 'site.sqlite3'}"}
-    schema = None
+    schema, kept = None, work / "pg_schema.txt"  # with --keep, the PostgreSQL schema is kept for the next run
     if args.pg:
-        targets["PostgreSQL"], schema = pg_schema_url(args.pg)
+        if args.keep and kept.exists():
+            schema = kept.read_text().strip()
+            sep = "&" if "?" in args.pg else "?"
+            targets["PostgreSQL"] = f"{args.pg}{sep}options=-csearch_path%3D{schema}"
+        else:
+            targets["PostgreSQL"], schema = pg_schema_url(args.pg)
+            if args.keep:
+                kept.write_text(schema)
     try:
         for name, url in targets.items():
-            prepare(url, work, key_dir, entries)
-            measure(name, url, key_dir, args.samples)
+            if name in args.only:
+                prepare(url, work, key_dir, entries)
+                measure(name, url, key_dir, args.samples)
     finally:
-        if schema and args.pg:
+        if schema and args.pg and not args.keep:
             drop_schema(args.pg, schema)
 
 

@@ -229,20 +229,38 @@ def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> 
         now = store.clock.now(session)
         found = _search(session, desk, flt.text) if flt.text.strip() else None
         sqlite = session.get_bind().dialect.name == "sqlite"
-        walk = sqlite and found is not None and found.broad and desk.sees_all_customers() \
-            and flt == CustomerFilter(text=flt.text)  # nothing else narrows it: a page is found early
+        walk = sqlite and found is not None and found.broad \
+            and flt == CustomerFilter(text=flt.text)  # no filter narrows it further: a page is found early
         where = _conditions(session, desk, flt, now, found, walk)
-        newest_first = Customer.last_visit_at.desc()
-        if not sqlite:
-            newest_first = newest_first.nulls_last()  # SQLite puts NULLs last in DESC already
-        rows = session.execute(
-            sa.select(Customer.id, Customer.phone_masked, Customer.forgotten, Customer.owner,
-                      Customer.protected_until, Customer.frozen, Customer.channel, Customer.agent, Customer.stage,
-                      Customer.first_visit_at, Customer.last_visit_at, Customer.visit_count, Customer.blacklisted)
-            .where(*where).order_by(newest_first, Customer.id.desc()).offset(offset).limit(limit)).all()
+        rows = _newest_first(session, where, offset, limit)
         names = search_keys.decrypted_people(session, store.keyring, [r.id for r in rows if not r.forgotten],
                                              phones=False)
     return [_row(r, now, surname_display(names.get(r.id, (None, None))[1])) for r in rows]
+
+
+_COLUMNS = (Customer.id, Customer.phone_masked, Customer.forgotten, Customer.owner, Customer.protected_until,
+            Customer.frozen, Customer.channel, Customer.agent, Customer.stage, Customer.first_visit_at,
+            Customer.last_visit_at, Customer.visit_count, Customer.blacklisted)
+
+
+def _newest_first(session: Session, where: list[sa.ColumnElement[bool]], offset: int, limit: int) -> list[Any]:
+    """Rows `offset` to `offset + limit` by last visit, newest first, then those never visited (newest
+    customer first). In two queries rather than one ORDER BY ... NULLS LAST, which PostgreSQL cannot
+    read from the last-visit index: the visited part walks that index and stops at the page."""
+    visited = list(session.execute(sa.select(*_COLUMNS).where(*where, Customer.last_visit_at.is_not(None))
+                                   .order_by(Customer.last_visit_at.desc(), Customer.id.desc())
+                                   .offset(offset).limit(limit)).all())
+    if len(visited) == limit:
+        return visited
+    if visited or offset == 0:
+        visited_in_all = offset + len(visited)
+    else:  # the page lies past the visited ones: how many were there?
+        visited_in_all = session.scalar(sa.select(sa.func.count()).select_from(Customer)
+                                        .where(*where, Customer.last_visit_at.is_not(None))) or 0
+    never = session.execute(sa.select(*_COLUMNS).where(*where, Customer.last_visit_at.is_(None))
+                            .order_by(Customer.id.desc()).offset(max(0, offset - visited_in_all))
+                            .limit(limit - len(visited))).all()
+    return visited + list(never)
 
 
 def count_customers(desk: Desk, flt: CustomerFilter) -> int:

@@ -260,3 +260,19 @@ def test_a_number_merged_into_a_known_person_finds_that_person(store: Store) -> 
     assert found(store, "7777") == {known}
     assert found(store, "159****7777") == {known}
     assert found(store, "15900007777") == {known}
+
+
+def test_pages_run_newest_visit_first_then_the_never_visited_across_page_boundaries(store: Store) -> None:
+    visited = [f"1380000{i:04d}" for i in range(5)]
+    for phone in visited:
+        store.register_visit(phone, consultant="李强")
+        store.clock.at += timedelta(minutes=1)
+    reported = [f"1370000{i:04d}" for i in range(3)]
+    for phone in reported:
+        store.record_report("贝壳", "周杰", phone)
+    manager = desk(store, "经理")
+    whole = [row.id for row in list_customers(manager, CustomerFilter(), 0, 100)]
+    assert whole == [store.customer_id(p) for p in reversed(visited)] + [store.customer_id(p) for p in reversed(reported)]
+    for size in (2, 3, 5):
+        paged = [row.id for start in range(0, 9, size) for row in list_customers(manager, CustomerFilter(), start, size)]
+        assert paged == whole, size
