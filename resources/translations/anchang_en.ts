@@ -290,15 +290,15 @@
     </message>
     <message>
         <source>校验失败：</source>
-        <translation>Verification failed:</translation>
+        <translation>Verification failed: </translation>
     </message>
     <message>
         <source>日志完整，但以下数据与日志重放不符：</source>
-        <translation>The journal is intact, but this data does not match a replay of the journal:</translation>
+        <translation>The journal is intact, but this data does not match a replay of the journal: </translation>
     </message>
     <message>
         <source>校验通过：日志完整，共 %1 条；引擎快照与各视图与日志重放一致。</source>
-        <translation>Verified: the journal is intact, %1 entries; the engine snapshot and every view match a replay of the journal.</translation>
+        <translation>Verified: the journal is intact, %1 entries; the engine snapshot and every view match a replay of the journal. </translation>
     </message>
     <message>
         <source>%1 个签名检查点相符。</source>
@@ -318,7 +318,7 @@
     </message>
     <message>
         <source>备份中的日志校验失败：</source>
-        <translation>The journal in the backup failed verification:</translation>
+        <translation>The journal in the backup failed verification: </translation>
     </message>
     <message>
         <source>客户来电要求核对登记号码</source>
@@ -1665,7 +1665,7 @@
     <name>PeoplePage</name>
     <message>
         <source>置业顾问</source>
-        <translation>Consultants</translation>
+        <translation>Consultant</translation>
     </message>
     <message>
         <source>用户与角色</source>
@@ -1987,15 +1987,15 @@
     </message>
     <message>
         <source>公海共 %1 位客户。</source>
-        <translation>%1 customers in the public pool.</translation>
+        <translation>%1 customers in the public pool. </translation>
     </message>
     <message>
         <source>今日已认领 %1 / %2 个，还可认领 %3 个。</source>
-        <translation>Claimed today: %1 / %2; %3 more allowed.</translation>
+        <translation>Claimed today: %1 / %2; %3 more allowed. </translation>
     </message>
     <message>
         <source>每位顾问每天最多认领 %1 个。</source>
-        <translation>Each consultant may claim at most %1 a day.</translation>
+        <translation>Each consultant may claim at most %1 a day. </translation>
     </message>
     <message>
         <source>释放或流失的客户，原顾问 %1 天内不能重新认领；认领后保护 %2 天。</source>
