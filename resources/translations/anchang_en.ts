@@ -3306,7 +3306,7 @@
     </message>
     <message>
         <source>首/复访</source>
-        <translation>First/return</translation>
+        <translation>Visit</translation>
     </message>
     <message>
         <source>首访</source>
