@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QMainWindow, QStackedWidget, QVBoxLayout, QWidget)
+                               QMainWindow, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from console.context import ConsoleContext
 from console.login import LoginScreen
@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_MINUTES = 10
 _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
-ROLE_NAMES = {"admin": "管理员", "manager": "案场经理", "channel_manager": "渠道经理", "receptionist": "前台",
-              "consultant": "置业顾问"}
+ROLE_NAMES = {"admin": QT_TRANSLATE_NOOP("ConsoleWindow", "管理员"),
+              "manager": QT_TRANSLATE_NOOP("ConsoleWindow", "案场经理"),
+              "channel_manager": QT_TRANSLATE_NOOP("ConsoleWindow", "渠道经理"),
+              "receptionist": QT_TRANSLATE_NOOP("ConsoleWindow", "前台"),
+              "consultant": QT_TRANSLATE_NOOP("ConsoleWindow", "置业顾问")}
 
 
 class ConsoleWindow(QMainWindow):
@@ -108,7 +111,7 @@ class ConsoleWindow(QMainWindow):
         body.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFixedWidth(180)
+        self.nav.setFixedWidth(168)
         self.nav.currentItemChanged.connect(self._nav_changed)
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
@@ -144,7 +147,7 @@ class ConsoleWindow(QMainWindow):
             page = cls(self.ctx)
             item.setText(page.title())
             self.pages[key] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(_scrolling(page))
         self.nav.blockSignals(False)
         self.root.setCurrentWidget(self.main)
         self.lock_timer.start()
@@ -153,9 +156,10 @@ class ConsoleWindow(QMainWindow):
 
     def _clear_pages(self) -> None:
         self.nav.clear()
-        for page in self.pages.values():
-            self.stack.removeWidget(page)
-            page.deleteLater()
+        while self.stack.count():
+            holder = self.stack.widget(0)
+            self.stack.removeWidget(holder)
+            holder.deleteLater()
         self.pages.clear()
 
     def lock(self) -> None:
@@ -182,7 +186,8 @@ class ConsoleWindow(QMainWindow):
         raise LookupError(f"page {key!r} is not shown to this user")
 
     def current_page(self) -> Page | None:
-        widget = self.stack.currentWidget()
+        holder = self.stack.currentWidget()
+        widget = holder.widget() if isinstance(holder, QScrollArea) else holder
         return widget if isinstance(widget, Page) else None
 
     def current_page_refresh(self) -> None:
@@ -194,7 +199,10 @@ class ConsoleWindow(QMainWindow):
         if current is None:
             return
         page = self.pages[current.data(Qt.ItemDataRole.UserRole)]
-        self.stack.setCurrentWidget(page)
+        holder = page.parentWidget()
+        while holder is not None and not isinstance(holder, QScrollArea):
+            holder = holder.parentWidget()
+        self.stack.setCurrentWidget(holder or page)
         page.refresh()
 
     def _on_journal(self, seq: int) -> None:
@@ -230,3 +238,14 @@ class ConsoleWindow(QMainWindow):
             self.live.close()
         self.ctx.runner.wait(5_000)
         super().closeEvent(event)
+
+
+def _scrolling(page: Page) -> QScrollArea:
+    """A page in a frameless scroll area: a page that needs more room than a small screen has scrolls
+    instead of growing the window past the screen."""
+    area = QScrollArea()
+    area.setObjectName(f"{page.key}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area

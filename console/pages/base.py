@@ -32,7 +32,7 @@ class Page(QWidget):
         self._journal_timer.setInterval(JOURNAL_DEBOUNCE_MS)
         self._journal_timer.timeout.connect(self.refresh)
         self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(24, 16, 24, 16)
+        self.layout_.setContentsMargins(20, 16, 20, 16)
         self.layout_.setSpacing(12)
 
     def title(self) -> str:

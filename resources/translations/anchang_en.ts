@@ -943,6 +943,26 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
+        <source>管理员</source>
+        <translation type="unfinished">Administrator</translation>
+    </message>
+    <message>
+        <source>案场经理</source>
+        <translation type="unfinished">Site manager</translation>
+    </message>
+    <message>
+        <source>渠道经理</source>
+        <translation type="unfinished">Channel manager</translation>
+    </message>
+    <message>
+        <source>前台</source>
+        <translation type="unfinished">Reception</translation>
+    </message>
+    <message>
+        <source>置业顾问</source>
+        <translation type="unfinished">Consultant</translation>
+    </message>
+    <message>
         <source>案场通 · 工作台</source>
         <translation>Anchang · Console</translation>
     </message>
