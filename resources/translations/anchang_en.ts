@@ -944,23 +944,23 @@
     <name>ConsoleWindow</name>
     <message>
         <source>管理员</source>
-        <translation type="unfinished">Administrator</translation>
+        <translation>Administrator</translation>
     </message>
     <message>
         <source>案场经理</source>
-        <translation type="unfinished">Site manager</translation>
+        <translation>Site manager</translation>
     </message>
     <message>
         <source>渠道经理</source>
-        <translation type="unfinished">Channel manager</translation>
+        <translation>Channel manager</translation>
     </message>
     <message>
         <source>前台</source>
-        <translation type="unfinished">Reception</translation>
+        <translation>Reception</translation>
     </message>
     <message>
         <source>置业顾问</source>
-        <translation type="unfinished">Consultant</translation>
+        <translation>Consultant</translation>
     </message>
     <message>
         <source>案场通 · 工作台</source>
