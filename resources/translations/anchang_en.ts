@@ -1260,6 +1260,233 @@
     </message>
 </context>
 <context>
+    <name>CustomerWords</name>
+    <message>
+        <source>认筹</source>
+        <translation>Pledge</translation>
+    </message>
+    <message>
+        <source>认购</source>
+        <translation>Subscription</translation>
+    </message>
+    <message>
+        <source>签约</source>
+        <translation>Contract</translation>
+    </message>
+    <message>
+        <source>已取消认筹</source>
+        <translation>Pledge cancelled</translation>
+    </message>
+    <message>
+        <source>取消认筹</source>
+        <translation>Cancel pledge</translation>
+    </message>
+    <message>
+        <source>公海</source>
+        <translation>Public pool</translation>
+    </message>
+    <message>
+        <source>未分配</source>
+        <translation>Unassigned</translation>
+    </message>
+    <message>
+        <source>自然来访</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>归属保护期 %1 天</source>
+        <translation>Ownership protection %1 days</translation>
+    </message>
+    <message>
+        <source>跟进期 %1 天</source>
+        <translation>Follow-up period %1 days</translation>
+    </message>
+    <message>
+        <source>认领保护期 %1 天</source>
+        <translation>Claim protection %1 days</translation>
+    </message>
+    <message>
+        <source>认筹冻结保护</source>
+        <translation>Frozen by a pledge</translation>
+    </message>
+    <message>
+        <source>已成交，归属锁定</source>
+        <translation>Deal closed, ownership locked</translation>
+    </message>
+    <message>
+        <source>已到期</source>
+        <translation>Expired</translation>
+    </message>
+    <message>
+        <source>剩 %1 天 %2 小时</source>
+        <translation>%1 d %2 h left</translation>
+    </message>
+    <message>
+        <source>剩 %1 小时 %2 分</source>
+        <translation>%1 h %2 min left</translation>
+    </message>
+    <message>
+        <source>不在公海池</source>
+        <translation>Not in the public pool</translation>
+    </message>
+    <message>
+        <source>已达今日认领上限</source>
+        <translation>Today&apos;s claim limit reached</translation>
+    </message>
+    <message>
+        <source>冷静期内不能认领自己释放或失去的客户</source>
+        <translation>Cooling off: you cannot claim a customer you released or lost</translation>
+    </message>
+    <message>
+        <source>黑名单客户不能认领</source>
+        <translation>A blacklisted customer cannot be claimed</translation>
+    </message>
+    <message>
+        <source>归属争议</source>
+        <translation>Ownership dispute</translation>
+    </message>
+    <message>
+        <source>渠道争议</source>
+        <translation>Channel dispute</translation>
+    </message>
+    <message>
+        <source>身份冲突（一脸多号）</source>
+        <translation>Identity conflict (one face, several numbers)</translation>
+    </message>
+    <message>
+        <source>非归属顾问成交</source>
+        <translation>Deal by a non-owning consultant</translation>
+    </message>
+    <message>
+        <source>顾问申诉</source>
+        <translation>Consultant appeal</translation>
+    </message>
+    <message>
+        <source>待裁决</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <source>已裁决</source>
+        <translation>Decided</translation>
+    </message>
+    <message>
+        <source>到访</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <source>前台确认</source>
+        <translation>Confirmed by reception</translation>
+    </message>
+    <message>
+        <source>登记作废</source>
+        <translation>Check-in voided</translation>
+    </message>
+    <message>
+        <source>报备</source>
+        <translation>Channel report</translation>
+    </message>
+    <message>
+        <source>跟进</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <source>阶段变更</source>
+        <translation>Stage change</translation>
+    </message>
+    <message>
+        <source>认领</source>
+        <translation>Claim</translation>
+    </message>
+    <message>
+        <source>释放到公海</source>
+        <translation>Released to public pool</translation>
+    </message>
+    <message>
+        <source>指派</source>
+        <translation>Assigned</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklist</translation>
+    </message>
+    <message>
+        <source>判客裁决</source>
+        <translation>Case ruling</translation>
+    </message>
+    <message>
+        <source>预警处理</source>
+        <translation>Warning handled</translation>
+    </message>
+    <message>
+        <source>查看完整号码</source>
+        <translation>Full number viewed</translation>
+    </message>
+    <message>
+        <source>删除个人信息</source>
+        <translation>Personal data erased</translation>
+    </message>
+    <message>
+        <source>人脸授权</source>
+        <translation>Face consent</translation>
+    </message>
+    <message>
+        <source>人脸录入</source>
+        <translation>Face enrolled</translation>
+    </message>
+    <message>
+        <source>撤回人脸授权</source>
+        <translation>Face consent withdrawn</translation>
+    </message>
+    <message>
+        <source>接待</source>
+        <translation>Serving</translation>
+    </message>
+    <message>
+        <source>申诉</source>
+        <translation>Appeal</translation>
+    </message>
+    <message>
+        <source>渠道声明的报备时间</source>
+        <translation>Report time stated by channel</translation>
+    </message>
+    <message>
+        <source>摄像头识别</source>
+        <translation>Seen by camera</translation>
+    </message>
+    <message>
+        <source>首次到访</source>
+        <translation>First visit</translation>
+    </message>
+    <message>
+        <source>接待开始</source>
+        <translation>Start serving</translation>
+    </message>
+    <message>
+        <source>接待结束</source>
+        <translation>Finish serving</translation>
+    </message>
+    <message>
+        <source>列入黑名单</source>
+        <translation>Add to blacklist</translation>
+    </message>
+    <message>
+        <source>移出黑名单</source>
+        <translation>Remove from blacklist</translation>
+    </message>
+    <message>
+        <source>接待：%1</source>
+        <translation>Served by: %1</translation>
+    </message>
+    <message>
+        <source>未核验</source>
+        <translation>Unverified</translation>
+    </message>
+    <message>
+        <source>裁决：%1</source>
+        <translation>Ruling: %1</translation>
+    </message>
+</context>
+<context>
     <name>CustomersPage</name>
     <message>
         <source>客户</source>
@@ -2426,6 +2653,93 @@
     <message>
         <source>模板已保存：%1</source>
         <translation>Template saved: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReportWords</name>
+    <message>
+        <source>待到访</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>已带访</source>
+        <translation>Visited</translation>
+    </message>
+    <message>
+        <source>已过期</source>
+        <translation>Expired</translation>
+    </message>
+    <message>
+        <source>无效</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <source>客户已到访过</source>
+        <translation>Customer visited before</translation>
+    </message>
+    <message>
+        <source>重复报备</source>
+        <translation>Duplicate report</translation>
+    </message>
+    <message>
+        <source>截客（报备过晚）</source>
+        <translation>Poaching (reported too late)</translation>
+    </message>
+    <message>
+        <source>报备前已识别到人脸</source>
+        <translation>Face seen before the report</translation>
+    </message>
+    <message>
+        <source>黑名单</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>多次到访未认筹</source>
+        <translation>Repeat visits without a pledge</translation>
+    </message>
+    <message>
+        <source>一人多号</source>
+        <translation>One person, several numbers</translation>
+    </message>
+    <message>
+        <source>到场未登记</source>
+        <translation>On site, not checked in</translation>
+    </message>
+    <message>
+        <source>渠道客户快速成交</source>
+        <translation>Quick deal on a channel customer</translation>
+    </message>
+    <message>
+        <source>非归属顾问成交</source>
+        <translation>Deal by a non-owning consultant</translation>
+    </message>
+    <message>
+        <source>待处理</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>顾问跟进中</source>
+        <translation>Consultant following up</translation>
+    </message>
+    <message>
+        <source>经理介入</source>
+        <translation>Manager steps in</translation>
+    </message>
+    <message>
+        <source>已解决</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>已排除</source>
+        <translation>Dismissed</translation>
+    </message>
+    <message>
+        <source>已拉黑</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>（%1）</source>
+        <translation> (%1)</translation>
     </message>
 </context>
 <context>
