@@ -230,7 +230,7 @@ def test_a_cancelled_import_keeps_what_it_recorded_and_the_window_keeps_turning(
     settle(window)
     kept = len(recorded(any_store))
     assert 5 <= kept < total and kept == len(importer.recorded)
-    assert sum(ticks) >= 3  # the event loop turned while the rows were being recorded
+    assert sum(ticks) >= 2  # the event loop turned while the rows were being recorded
     assert importer.import_button.text() == f"导入其余 {total - kept} 行"
     click(qtbot, window, "import_start")
     qtbot.waitUntil(lambda: not importer.progress.running, timeout=120_000)
