@@ -9,50 +9,51 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from db.models import Channel, Customer, Report
-from judge.facts import NATURAL
+from db.models import Channel, Customer, Report, VisitRecord
+from judge.facts import DEAL_STAGES, NATURAL
 from reports.data import ChannelFigures, Count
-from reports.journal_sql import stage_events
+from reports.journal_sql import seq_range, stage_events
 from reports.period import Period
-
-
-def _owned(consultant: str | None) -> list[Any]:
-    return [] if consultant is None else [Customer.owner == consultant]
 
 
 def _per_channel(session: Session, query: Any) -> dict[str, int]:
     return {name: int(n) for name, n in session.execute(query) if name is not None}
 
 
-def _reports(period: Period, consultant: str | None) -> Any:
-    query = sa.select(Report.channel, Report.status, Report.reason).where(
-        Report.reported_at >= period.start, Report.reported_at < period.end)
+def _reports(session: Session, period: Period, consultant: str | None) -> Any:
+    first, last = seq_range(session, period)  # a report's id is its journal entry
+    query = sa.select(Report.channel, Report.status, Report.reason).where(Report.id >= first, Report.id <= last)
     if consultant is not None:
         query = query.join(Customer, Customer.id == Report.customer_id).where(Customer.owner == consultant)
     return query.subquery()
 
 
 def channel_figures(session: Session, dialect: str, period: Period, consultant: str | None) -> list[ChannelFigures]:
-    reports = _reports(period, consultant)
+    reports = _reports(session, period, consultant)
     made = _per_channel(session, sa.select(reports.c.channel, sa.func.count()).group_by(reports.c.channel))
     valid = _per_channel(session, sa.select(reports.c.channel, sa.func.count())
                          .where(reports.c.status != "invalid").group_by(reports.c.channel))
-    alive = Customer.merged_into.is_(None)
-    led = _per_channel(session, sa.select(Customer.channel, sa.func.count())
-                       .where(alive, Customer.first_visit_at >= period.start, Customer.first_visit_at < period.end,
-                              *_owned(consultant))
-                       .group_by(Customer.channel))
-    events = stage_events(dialect, period)
-    pledged = sa.select(events.c.channel, sa.func.count(sa.distinct(events.c.customer))).where(events.c.stage == "pledge")
+    # 带访: the period's visits that were their customer's first (the visit that fixed the channel)
+    named, judged = aliased(Customer), aliased(Customer)
+    led_query = (sa.select(judged.channel, sa.func.count(sa.distinct(judged.id))).select_from(VisitRecord)
+                 .join(named, named.id == VisitRecord.customer_id)
+                 .join(judged, judged.id == sa.func.coalesce(named.merged_into, named.id))
+                 .where(VisitRecord.at >= period.start, VisitRecord.at < period.end, judged.merged_into.is_(None),
+                        judged.first_visit_at == VisitRecord.at))
     if consultant is not None:
-        pledged = pledged.where(events.c.owner == consultant)
-    pledges = _per_channel(session, pledged.group_by(events.c.channel))
-    dealt = [alive, Customer.deal_at >= period.start, Customer.deal_at < period.end, *_owned(consultant)]
-    deals = _per_channel(session, sa.select(Customer.channel, sa.func.count()).where(*dealt).group_by(Customer.channel))
-    owed = _per_channel(session, sa.select(Customer.commission, sa.func.count()).where(*dealt)
-                        .group_by(Customer.commission))
+        led_query = led_query.where(judged.owner == consultant)
+    led = _per_channel(session, led_query.group_by(judged.channel))
+    events = stage_events(dialect, period)
+    mine = [] if consultant is None else [events.c.owner == consultant]
+    pledges = _per_channel(session, sa.select(events.c.channel, sa.func.count(sa.distinct(events.c.customer)))
+                           .where(events.c.stage == "pledge", *mine).group_by(events.c.channel))
+    closing = [events.c.stage.in_(DEAL_STAGES), events.c.at == events.c.deal_at, *mine]  # the entry that closed it
+    deals = _per_channel(session, sa.select(events.c.channel, sa.func.count(sa.distinct(events.c.customer)))
+                         .where(*closing).group_by(events.c.channel))
+    owed = _per_channel(session, sa.select(events.c.commission, sa.func.count(sa.distinct(events.c.customer)))
+                        .where(*closing).group_by(events.c.commission))
     names = set(session.scalars(sa.select(Channel.name))) | set(made) | set(led) | set(pledges) | set(deals)
     names.discard(NATURAL)
     return [ChannelFigures(channel=name, reports=made.get(name, 0), valid_reports=valid.get(name, 0),
@@ -62,7 +63,7 @@ def channel_figures(session: Session, dialect: str, period: Period, consultant: 
 
 
 def invalid_reasons(session: Session, period: Period, consultant: str | None) -> list[Count]:
-    reports = _reports(period, consultant)
+    reports = _reports(session, period, consultant)
     rows = session.execute(sa.select(reports.c.reason, sa.func.count()).where(reports.c.status == "invalid")
                            .group_by(reports.c.reason)).all()
     return sorted((Count(reason, int(n)) for reason, n in rows), key=lambda c: (-c.count, c.key or ""))

@@ -14,6 +14,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -93,21 +94,30 @@ def _table(table: Table, width: float) -> list[Flowable]:
     numeric = [any(_numeric(row[i]) for row in rows) and all(_numeric(row[i]) or row[i] in (None, "合计")
                                                              for row in rows) for i in range(columns)]
     header = [Paragraph(_escape(h), HEADER_RIGHT if numeric[i] else HEADER_CELL) for i, h in enumerate(table.headers)]
-    body: list[list[Any]] = [[Paragraph(_escape(cell_text(v, table.time_format)), CELL_RIGHT if numeric[i] else CELL)
-                              for i, v in enumerate(row)] for row in rows]
+
+    def cell(value: Cell, column: int, bold: bool = False) -> Any:
+        text = cell_text(value, table.time_format)
+        if stringWidth(text, BOLD if bold else REGULAR, CELL.fontSize) <= widths[column] - 6:
+            return text  # fits on one line: drawn as is (a long list draws fast)
+        return Paragraph(_escape(text), (TOTAL_RIGHT if numeric[column] else TOTAL) if bold else
+                         (CELL_RIGHT if numeric[column] else CELL))
+
+    body: list[list[Any]] = [[cell(v, i) for i, v in enumerate(row)] for row in table.rows]
     if not table.rows:
         body = [[Paragraph("（无）", CELL)] + [""] * (columns - 1)]
-    style: list[Any] = [("FONTNAME", (0, 0), (-1, -1), REGULAR), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+    style: list[Any] = [("FONTNAME", (0, 0), (-1, -1), REGULAR), ("FONTSIZE", (0, 1), (-1, -1), CELL.fontSize),
+                        ("TEXTCOLOR", (0, 1), (-1, -1), INK), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
                         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
                         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+    style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i in range(columns) if numeric[i]]
     style += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, len(body) + 1, 2)]
     if not table.rows:
         style.append(("SPAN", (0, 1), (-1, 1)))
     elif table.total:
-        style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, -1), (-1, -1), colors.white)]
-        body[-1] = [Paragraph(_escape(cell_text(v, table.time_format)), TOTAL_RIGHT if numeric[i] else TOTAL)
-                    for i, v in enumerate(table.total)]
+        body.append([cell(v, i, bold=True) for i, v in enumerate(table.total)])
+        style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, -1), (-1, -1), colors.white),
+                  ("FONTNAME", (0, -1), (-1, -1), BOLD)]
     grid = PdfTable([header, *body], colWidths=widths, repeatRows=1, style=TableStyle(style), hAlign="LEFT")
     flow: list[Flowable] = [Paragraph(_escape(table.title), TABLE_TITLE), grid]
     if table.note:
