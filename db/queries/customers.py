@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from db.desk import Desk
 
 ERASED = "（已删除）"
-BROAD_SEARCH = 2_000  # search keys matched: a search this broad lists by walking the newest-first index
+BROAD_SEARCH = 1_000  # search keys matched: a search this broad lists by walking the newest-first index
 STATUSES = ("all", "protected", "pool", "unvisited")
 NO_STAGE = "none"
 
@@ -157,14 +157,16 @@ def _search(session: Session, desk: Desk, text: str) -> _Found:
         CustomerSearchKey.customer_id.in_(list(merged))))}) if merged else []
     count = session.scalar(sa.select(sa.func.count()).select_from(CustomerSearchKey)
                            .where(CustomerSearchKey.digest.in_(digests))) or 0
+    if count < BROAD_SEARCH:  # a few: looked up by id and sorted (a planner might walk every customer instead)
+        return _Found(Customer.id.in_(sorted(set(session.scalars(matching)) | set(targets))))
 
     def among(column: Any) -> sa.ColumnElement[bool]:
         found = column.in_(matching)
         return sa.or_(found, Customer.id.in_(targets)) if targets else found
 
-    # `id + 0` cannot use the primary key, so SQLite (which keeps no statistics) walks the last-visit index
-    # and stops at a page, instead of looking up thousands of matches and sorting them all
-    return _Found(among(Customer.id), broad=count >= BROAD_SEARCH, walking=among(Customer.id + 0))
+    # Many: walk the last-visit index and stop at a page. PostgreSQL's planner does so by itself; SQLite,
+    # which keeps no statistics, is kept off the primary key by `id + 0`.
+    return _Found(among(Customer.id), broad=True, walking=among(Customer.id + 0))
 
 
 def _merged(store: Any) -> dict[int, int]:
