@@ -20,7 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db import checkin_refs, erasure, faces, identity, integrity, journal, notes, projection, write_reads
+from db import (
+    checkin_refs,
+    customer_lookup,
+    erasure,
+    faces,
+    identity,
+    integrity,
+    journal,
+    notes,
+    projection,
+    write_reads,
+)
 from db.clock import CLOCK_ACCEPTED, MAX_JUMP_RULE, Clock, LastEntry, SystemClock, stamp
 from db.clock import ClockRefused as ClockRefused  # stations import the clock types from here
 from db.clock import ManualClock as ManualClock
@@ -413,7 +424,7 @@ class Store:
             return _with_display(WriteResult(*earlier, customer_id=earlier[2].customer), keys.masked_display)
         card = None if id_card is None else validate_id_card(id_card)
         # what the visit needs of the tables is read with the journal under the lock (db/write_reads.py)
-        found = identity.Lookup(self.keyring, phone=keys, form=keys.form, name=name, id_card=card)
+        found = customer_lookup.Lookup(self.keyring, phone=keys, form=keys.form, name=name, id_card=card)
         names = write_reads.Names([consultant], None if channel == f.NATURAL else channel, agent)
         sent = write_reads.CheckinRef(ref)
 
@@ -446,7 +457,7 @@ class Store:
     def confirm_visit(self, phone: str, *, by: str | None = None, actor: str | None = None) -> WriteResult:
         """前台确认: reception confirms the phone's latest unconfirmed check-in (FORMAT.md `confirm`)."""
         keys = identity.phone_keys(self.keyring, phone)
-        found = identity.Lookup(self.keyring, phone=keys, create=False)
+        found = customer_lookup.Lookup(self.keyring, phone=keys, create=False)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             customer = site.resolve(_required(found, keys))
@@ -499,7 +510,7 @@ class Store:
             keys = identity.phone_keys(self.keyring, phone)
             form, display = keys.form, keys.masked_display
 
-        found = identity.Lookup(self.keyring, phone=keys, form=form, name=name)
+        found = customer_lookup.Lookup(self.keyring, phone=keys, form=form, name=name)
         names = write_reads.Names((), channel, agent)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
@@ -516,7 +527,7 @@ class Store:
     def _customer_fact(self, kind: str, phone: str, consultant: str, actor: str | None,
                        make: Callable[[int, datetime, int], f.Fact]) -> WriteResult:
         keys = identity.phone_keys(self.keyring, phone)
-        found, names = identity.Lookup(self.keyring, phone=keys, create=False), write_reads.Names([consultant])
+        found, names = customer_lookup.Lookup(self.keyring, phone=keys, create=False), write_reads.Names([consultant])
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             self._check_consultant(session, consultant, names)
@@ -528,7 +539,7 @@ class Store:
     def follow_up(self, phone: str, consultant: str, note: str = "", actor: str | None = None) -> WriteResult:
         """A logged follow-up; its note is kept in db/notes.py (erasable), the journal holds its ref."""
         keys = identity.phone_keys(self.keyring, phone)
-        found, names = identity.Lookup(self.keyring, phone=keys, create=False), write_reads.Names([consultant])
+        found, names = customer_lookup.Lookup(self.keyring, phone=keys, create=False), write_reads.Names([consultant])
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             self._check_consultant(session, consultant, names)
@@ -591,7 +602,7 @@ class Store:
             raise ValueError("blacklist takes exactly one of phone, agent, channel")
         kind, value = given[0]
         keys = identity.phone_keys(self.keyring, value) if kind == "phone" else None
-        found = identity.Lookup(self.keyring, phone=keys)
+        found = customer_lookup.Lookup(self.keyring, phone=keys)
 
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             if keys is not None:
@@ -760,7 +771,7 @@ def _unconfirmed_customer(session: Session, site: Site, visit_seq: int) -> int:
     return customer
 
 
-def _required(found: identity.Lookup, keys: identity.PhoneKeys) -> int:
+def _required(found: customer_lookup.Lookup, keys: identity.PhoneKeys) -> int:
     """The customer the lookup found for `keys` under the lock, or the refusal naming the number."""
     if found.found is None:
         raise EngineError(f"没有此客户 / no customer with phone {keys.masked_display}")
@@ -775,14 +786,6 @@ def _require_customer(session: Session, keys: identity.PhoneKeys) -> int:
 
 
 NOTIFY_CHANNEL = "anchang_journal"
-
-
-def _notify(session: Session, seq: int) -> None:
-    """On PostgreSQL, other stations LISTEN here and learn of the new entry at commit (live updates);
-    one SQLite station needs no message: its windows share this process."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_notify(:channel, :seq)"), {"channel": NOTIFY_CHANNEL, "seq": str(seq)})
 
 
 def _hold_until(payload: str) -> datetime | None:
