@@ -8,7 +8,7 @@ The types are plain frozen dataclasses (reports/data.py), re-exported here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from db.database import read_session
@@ -53,10 +53,13 @@ def figures(store: Store, period: Period, consultant: str | None = None, now: da
         channels = channel_figures(session, dialect, period, consultant)
         board = leaderboard(session, local, consultant, now)
         steps = funnel(session, local, consultant, sum(c.reports for c in channels), visits.groups)
+        # 本月来访: the groups of the period's days in the month, and of the month's days before the period
+        # (groups are per day, so the two add up)
         month = month_of(period.last, period.zone)
-        to_date = between(month.first, period.last, period.zone)
-        same_days = (to_date.first, to_date.last) == (period.first, period.last)
-        month_visits = visits.groups if same_days else group_count(session, LocalTime(dialect, to_date), consultant)
+        month_visits = sum(d.groups for d in visits.by_day if d.day >= month.first)
+        if period.first > month.first:
+            earlier = between(month.first, period.first - timedelta(days=1), period.zone)
+            month_visits += group_count(session, LocalTime(dialect, earlier), consultant)
         target = None if consultant is not None else target_in(session)
         return Figures(period=period, consultant=consultant, as_of=now, visits=visits, channels=tuple(channels),
                        invalid_reasons=tuple(invalid_reasons(session, period, consultant)),

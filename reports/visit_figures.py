@@ -37,9 +37,32 @@ def groups_of(visits: Any, *by: str) -> Any:
             .group_by(*keys).subquery())
 
 
+_COUNTS: dict[tuple[object, ...], tuple[tuple[int, int], int]] = {}  # see group_count
+_COUNTS_KEPT = 256
+
+
 def group_count(session: Session, local: LocalTime, consultant: str | None) -> int:
+    """Visit groups in the period (the month's days before a report's period, for 本月来访). Remembered
+    per database and period with the count and the last id of the visits in it: a dismissed check-in
+    changes the count, a new visit the last id, and past days' visits change no other way, so a refresh
+    of today's figures need not group the month's earlier visits again."""
+    period = local.period
+    visits = sa.select(sa.func.count(), sa.func.max(VisitRecord.id)).where(
+        VisitRecord.at >= period.start, VisitRecord.at < period.end)
+    if consultant is not None:
+        visits = visits.where(VisitRecord.consultant == consultant)
+    count, last = session.execute(visits).one()
+    token = (int(count), int(last or 0))
+    key = (str(session.get_bind().engine.url), period.first, period.last, period.zone.key, consultant)
+    known = _COUNTS.get(key)
+    if known is not None and known[0] == token:
+        return known[1]
     groups = groups_of(visits_in(local, consultant))
-    return int(session.scalar(sa.select(sa.func.count()).select_from(groups)) or 0)
+    found = int(session.scalar(sa.select(sa.func.count()).select_from(groups)) or 0)
+    if len(_COUNTS) >= _COUNTS_KEPT:
+        _COUNTS.clear()
+    _COUNTS[key] = (token, found)
+    return found
 
 
 def visit_figures(session: Session, local: LocalTime, consultant: str | None) -> VisitFigures:

@@ -90,8 +90,9 @@ def seed_site(url: str, keys: Path) -> Seeded:
     at(2, 11, 0)
     store.change_stage(A, "李强", "pledge")
     at(2, 14, 0)
-    store.register_visit(E, verified=False, ref="ref-E", arrived_at=store.clock.at,  # type: ignore[attr-defined]
-                         source="路过")  # waiting for reception
+    seeded.visits["E2"] = store.register_visit(E, verified=False, ref="ref-E", source="路过",
+                                               arrived_at=store.clock.at).seq  # type: ignore[attr-defined]
+    # E waits for reception
     at(2, 15, 0)
     store.release(D, "王丽")
     at(2, 15, 10)

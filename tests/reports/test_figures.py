@@ -156,3 +156,15 @@ def test_local_day_and_hour_in_sql_follow_daylight_saving(db_url: str, zone_name
     assert [tuple(r) for r in rows] == expected
     assert len(local.stretches) in (0, 2)  # PostgreSQL needs none; SQLite: before and after the change
     engine.dispose()
+
+
+def test_the_months_earlier_days_are_recounted_when_a_check_in_is_dismissed(seeded: Seeded) -> None:
+    """本月来访 on D3 adds D3's groups to those of D1 and D2, which are remembered between refreshes
+    until a visit of theirs changes: reception dismissing E's check-in of D2 takes its group away."""
+    store = seeded.store
+    d3 = day_of(date(2026, 3, 3), ZONE)
+    assert figures(store, d3).month.visits == 8
+    assert figures(store, d3).month.visits == 8  # remembered
+    store.dismiss_checkin(seeded.visits["E2"], by="前台")
+    assert figures(store, d3).month.visits == 7
+    assert figures(store, MARCH).visits.groups == 7
