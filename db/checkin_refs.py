@@ -109,4 +109,4 @@ def intents(session: Session, visit_seqs: list[int]) -> dict[int, dict[str, str]
         return {}
     rows = session.execute(sa.select(CheckinRef.visit_seq, CheckinRef.intent)
                            .where(CheckinRef.visit_seq.in_(visit_seqs), CheckinRef.intent.is_not(None)))
-    return {seq: json.loads(text) for seq, text in rows}
+    return {seq: json.loads(text) for seq, text in rows if text is not None}

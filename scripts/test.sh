@@ -9,7 +9,7 @@ export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh
 export QT_QPA_PLATFORM=offscreen
 
-ruff check judge db vision ui kiosk console tests benchmarks scripts
+ruff check judge db vision ui kiosk console reports tests benchmarks scripts
 lint-imports
 mypy
 if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tests/scenarios; fi
