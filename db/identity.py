@@ -38,10 +38,9 @@ class PhoneKeys:
 
 def phone_keys(keyring: Keyring, phone: str) -> PhoneKeys:
     e164 = personal.normalize_phone(phone)
-    form = personal.masked_form(e164)
+    form = personal.masked_form(e164)  # a mainland mobile (normalize_phone) is shown as its 前三后四 form
     return PhoneKeys(e164=e164, lookup=keyring.lookup_hash("phone", e164),
-                     mask=keyring.lookup_hash("phone_mask", form),
-                     masked_display=personal.mask_phone(e164), form=form)
+                     mask=keyring.lookup_hash("phone_mask", form), masked_display=form, form=form)
 
 
 def masked_report_keys(keyring: Keyring, masked: str) -> tuple[str, str]:
