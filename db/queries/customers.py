@@ -228,6 +228,7 @@ def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> 
     if flt.text.strip():
         search_keys.ensure_indexed(store)
     with read_session(store.engine) as session:
+        _serial(session)
         now = store.clock.now(session)
         found = _search(session, desk, flt.text) if flt.text.strip() else None
         sqlite = session.get_bind().dialect.name == "sqlite"
@@ -238,6 +239,13 @@ def list_customers(desk: Desk, flt: CustomerFilter, offset: int, limit: int) -> 
         names = search_keys.decrypted_people(session, store.keyring, [r.id for r in rows if not r.forgotten],
                                              phones=False)
     return [_row(r, now, surname_display(names.get(r.id, (None, None))[1])) for r in rows]
+
+
+def _serial(session: Session) -> None:
+    """PostgreSQL: no parallel workers for this transaction's short queries (starting them cost more than
+    they saved: 80 ms against 46 for a surname over 100,000 customers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 _COLUMNS = (Customer.id, Customer.phone_masked, Customer.forgotten, Customer.owner, Customer.protected_until,
@@ -270,6 +278,7 @@ def count_customers(desk: Desk, flt: CustomerFilter) -> int:
     if flt.text.strip():
         search_keys.ensure_indexed(store)
     with read_session(store.engine) as session:
+        _serial(session)
         now = store.clock.now(session)
         where = _conditions(session, desk, flt, now)
         return int(session.scalar(sa.select(sa.func.count()).select_from(Customer).where(*where)) or 0)
