@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Channel, Customer, Report, VisitRecord
-from judge.facts import DEAL_STAGES, NATURAL
+from judge.facts import NATURAL
 from reports.data import ChannelFigures, Count
-from reports.journal_sql import seq_range, stage_events
+from reports.journal_sql import seq_range
 from reports.period import Period
+from reports.stage_figures import StageCounts
 
 
 def _per_channel(session: Session, query: Any) -> dict[str, int]:
@@ -30,7 +31,8 @@ def _reports(session: Session, period: Period, consultant: str | None) -> Any:
     return query.subquery()
 
 
-def channel_figures(session: Session, dialect: str, period: Period, consultant: str | None) -> list[ChannelFigures]:
+def channel_figures(session: Session, period: Period, consultant: str | None,
+                    stages: StageCounts) -> list[ChannelFigures]:
     reports = _reports(session, period, consultant)
     made = _per_channel(session, sa.select(reports.c.channel, sa.func.count()).group_by(reports.c.channel))
     valid = _per_channel(session, sa.select(reports.c.channel, sa.func.count())
@@ -45,15 +47,7 @@ def channel_figures(session: Session, dialect: str, period: Period, consultant: 
     if consultant is not None:
         led_query = led_query.where(judged.owner == consultant)
     led = _per_channel(session, led_query.group_by(judged.channel))
-    events = stage_events(dialect, period)
-    mine = [] if consultant is None else [events.c.owner == consultant]
-    pledges = _per_channel(session, sa.select(events.c.channel, sa.func.count(sa.distinct(events.c.customer)))
-                           .where(events.c.stage == "pledge", *mine).group_by(events.c.channel))
-    closing = [events.c.stage.in_(DEAL_STAGES), events.c.at == events.c.deal_at, *mine]  # the entry that closed it
-    deals = _per_channel(session, sa.select(events.c.channel, sa.func.count(sa.distinct(events.c.customer)))
-                         .where(*closing).group_by(events.c.channel))
-    owed = _per_channel(session, sa.select(events.c.commission, sa.func.count(sa.distinct(events.c.customer)))
-                        .where(*closing).group_by(events.c.commission))
+    pledges, deals, owed = stages.pledges_by_channel, stages.deals_by_channel, stages.owed_by_commission
     names = set(session.scalars(sa.select(Channel.name))) | set(made) | set(led) | set(pledges) | set(deals)
     names.discard(NATURAL)
     return [ChannelFigures(channel=name, reports=made.get(name, 0), valid_reports=valid.get(name, 0),

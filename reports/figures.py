@@ -31,6 +31,7 @@ from reports.data import (
 from reports.oversight import case_figures, warning_figures
 from reports.people_figures import funnel, leaderboard
 from reports.period import LocalTime, Period, between, month_of
+from reports.stage_figures import stage_counts
 from reports.target import target_in
 from reports.visit_figures import group_count, visit_figures
 
@@ -50,9 +51,10 @@ def figures(store: Store, period: Period, consultant: str | None = None, now: da
         dialect = session.get_bind().dialect.name
         local = LocalTime(dialect, period)
         visits = visit_figures(session, local, consultant)
-        channels = channel_figures(session, dialect, period, consultant)
-        board = leaderboard(session, local, consultant, now)
-        steps = funnel(session, local, consultant, sum(c.reports for c in channels), visits.groups)
+        stages = stage_counts(session, dialect, period, consultant)
+        channels = channel_figures(session, period, consultant, stages)
+        board = leaderboard(session, local, consultant, now, stages)
+        steps = funnel(stages, sum(c.reports for c in channels), visits.groups)
         # 本月来访: the groups of the period's days in the month, and of the month's days before the period
         # (groups are per day, so the two add up)
         month = month_of(period.last, period.zone)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from db.models import Customer, JournalEntry
+from judge.facts import DEAL_STAGES
 from reports.period import Period
 
 
@@ -54,13 +55,15 @@ def seq_range(session: Any, period: Period) -> tuple[int, int]:
 
 def stage_events(dialect: str, period: Period) -> Any:
     """Stage changes in the period with the customer they concern (merges followed to the customer the
-    engine judges), who recorded them, the stage, and that customer's channel, owner and deal time."""
+    engine judges), who recorded them, the stage, that customer's channel, owner, deal time and
+    commission, and whether the entry is the one that closed the deal."""
     raw = entries(dialect, ("stage",), period, "customer", "consultant", "stage")
     named = sa.orm.aliased(Customer)
     judged = sa.orm.aliased(Customer)
     resolved = sa.func.coalesce(named.merged_into, named.id)
+    closing = sa.case((sa.and_(raw.c.stage.in_(DEAL_STAGES), raw.c.at == judged.deal_at), 1), else_=0)
     return (sa.select(raw.c.seq, raw.c.at, raw.c.consultant, raw.c.stage, judged.id.label("customer"),
-                      judged.channel, judged.owner, judged.deal_at, judged.commission)
+                      judged.channel, judged.owner, judged.commission, closing.label("closing"))
             .join(named, named.id == raw.c.customer)
             .join(judged, judged.id == resolved)
-            .subquery())
+            .cte("stage_events").prefix_with("MATERIALIZED"))  # read once for every count made of it

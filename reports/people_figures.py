@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Consultant, Customer
-from judge.facts import DEAL_STAGES
 from reports.data import ConsultantFigures, FunnelStep, rate
-from reports.journal_sql import entries, stage_events
+from reports.journal_sql import entries
 from reports.period import LocalTime
+from reports.stage_figures import StageCounts
 from reports.visit_figures import groups_of, visits_in
 
 FUNNEL = ("report", "visit", "pledge", "subscribe", "contract")
@@ -23,17 +23,13 @@ def _named(session: Session, query: Any) -> dict[str, tuple[int, ...]]:
     return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in session.execute(query) if row[0] is not None}
 
 
-def leaderboard(session: Session, local: LocalTime, consultant: str | None, now: datetime) -> list[ConsultantFigures]:
+def leaderboard(session: Session, local: LocalTime, consultant: str | None, now: datetime,
+                stages: StageCounts) -> list[ConsultantFigures]:
     dialect, period = local.dialect, local.period
     groups = groups_of(visits_in(local, consultant), "consultant")
     received = _named(session, sa.select(groups.c.consultant, sa.func.count(), sa.func.sum(groups.c.first))
                       .group_by(groups.c.consultant))
-    events = stage_events(dialect, period)
-    by = events.c.consultant
-    pledges = _named(session, sa.select(by, sa.func.count(sa.distinct(events.c.customer)))
-                     .where(events.c.stage == "pledge").group_by(by))
-    deals = _named(session, sa.select(by, sa.func.count(sa.distinct(events.c.customer)))
-                   .where(events.c.stage.in_(DEAL_STAGES), events.c.at == events.c.deal_at).group_by(by))
+    pledges, deals = stages.pledges_by_consultant, stages.deals_by_consultant
     protected_now = sa.or_(Customer.protected_until.is_(None), Customer.protected_until > now)
     protected = _named(session, sa.select(Customer.owner, sa.func.count())
                        .where(Customer.merged_into.is_(None), Customer.owner.is_not(None), protected_now)
@@ -45,21 +41,17 @@ def leaderboard(session: Session, local: LocalTime, consultant: str | None, now:
     if consultant is not None:
         names = {consultant}
     board = [ConsultantFigures(consultant=name, visits=received.get(name, (0, 0))[0],
-                               first_visits=received.get(name, (0, 0))[1], pledges=pledges.get(name, (0,))[0],
-                               deals=deals.get(name, (0,))[0], protected=protected.get(name, (0,))[0],
+                               first_visits=received.get(name, (0, 0))[1], pledges=pledges.get(name, 0),
+                               deals=deals.get(name, 0), protected=protected.get(name, (0,))[0],
                                claims=claims.get(name, (0,))[0])
              for name in names]
     return sorted(board, key=lambda c: (-c.deals, -c.visits, -c.first_visits, c.consultant))
 
 
-def funnel(session: Session, local: LocalTime, consultant: str | None, reports: int, visit_groups: int) -> list[FunnelStep]:
+def funnel(stages: StageCounts, reports: int, visit_groups: int) -> list[FunnelStep]:
     """`reports` and `visit_groups` as counted for the channels and visits; the stages: customers who
     reached each one in the period (a consultant's: recorded by them)."""
-    events = stage_events(local.dialect, local.period)
-    query = sa.select(events.c.stage, sa.func.count(sa.distinct(events.c.customer))).group_by(events.c.stage)
-    if consultant is not None:
-        query = query.where(events.c.consultant == consultant)
-    stages = {stage: int(n) for stage, n in session.execute(query)}
-    counts = [reports, visit_groups, stages.get("pledge", 0), stages.get("subscribe", 0), stages.get("contract", 0)]
+    reached = stages.reached
+    counts = [reports, visit_groups, reached.get("pledge", 0), reached.get("subscribe", 0), reached.get("contract", 0)]
     return [FunnelStep(key, count, None if i == 0 else rate(count, counts[i - 1]))
             for i, (key, count) in enumerate(zip(FUNNEL, counts, strict=True))]
