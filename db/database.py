@@ -124,41 +124,21 @@ def _sqlite_writer_queue(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-# PostgreSQL: the site's lock, one per database and schema (two sites on one server never wait on each
-# other), and this transaction's commit not waiting for the disk: see run_write.
-_PG_SITE_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(current_database() || '.' || current_schema())), "
-                        "set_config('synchronous_commit', 'off', true)")
-# A transaction with an id commits synchronously: its commit flushes the WAL up to itself, so up to every
-# commit before it, the site-locked one included.
-_PG_FLUSH = sa.text("SELECT pg_current_xact_id()")
-
-
 def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, site_lock: bool = True) -> T:
     """Runs `work` in one write transaction, retrying on lock and serialization failures. With
-    `site_lock` (the default) it holds the site's single-writer lock for the whole transaction.
-
-    On PostgreSQL the lock is released at commit, and a synchronous commit waits for the disk first,
-    so every other writer would wait for this one's disk flush too. So the locked transaction commits
-    without waiting (synchronous_commit off: visible at once, on disk within milliseconds), and the
-    write returns only after a synchronous commit of its own has flushed the WAL past it, outside the
-    lock, where the flushes of several writers overlap. Nothing is reported written before it is on
-    disk; a server crash in between loses the write (and any later one) for every station alike, and
-    the caller sees the database as unavailable (a kiosk's outbox sends it again under its ref)."""
-    postgres_lock = site_lock and is_postgres(engine)
+    `site_lock` (the default) it holds the site's single-writer lock for the whole transaction."""
     for attempt in range(attempts):
-        committed = False
         try:
-            with (_sqlite_writer_queue(engine) if site_lock else nullcontext()), engine.connect() as connection:
-                with Session(connection, expire_on_commit=False) as session, session.begin():
-                    if postgres_lock:
-                        session.connection().execute(_PG_SITE_LOCK, {"key": WRITER_LOCK_KEY})
-                    result = work(session)
-                committed = True
-                if postgres_lock:  # one statement, its own transaction: no BEGIN, no COMMIT round trip
-                    connection.execution_options(isolation_level="AUTOCOMMIT").execute(_PG_FLUSH)
-            return result
+            with (_sqlite_writer_queue(engine) if site_lock else nullcontext()), \
+                    Session(engine, expire_on_commit=False) as session, session.begin():
+                if site_lock and is_postgres(engine):
+                    # one lock per database and schema, so two sites on one server never wait on each other
+                    session.execute(sa.text(
+                        "SELECT pg_advisory_xact_lock(:key, hashtext(current_database() || '.' || current_schema()))"),
+                        {"key": WRITER_LOCK_KEY})
+                return work(session)
         except DBAPIError as exc:
-            if committed or not _retryable(exc) or attempt == attempts - 1:  # never write twice
+            if not _retryable(exc) or attempt == attempts - 1:
                 if isinstance(exc, OperationalError):
                     raise DatabaseUnavailable(
                         f"数据库不可用 / the database is unavailable: {exc.orig or exc}") from exc

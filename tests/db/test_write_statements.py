@@ -24,7 +24,6 @@ INSIDE_LOCK = {
     "sqlite": {"new": 8, "returning": 4},
 }
 LOCK_STATEMENTS = ("BEGIN IMMEDIATE", "pg_advisory_xact_lock")
-COMMIT = "(commit)"
 
 
 @pytest.fixture
@@ -46,19 +45,14 @@ def statements_inside_lock(store: Store, write: Any) -> list[str]:
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         sent.append(" ".join(statement.split())[:120])
 
-    def committed(_conn: Any) -> None:
-        sent.append(COMMIT)
-
     event.listen(store.engine, "before_cursor_execute", record)
-    event.listen(store.engine, "commit", committed)
     try:
         write()
     finally:
         event.remove(store.engine, "before_cursor_execute", record)
-        event.remove(store.engine, "commit", committed)
     locked = [i for i, text in enumerate(sent) if any(mark in text for mark in LOCK_STATEMENTS)]
     assert len(locked) == 1, sent  # one transaction, one lock
-    return sent[locked[0] + 1:sent.index(COMMIT, locked[0])]
+    return sent[locked[0] + 1:]
 
 
 @pytest.mark.parametrize("visitor", ["new", "returning"])
@@ -89,23 +83,3 @@ def test_the_counted_path_still_refuses_unknown_names(store: Store) -> None:
     with pytest.raises(UnknownName, match="吴芳"):
         store.register_visit("13800000002", channel="贝壳", agent="吴芳")
     assert store.customer_id("13800000002") is None  # nothing was written
-
-
-def test_postgresql_commits_inside_the_lock_without_the_disk_then_flushes(pg_url: str) -> None:
-    """The site-locked transaction does not wait for the disk (every writer would wait with it); the write
-    returns only after a synchronous commit of its own has flushed the WAL past it (db/database.py)."""
-    import sqlalchemy as sa
-
-    from db.database import run_write
-
-    engine = make_engine(pg_url)
-    sent: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
-    event.listen(engine, "commit", lambda _conn: sent.append(COMMIT))
-    inside = run_write(engine, lambda session: session.scalar(sa.text("SHOW synchronous_commit")))
-    assert inside == "off"
-    flush = sent[sent.index(COMMIT) + 1:]
-    assert len(flush) == 1 and "pg_current_xact_id" in flush[0], sent  # a transaction id: a synchronous commit
-    with engine.connect() as connection:
-        assert connection.scalar(sa.text("SHOW synchronous_commit")) == "on"  # only that transaction
-    engine.dispose()
