@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from db import identity, write_sql
+from db import identity, search_keys, write_sql
 from db.identity import PhoneKeys
 from db.keys import Keyring
 from db.models import Customer, CustomerKey, Identity, Pseudonym, PseudonymHolder
@@ -111,6 +111,7 @@ class Lookup(Probe):
             return
         key = self.keyring.unwrap_customer_key(self._wrapped)
         self._customer_values["name_enc"] = identity.name_enc(key, self.found, self.name)
+        self._rows.extend(search_keys.key_rows(self.keyring, self.found, None, self.name))
 
     def add_id_card(self, customer_id: int) -> None:
         """The ID card, held by nobody yet, becomes the customer's (found or just made)."""

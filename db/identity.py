@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db import personal, write_sql
+from db import personal, search_keys, write_sql
 from db.keys import Keyring, decrypt_field, encrypt_field
 from db.models import Customer, CustomerKey, FaceTemplate, Identity, Pseudonym, PseudonymHolder
 
@@ -101,7 +101,8 @@ def new_customer(keyring: Keyring, customer_id: int, phone: PhoneKeys, name: str
     rows = [write_sql.insert("customer_keys", {"customer_id": customer_id, "wrapped_key": wrapped}),
             write_sql.insert("identities", {
                 "customer_id": customer_id, "kind": "phone", "lookup_hash": phone.lookup, "masked": phone.masked_display,
-                "ciphertext": encrypt_field(raw, phone.e164, f"identity:phone:{customer_id}".encode())})]
+                "ciphertext": encrypt_field(raw, phone.e164, f"identity:phone:{customer_id}".encode())}),
+            *search_keys.key_rows(keyring, customer_id, phone.e164, name)]  # found later by surname, initials, last 4
     return values, raw, rows
 
 
@@ -145,7 +146,8 @@ def customer_for_phone(session: Session, keyring: Keyring, phone: PhoneKeys, nam
         if row is not None and row.name_enc is None:
             key = keyring.unwrap_customer_key(row.wrapped_key)
             write_sql.execute(connection, [write_sql.update("customers", {
-                "id": existing, "name_enc": name_enc(key, existing, name)})])
+                "id": existing, "name_enc": name_enc(key, existing, name)}),
+                *search_keys.key_rows(keyring, existing, None, name)])
     return existing
 
 
