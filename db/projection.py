@@ -8,7 +8,7 @@ state.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -130,9 +130,31 @@ def rebuild_all(session: Session, site: Site, visits: list[dict[str, Any]]) -> N
         for model, rows in ((Report, reports), (VisitRecord, visits),
                             (Case, [case_values(c) for c in site.cases.values()]),
                             (Warning, [warning_values(w) for w in site.warnings.values()])):
-            for chunk in _chunks(rows):
-                session.execute(sa.insert(model), chunk)
+            _insert_all(session.connection(), cast(sa.Table, model.__table__), rows)
     session.expire_all()
+
+
+def _insert_all(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Every row, in bulk: PostgreSQL's COPY (a 1,000,000-entry year rewrites ~700,000 rows, and an
+    executemany still runs one INSERT per row there), elsewhere Core executemany."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        for chunk in _chunks(rows):
+            connection.execute(sa.insert(table), chunk)
+        return
+    from psycopg import sql as psql
+
+    columns = list(rows[0])
+    # each column's conversion as SQLAlchemy would bind it (UTCDateTime: aware -> naive UTC)
+    convert = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in columns]
+    copy_sql = psql.SQL("COPY {} ({}) FROM STDIN").format(
+        psql.Identifier(table.name), psql.SQL(", ").join(psql.Identifier(name) for name in columns))
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        for row in rows:
+            copy.write_row([row[name] if processor is None else processor(row[name]) for name, processor in convert])
 
 
 def snapshot_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
