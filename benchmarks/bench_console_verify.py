@@ -6,7 +6,7 @@ the window keeps answering meanwhile, and how soon 取消 stops it.
 The journal is a busy site's year judged by the engine itself (_synthetic.py), with its projections
 rebuilt and an engine snapshot saved, on SQLite. Measured: `check_site` alone (chain + replay, in this
 thread, no Qt); then the console (offscreen, logged in as a manager) running the same check through its
-ProgressPanel (the page runs it in a process of its own: db.audit_admin.check_site_apart) while a 10 ms
+ProgressPanel (the page runs it in a process of its own: admin.audit_desk.check_site_apart) while a 10 ms
 QTimer ticks on the GUI thread: the longest and the 99th-percentile gap between two ticks is how long
 the window could not answer; then a second run cancelled halfway, timed from the click to the end.
 """
@@ -28,7 +28,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from db import (  # noqa: E402
-    audit_admin,  # noqa: E402
+    audit_desk,  # noqa: E402
     journal,  # noqa: E402
     migrate,
     users,
@@ -83,7 +83,7 @@ def prepare(work: Path, entries: int) -> tuple[str, Path]:
 
 def headless(store: Store, desk: Desk) -> float:
     clock = Stopwatch()
-    check = audit_admin.check_site(desk)
+    check = audit_desk.check_site(desk)
     assert check.ok, check
     return clock.seconds()
 

@@ -1,12 +1,13 @@
 """Dashboard figures and printed reports on a busy site.
 
-    python benchmarks/bench_reports.py [--quick] [--entries N] [--pg URL] [--keep DIR]
+    python benchmarks/bench_reports.py [--quick] [--entries N] [--pg URL] [--keep DIR] [--pg-schema NAME]
 
 The site is a synthetic year (see _synthetic.py: 1,000,000 journal entries, or --quick a tenth) with its
 projections rebuilt; with --pg (or ANCHANG_TEST_PG_URL) the same year on PostgreSQL too. Reads run on a
 warm store, as the console's worker does: the figures (reports/figures.py) for the last day, its week,
-its month and the whole year, and a consultant's month, RUNS times each (p50 / p95 ms); then the daily
-PDF (with the previous evening's checkpoint kept, as the daily reports keep them, and once without any:
+its month and the whole year, and a consultant's month, RUNS times each (p50 / p95 ms), after the
+year's closed days have been counted into the daily rollup once (timed: the first read after a rebuild);
+then the daily PDF (with the previous evening's checkpoint kept, as the daily reports keep them, and once without any:
 the chain then is checked from the first entry), the monthly PDF with its charts, the monthly workbook
 and a channel's commission statement.
 
@@ -29,8 +30,9 @@ import sqlalchemy as sa
 from db import migrate
 from db.database import make_engine, read_session
 from db.keys import Keyring
-from db.models import VisitRecord
+from db.models import DailyFigure, DailyFiguresDay, DailyFiguresMark, VisitRecord
 from db.service import ManualClock, Store
+from reports import rollup
 from reports.checkpoint import signed_checkpoint
 from reports.documents import commission_document, daily_document, periodic_document
 from reports.figures import figures
@@ -104,7 +106,15 @@ def measure(name: str, url: str, key_dir: Path) -> None:
     assert first_at is not None
     periods = {"day": day_of(last_day, zone), "week": week_of(last_day, zone), "month": month_of(last_month, zone),
                "year": between(first_at.astimezone(zone).date(), last_day, zone)}
-    print(f"\n{name}: {visits:,} visits in the visits table; the day {last_day}, the month {last_month:%Y-%m}")
+    print(f"\n{name}: {visits:,} visits in the visits table; the day {last_day}, the month {last_month:%Y-%m}; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    with store.engine.begin() as conn:  # as after a rebuild: no closed day kept yet
+        for model in (DailyFigure, DailyFiguresDay, DailyFiguresMark):
+            conn.execute(sa.delete(model))
+    clock = Stopwatch()
+    year = periods["year"]
+    rollup.refresh(store.engine, zone, year.first, year.last)
+    print(f"counting and keeping the year's closed days (the first read after a rebuild): {clock.seconds():.1f} s")
     print(f"{'figures':<28} {'visits in period':>16} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8}  budget")
     for label, period in periods.items():
         with read_session(store.engine) as session:
@@ -135,7 +145,17 @@ def measure(name: str, url: str, key_dir: Path) -> None:
         first, p50, p95 = timed(work, runs)
         verdict = "" if budget is None else ("within" if p95 <= budget else "OVER") + f" (≤ {budget:.0f} s)"
         print(f"{label:<28} {size / 1024:>16,.0f} {first:>9.2f} {p50:>8.2f} {p95:>8.2f}  {verdict}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
     store.dispose()
+
+
+def kept_schema_url(base: str, schema: str) -> str:
+    """The URL of a PostgreSQL schema that outlives the run (made when absent)."""
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
 
 
 def main() -> None:
@@ -144,6 +164,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, help="journal entries (customers: one in ten)")
     parser.add_argument("--pg", default=os.environ.get("ANCHANG_TEST_PG_URL"), help="also on this PostgreSQL")
     parser.add_argument("--keep", type=Path, help="directory for the SQLite site (reused when present)")
+    parser.add_argument("--pg-schema", help="PostgreSQL schema for the site, kept (reused when present)")
     args = parser.parse_args()
     entries = args.entries or (100_000 if args.quick else 1_000_000)
     work = args.keep or Path(tempfile.mkdtemp(prefix="anchang-bench-"))
@@ -151,7 +172,9 @@ def main() -> None:
     key_dir = work / "keys"
     targets = {"SQLite": f"sqlite:///{work / 'site.sqlite3'}"}
     schema = None
-    if args.pg:
+    if args.pg and args.pg_schema:
+        targets["PostgreSQL"] = kept_schema_url(args.pg, args.pg_schema)
+    elif args.pg:
         targets["PostgreSQL"], schema = pg_schema_url(args.pg)
     try:
         fresh = {name: url for name, url in targets.items() if journal_size(url) != entries}
@@ -171,6 +194,7 @@ def main() -> None:
             print(f"wrote {entries:,} entries over {days:.0f} days and rebuilt the projections in "
                   f"{clock.seconds():.0f} s ({', '.join(fresh)})")
         for name, url in targets.items():
+            migrate.upgrade(make_engine(url))  # a kept site made by an older program
             measure(name, url, key_dir)
     finally:
         if schema and args.pg:

@@ -7,6 +7,9 @@
   check-in at the kiosk arrives on the console's Today page. Without a display it says so and prints the
   text board instead.
 - `anchang-console --tour DIR [--lang zh|en]`: every page rendered to numbered PNGs, then exit 0.
+- `anchang-console --big-screen [--demo]`: the 大屏 for the hall TV, full screen, without a login (it shows
+  aggregates and masked data only; see console/bigscreen/launch.py); with --demo on the demo week, the
+  kiosk beside it.
 """
 
 from __future__ import annotations
@@ -16,18 +19,26 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    from admin.version import VersionAction
+
     parser = argparse.ArgumentParser(prog="anchang-console", description="案场通 工作台 / manager console")
+    parser.add_argument("--version", action=VersionAction)
+    parser.add_argument("--self-test", action="store_true", help="自检 / check the installed program and exit")
     parser.add_argument("--tour", type=Path, metavar="DIR", help="render every page to numbered PNGs and exit")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     parser.add_argument("--demo", action="store_true",
                         help="a fresh demo week, logged in as the demo manager, with the kiosk beside it")
     parser.add_argument("--no-kiosk", action="store_true", help="with --demo: do not open the kiosk")
+    parser.add_argument("--big-screen", action="store_true",
+                        help="the big screen (大屏) for the sales hall's TV, full screen; Esc leaves full screen")
     parser.add_argument("--lock-minutes", type=float, default=None,
                         help="lock after this many idle minutes (default: settings, else 10)")
     return parser.parse_args(argv)
@@ -47,11 +58,48 @@ def console_settings() -> dict[str, object]:
     return section(settings(), "console")
 
 
+def start_engine_work(store: Any, snapshot_check_s: float = 300.0) -> threading.Event:
+    """Loads the engine (the newest snapshot and what follows it) on a thread of its own while the window
+    opens and the login screen waits: the 今日 page's rotation and queue need it, and it takes seconds on
+    a big site; a page asking for it meanwhile waits for this load instead of starting another. Then keeps
+    the site's engine snapshots fresh (Store.start_maintenance: one saved, off every write, when the
+    journal has grown 5,000 entries past the newest), so that every station, kiosks included, starts
+    from a recent one. Set the returned event to stop."""
+    def load() -> None:
+        try:
+            store.site()
+        except Exception as error:  # noqa: BLE001 - a lost database is reported by the pages' own loads
+            log.warning("engine not loaded at start: %s", error)
+
+    threading.Thread(target=load, name="anchang-engine-load", daemon=True).start()
+    stop = store.start_maintenance(snapshot_check_s)
+    threading.Thread(target=keep_checkpoints, args=(store, stop), name="anchang-checkpoints", daemon=True).start()
+    return stop
+
+
+def keep_checkpoints(store: Any, stop: threading.Event, every_s: float = 3600.0, first_after_s: float = 60.0) -> None:
+    """Keeps the nightly journal checkpoint beside the site's keys (reports.checkpoint.keep_nightly), a
+    minute after start (the window and the engine first) and then every hour, until `stop` is set."""
+    from reports.checkpoint import ChainBroken, keep_nightly, site_folder
+
+    wait = first_after_s
+    while not stop.wait(wait):
+        wait = every_s
+        try:
+            keep_nightly(store, site_folder(store))
+        except ChainBroken as error:  # the 审计 page and `anchang verify` say where; a report refuses to sign
+            log.error("journal checkpoint not kept: %s", error)
+        except Exception as error:  # noqa: BLE001 - a lost database: the next hour tries again
+            log.warning("journal checkpoint not kept: %s", error)
+
+
 def launch_kiosk(url: str) -> subprocess.Popen[bytes]:
     """The kiosk as its own program on the same database, windowed, with the demo video as its camera."""
     env = {**os.environ, "ANCHANG_DATABASE_URL": url}
-    command = [sys.executable, "-m", "kiosk.app", "--windowed", "--camera", "demo"]
-    return subprocess.Popen(command, env=env)
+    program = [sys.executable, "-m", "kiosk.app"]
+    if getattr(sys, "frozen", False):  # the installed build: the kiosk program beside this one
+        program = [str(Path(sys.executable).with_name("anchang-kiosk" + Path(sys.executable).suffix))]
+    return subprocess.Popen([*program, "--windowed", "--camera", "demo"], env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.self_test:
+        from console.self_test import run as self_test
+
+        return self_test()
     from ui.app import create_app
 
     if args.tour is not None:
@@ -67,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(["anchang-console"], lang=args.lang, theme="console")
         return run_tour(app, args.tour, args.lang)
     if args.demo:
-        from db.admin.demo import run_demo
+        from admin.demo import run_demo
 
         if not has_display():
             print("anchang-console: 没有显示器，改为打印文字看板 / no display: printing the text board instead\n",
@@ -76,14 +128,31 @@ def main(argv: list[str] | None = None) -> int:
         code = run_demo(quiet=True)
         if code:
             return code
+    from admin.upgrade import start_check
+
+    if not args.demo and (refused := start_check("anchang-console")) is not None:  # older database: migrate
+        return refused
+    from admin.first_run import needed as needs_first_run
+
+    if not args.demo and needs_first_run():  # a new computer: set a site up, or join one, first
+        if not has_display():
+            print("anchang-console: 本机尚未设置 / this computer is not set up: run `anchang init`, or start "
+                  "the console on a screen for its first-run wizard", file=sys.stderr)
+            return 2
+        create_app(["anchang-console"], lang=args.lang, theme="console")
+        from console.first_run.wizard import run_first_run
+
+        if not run_first_run():
+            return 1
     try:  # before any window: a missing database or key is said plainly
         from db.config import data_dir, database_url
         from db.live import LiveFeed
         from db.service import Store
 
         url = database_url() if not args.demo else demo_url()
-        store = Store.open(url, data_dir(), station="console")
-        settings = console_settings()
+        settings = console_settings()  # [console] station: this computer's name on a joined site
+        store = Store.open(url, data_dir(), station=str(settings.get("station", "console")), kind="console")
+        engine_work = start_engine_work(store)
     except Exception as error:
         reason = str(error).splitlines()[0]
         print(f"anchang-console: 无法启动 / cannot start: {reason}\n"
@@ -93,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         print("anchang-console: 没有显示器 / no display: the console needs a screen "
               "(use `anchang board` for the text board)", file=sys.stderr)
         return 2
+    if args.big_screen:  # the hall TV, without a login (console/bigscreen/launch.py says why)
+        from console.bigscreen.launch import run_standalone
+
+        kiosk = (lambda: launch_kiosk(url)) if args.demo and not args.no_kiosk else None
+        return run_standalone(store, args.lang, open_kiosk=kiosk)
     app = create_app(["anchang-console"], lang=args.lang, theme="console")
     from console.context import ConsoleContext
     from console.window import DEFAULT_LOCK_MINUTES, ConsoleWindow
@@ -104,21 +178,22 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1366, 860)
     window.show()
     if args.demo:
+        from admin.demo import DEMO_MANAGER, DEMO_PASSWORD
         from db import users
-        from db.admin.demo import DEMO_MANAGER, DEMO_PASSWORD
 
         window.enter(users.authenticate(store, DEMO_MANAGER, DEMO_PASSWORD))
         if not args.no_kiosk:
             kiosks.append(launch_kiosk(url))
     code = app.exec()
-    for kiosk in kiosks:
-        kiosk.terminate()
+    for process in kiosks:
+        process.terminate()
+    engine_work.set()
     store.dispose()
     return code
 
 
 def demo_url() -> str:
-    from db.admin.demo import demo_database_url
+    from admin.demo import demo_database_url
 
     return demo_database_url()
 

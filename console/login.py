@@ -41,7 +41,6 @@ class LoginScreen(QWidget):
         self.form = Form("login_form")
         self.name = self.form.add(self.tr("用户名"), QLineEdit(), "login_name")
         self.password = self.form.add(self.tr("密码"), QLineEdit(), "login_password")
-        assert isinstance(self.name, QLineEdit) and isinstance(self.password, QLineEdit)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.returnPressed.connect(self.submit)
         self.name.returnPressed.connect(self.password.setFocus)

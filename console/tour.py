@@ -1,5 +1,5 @@
 """`anchang-console --tour DIR`: the login screen and every page, as the demo manager sees them after the
-demo week (db.admin.demo), rendered to numbered PNGs; then the pages a consultant sees. Each page
+demo week (admin.demo), rendered to numbered PNGs; then the pages a consultant sees. Each page
 renders its own states (`Page.tour`)."""
 
 from __future__ import annotations
@@ -37,16 +37,26 @@ class Tour:
             if self.window.ctx.runner.pending:
                 self.settle(seconds)
 
-    def snap(self, name: str) -> None:
+    def quiet(self) -> None:
+        """Closes what a page before left floating over the pages (a message, the consultant's arrival
+        pop-up): each picture shows its own page only."""
+        from console.pages.today_parts import ArrivalToast
+
+        self.window.message_bar.hide()
+        for toast in self.window.findChildren(ArrivalToast):
+            toast.dismiss()
+
+    def snap(self, name: str, widget: Any = None) -> None:
+        """The console window (or `widget`, another window such as the big screen) to the next PNG."""
         self.settle()
         self.count += 1
-        self.window.grab().save(str(self.out / f"{self.count:02d}_{name}.png"))
+        (widget if widget is not None else self.window).grab().save(str(self.out / f"{self.count:02d}_{name}.png"))
 
 
 def demo_store(directory: Path) -> Any:
     """The demo week on a temporary SQLite database, with a login for every role."""
+    from admin.demo import DemoWeek, add_demo_users
     from db import migrate
-    from db.admin.demo import DemoWeek, add_demo_users
     from db.database import make_engine
     from db.keys import Keyring
     from db.service import ManualClock, Store
@@ -60,14 +70,18 @@ def demo_store(directory: Path) -> Any:
     end = DemoWeek(store, clock, datetime.now(zone).date(), zone).play()
     clock.at = end
     add_demo_users(store)
+    from db import stations  # the 站点 page lists this console and a kiosk beside it, as they start
+
+    stations.register(store, "console")
+    stations.register(Store(engine, store.keyring, clock=clock, station="kiosk-前台"), "kiosk")
     return store
 
 
 def run_tour(app: QApplication, out: Path, lang: str) -> int:
+    from admin.demo import DEMO_MANAGER, DEMO_PASSWORD
     from console.context import ConsoleContext
     from console.window import ConsoleWindow
     from db import users
-    from db.admin.demo import DEMO_MANAGER, DEMO_PASSWORD
 
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
@@ -87,8 +101,19 @@ def run_tour(app: QApplication, out: Path, lang: str) -> int:
         for key in list(window.pages):
             page = window.open_page(key)
             tour.settle()
-            window.message_bar.hide()  # a message from the page before is not part of this one
+            tour.quiet()
             page.tour(tour.snap)
+        from console.bigscreen.launch import open_from_console
+
+        big_screen = open_from_console(window, full_screen=False)  # 大屏 at the hall TV's 1920 x 1080
+        tour.snap("big_screen", big_screen)
+        big_screen.close()
+        from console.first_run.wizard import FirstRunWizard
+
+        wizard = FirstRunWizard()  # what a new computer shows first (its own window, its own size)
+        wizard.show()
+        wizard.tour(lambda name: tour.snap(name, wizard))
+        wizard.close()
         window.show_message(window.tr("数据库连接中断，正在重连…"), "error")
         window.banner.show()
         tour.snap("database_lost")
@@ -97,10 +122,12 @@ def run_tour(app: QApplication, out: Path, lang: str) -> int:
         window.enter(users.authenticate(store, TOUR_CONSULTANT, DEMO_PASSWORD))
         for key in list(window.pages):
             page = window.open_page(key)
-            window.message_bar.hide()
-            tour.snap(f"consultant_{key}")
-            if key == "today":  # a consultant's own states: the arrivals pop-up
+            tour.settle()
+            tour.quiet()  # the arrival pop-up of the 今日 page's tour stays there
+            if key == "today":  # the page, then a consultant's own state: the arrivals pop-up
                 page.tour(lambda name: tour.snap(f"consultant_{name}"))
+            else:
+                tour.snap(f"consultant_{key}")
         window.close()
         window.ctx.runner.wait(5000)
         window.deleteLater()

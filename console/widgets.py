@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.context import ConsoleContext
+
+FieldWidget = TypeVar("FieldWidget", bound=QWidget)  # Form.add hands back the field as given
 
 PAGE_SIZE = 200
 BUTTON_HEIGHT = 48  # touch targets: the console runs on touch monitors at some sites too
@@ -142,7 +144,9 @@ def table_view(model: QAbstractTableModel, name: str) -> QTableView:
     return view
 
 
-def button(text: str, name: str, role: str = "", on_click: Callable[[], None] | None = None) -> QPushButton:
+def button(text: str, name: str, role: str = "", on_click: Callable[..., object] | None = None) -> QPushButton:
+    """`on_click` is called with no arguments (`...`: mypy then takes `lambda n=name: ...`, a loop's value
+    bound as a default)."""
     widget = QPushButton(text)
     widget.setObjectName(name)
     if role:
@@ -164,7 +168,7 @@ class Form(QWidget):
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._errors: dict[str, QLabel] = {}
 
-    def add(self, label: str, field: QWidget, name: str) -> QWidget:
+    def add(self, label: str, field: FieldWidget, name: str) -> FieldWidget:
         field.setObjectName(name)
         field.setMinimumHeight(40)
         box = QWidget()

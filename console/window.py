@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -34,10 +34,12 @@ from console.pages.base import Page
 from console.widgets import button
 from db.desk import Desk
 from db.users import User
+from ui.app import running_app
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_MINUTES = 10
+BUILD_LATER_MS = 3_000  # after a login, the other pages are built by then even if the first page's loads are not back
 _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
 ROLE_NAMES = {"admin": QT_TRANSLATE_NOOP("ConsoleWindow", "管理员"),
               "manager": QT_TRANSLATE_NOOP("ConsoleWindow", "案场经理"),
@@ -55,7 +57,8 @@ class ConsoleWindow(QMainWindow):
         self.setWindowTitle(self.tr("案场通 · 工作台"))
         self.ctx = ctx
         self.live = live
-        self.pages: dict[str, Page] = {}
+        self._pages: dict[str, Page] = {}
+        self._unbuilt: list[str] = []  # page keys still to build after a login (see enter)
         self.root = QStackedWidget()
         self.setCentralWidget(self.root)
         self.login = LoginScreen(ctx)
@@ -69,7 +72,7 @@ class ConsoleWindow(QMainWindow):
         self.lock_timer.setSingleShot(True)
         self.lock_timer.setInterval(max(1, int(lock_minutes * 60_000)))
         self.lock_timer.timeout.connect(self.lock)
-        QApplication.instance().installEventFilter(self)
+        running_app().installEventFilter(self)
         ctx.database_lost.connect(self._on_lost)
         ctx.database_back.connect(self._on_back)
         ctx.message.connect(self.show_message)
@@ -98,6 +101,7 @@ class ConsoleWindow(QMainWindow):
         bar.addWidget(self.user_label)
         if open_kiosk is not None:
             bar.addWidget(button(self.tr("打开来访登记"), "open_kiosk", "secondary", open_kiosk))
+        bar.addWidget(button(self.tr("大屏"), "open_big_screen", "secondary", self._open_big_screen))
         bar.addWidget(button(self.tr("锁定"), "lock", "secondary", self.lock))
         bar.addWidget(button(self.tr("退出登录"), "logout", "secondary", self.logout))
         column.addWidget(top)
@@ -138,40 +142,69 @@ class ConsoleWindow(QMainWindow):
 
     def enter(self, user: User) -> None:
         """After a login (or an unlock): the user's pages; the same user unlocking keeps their pages."""
-        if self.ctx.desk is not None and self.ctx.desk.user.name == user.name and self.pages:
+        if self.ctx.desk is not None and self.ctx.desk.user.name == user.name and self._pages:
             self.root.setCurrentWidget(self.main)
             self.lock_timer.start()
             self.current_page_refresh()
             return
         self._clear_pages()
         self.ctx.desk = Desk(self.ctx.store, user)
-        self.user_label.setText(f"{user.name} · {self.tr(ROLE_NAMES.get(user.role, user.role))}")
+        self.user_label.setText(f"{user.name} · {self.tr(str(ROLE_NAMES.get(user.role, user.role)))}")
+        self._unbuilt = [key for key, _module in PAGES]
         self.nav.blockSignals(True)
-        for key, _module in PAGES:
-            cls = page_class(key)
-            if cls is None or not self.ctx.desk.can(cls.permission):
-                continue
-            item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setSizeHint(QSize(160, 48))
-            self.nav.addItem(item)
-            page = cls(self.ctx)
-            item.setText(page.title())
-            self.pages[key] = page
-            self.stack.addWidget(_scrolling(page))
+        while self._unbuilt and not self._pages:  # the first page this user may see: shown at once
+            self._build_page(self._unbuilt.pop(0))
         self.nav.blockSignals(False)
         self.root.setCurrentWidget(self.main)
         self.lock_timer.start()
         if self.nav.count():
             self.nav.setCurrentRow(0)
+        # The other pages (their modules import reports, pinyin tables, ...: seconds in all) are built
+        # once the first page's data is back, one per turn of the event loop, so it is not kept waiting.
+        self.ctx.runner.idle.connect(self._build_later, Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(BUILD_LATER_MS, self, self._build_later)  # `self` as context: dropped if closed
+
+    @property
+    def pages(self) -> dict[str, Page]:
+        """The logged-in user's pages by key, in navigation order (any not built yet are built now)."""
+        while self._unbuilt:
+            self._build_page(self._unbuilt.pop(0))
+        return self._pages
+
+    def _build_page(self, key: str) -> None:
+        cls = page_class(key)
+        if cls is None or self.ctx.desk is None or not self.ctx.desk.can(cls.permission):
+            return
+        item = QListWidgetItem()
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setSizeHint(QSize(160, 48))
+        page = cls(self.ctx)
+        item.setText(page.title())
+        self.nav.blockSignals(True)  # adding an item must not switch pages
+        self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        self._pages[key] = page
+        self.stack.addWidget(_scrolling(page))
+
+    def _build_later(self) -> None:
+        if not shiboken6.isValid(self.nav):  # the window was closed before the runner went idle
+            return
+        if self._unbuilt:
+            self._build_page(self._unbuilt.pop(0))
+            QTimer.singleShot(0, self, self._build_later)
+
+    def _open_big_screen(self) -> None:
+        from console.bigscreen.launch import open_from_console  # matplotlib and the figures: only when asked
+
+        open_from_console(self)
 
     def _clear_pages(self) -> None:
+        self._unbuilt = []
         self.nav.clear()
-        while self.stack.count():
-            holder = self.stack.widget(0)
+        while (holder := self.stack.widget(0)) is not None:
             self.stack.removeWidget(holder)
             holder.deleteLater()
-        self.pages.clear()
+        self._pages.clear()
 
     def lock(self) -> None:
         if self.user is None:
@@ -190,10 +223,11 @@ class ConsoleWindow(QMainWindow):
     # ------------------------------------------------------------ pages
     def open_page(self, key: str) -> Page:
         """Shows page `key` (tests and the tour; also links between pages)."""
+        pages = self.pages  # built now, if they are not yet
         for row in range(self.nav.count()):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 self.nav.setCurrentRow(row)
-                return self.pages[key]
+                return pages[key]
         raise LookupError(f"page {key!r} is not shown to this user")
 
     def current_page(self) -> Page | None:
@@ -209,7 +243,7 @@ class ConsoleWindow(QMainWindow):
     def _nav_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is None:
             return
-        page = self.pages[current.data(Qt.ItemDataRole.UserRole)]
+        page = self._pages[current.data(Qt.ItemDataRole.UserRole)]
         holder = page.parentWidget()
         while holder is not None and not isinstance(holder, QScrollArea):
             holder = holder.parentWidget()
@@ -217,7 +251,7 @@ class ConsoleWindow(QMainWindow):
         page.refresh()
 
     def _on_journal(self, seq: int) -> None:
-        for page in self.pages.values():
+        for page in self._pages.values():
             page.on_journal(seq)
 
     # ------------------------------------------------------------ messages and outage
@@ -244,7 +278,7 @@ class ConsoleWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        QApplication.instance().removeEventFilter(self)
+        running_app().removeEventFilter(self)
         if self.live is not None:
             self.live.close()
         self.ctx.runner.wait(5_000)

@@ -11,7 +11,6 @@ times, visit). Statuses: booked → arrived (with the visit's journal number) or
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +25,14 @@ from db import checkin_refs, identity, personal, reception
 from db.database import read_session
 from db.keys import Keyring
 from db.models import Appointment, Consultant, Customer
+from db.service import Step
 from judge.reasons import EngineError
 
 if TYPE_CHECKING:
     from db.desk import Desk
     from db.service import Store, WriteResult
+
+ARRIVED = "appointment_arrived"  # journal kind: {"appointment": code, "customer": id, "visit": seq}
 
 EARLY = timedelta(hours=1)  # a visitor may check in this long before the window opens ...
 LATE = timedelta(hours=1)  # ... and this long after it closes; the QR code is signed for that span
@@ -88,7 +90,7 @@ class AppointmentRefused(EngineError):
 def project_name() -> str:
     """The project the codes are signed for: `[kiosk] project` in anchang.toml, as the kiosk reads it."""
     try:
-        from db.admin.common import load_settings
+        from db.config import settings as load_settings
 
         kiosk = load_settings().get("kiosk", {})
     except Exception:  # no data directory or an unreadable file: the kiosk falls back the same way
@@ -277,7 +279,8 @@ def blacklisted(store: Store, code: str) -> bool:
 def check_in_appointment(store: Store, code: str, *, ref: str, arrived_at: datetime | None = None,
                          source: str = SOURCE, actor: str = "kiosk") -> WriteResult:
     """The kiosk's check-in with an appointment: a visit for the appointment's customer (unverified: a
-    code is not an identity check, reception confirms it), then the appointment marked arrived.
+    code is not an identity check, reception confirms it) and, in the same write, the appointment marked
+    arrived.
 
     `ref` is the kiosk's idempotency key: a check-in sent again from the outbox after the store committed
     it gets the first result back. The window is judged at the kiosk's time of the check-in when it has one
@@ -298,16 +301,15 @@ def check_in_appointment(store: Store, code: str, *, ref: str, arrived_at: datet
         owner = site.customer_view(site.resolve(customer), now).owner
         if owner not in ("pool", "none", consultant):
             consultant = None
-    result = store.register_visit(phone, consultant=consultant, verified=False, actor=actor, ref=ref,
-                                  arrived_at=arrived_at, source=source)
 
-    def arrived(session: Session) -> dict[str, Any]:
+    def arrived(session: Session, earlier: list[Any], _at: datetime) -> dict[str, Any] | None:
+        visit = earlier[0]
         appointment = session.get(Appointment, code)
         if appointment is None or appointment.status != "booked":
-            raise AppointmentRefused("used")  # another kiosk marked it meanwhile: nothing to journal
-        appointment.status, appointment.visit_seq = "arrived", result.seq
-        return {"appointment": code, "customer": appointment.customer_id, "visit": result.seq}
+            return None  # another kiosk marked it meanwhile: the visit stands, the appointment keeps the first
+        appointment.status, appointment.visit_seq = "arrived", visit.seq
+        return {"appointment": code, "customer": appointment.customer_id, "visit": visit.seq}
 
-    with contextlib.suppress(AppointmentRefused):  # the visit stands; the appointment keeps the first
-        store._journal_only("appointment_arrived", actor, arrived)
-    return result
+    # the visit and the appointment's arrival are one write: neither stands without the other
+    return store.register_visit(phone, consultant=consultant, verified=False, actor=actor, ref=ref,
+                                arrived_at=arrived_at, source=source, also=(Step(ARRIVED, entry=arrived),))

@@ -4,23 +4,26 @@ full by the manager: it becomes a customer, listed, so the kiosk and the engine 
 
 The reason is free text, so it is a note (db/notes.py, under the customer's key when a customer is
 listed); a `blacklist_reason` journal entry right after the change binds the note's ref to the
-change's journal number. The engine's blacklist fact has no room for it, hence the second entry:
-should the database go away between the two, the change stands and shows without its reason.
+change's journal number. The engine's blacklist fact has no room for it, hence the second entry, written
+in the change's own transaction: a change never stands without its reason.
+
+拉黑 on a warning (预警) lists its customer, agent or channel and closes the warning as blacklisted in
+one write too, the warning's note serving as the reason.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from db import identity, notes
 from db.desk import MIN_REASON, Desk
 from db.personal import InvalidPhone
+from db.service import Step, WriteResult
 from db.staff_admin import FieldRefused
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from db.service import WriteResult
 
 REASON_KIND = "blacklist_reason"  # journal kind: {"entry": seq of the blacklist change, "reason": note ref}
 
@@ -45,12 +48,16 @@ def _is_listed(desk: Desk, kind: str, target: str | int) -> bool:
         return site.customers[site.resolve(int(target))].blacklisted
 
 
-def _note_reason(desk: Desk, change: WriteResult, reason: str, customer: int | None) -> None:
-    def work(session: Session) -> dict[str, Any]:
-        ref = notes.add_note(session, desk.store.keyring, reason, customer, desk.store.clock.now(session))
+def reason_step(desk: Desk, reason: str, of_customer: bool) -> Step:
+    """The `blacklist_reason` entry of the change just before it in the same write (its first step); the
+    note is kept under the listed customer's key when `of_customer`."""
+    def entry(session: Session, earlier: list[Any], at: datetime) -> dict[str, Any]:
+        change = earlier[0]
+        assert isinstance(change, WriteResult)
+        ref = notes.add_note(session, desk.store.keyring, reason, change.customer_id if of_customer else None, at)
         return {"entry": change.seq, "reason": ref}
 
-    desk.store._journal_only(REASON_KIND, desk.actor, work)
+    return Step(REASON_KIND, entry=entry)
 
 
 def set_listed(desk: Desk, *, reason: str, listed: bool = True, customer_id: int | None = None,
@@ -66,9 +73,8 @@ def set_listed(desk: Desk, *, reason: str, listed: bool = True, customer_id: int
     if _is_listed(desk, kind, value) == listed:
         raise FieldRefused("target", "已在黑名单中 / already on the blacklist" if listed
                            else "不在黑名单中 / not on the blacklist")
-    change = desk.blacklist(customer_id=customer_id, agent=agent, channel=channel, listed=listed)
-    _note_reason(desk, change, text, change.customer_id if kind == "customer" else None)
-    return change
+    return desk.blacklist(customer_id=customer_id, agent=agent, channel=channel, listed=listed,
+                          also=(reason_step(desk, text, kind == "customer"),))
 
 
 def list_phone(desk: Desk, phone: str, reason: str) -> WriteResult:
@@ -82,6 +88,21 @@ def list_phone(desk: Desk, phone: str, reason: str) -> WriteResult:
     known = desk.store.customer_id(phone)
     if known is not None and _is_listed(desk, "customer", known):
         raise FieldRefused("target", f"{keys.masked_display} 已在黑名单中 / already on the blacklist")
-    change = desk.store.blacklist(phone=phone, listed=True, actor=desk.actor)
-    _note_reason(desk, change, text, change.customer_id)
-    return change
+    return desk.store.blacklist(phone=phone, listed=True, actor=desk.actor, also=(reason_step(desk, text, True),))
+
+
+def blacklist_for_warning(desk: Desk, warning_id: int, note: str, target: tuple[str, Any] | None) -> WriteResult:
+    """拉黑 on a warning: `target` (("customer_id", 12), ("agent", "周杰") or ("channel", "贝壳"); None: the
+    warning only) listed with the note as its reason, unless it is listed already, and the warning closed
+    as blacklisted, all in one write; refused whole when either step may not be taken. Returns the first
+    entry's result: the blacklist change's, or the warning update's when nothing is listed."""
+    desk.check_warning_step(warning_id, "blacklisted", note)
+    note = note.strip()
+    close = desk.store.warning_step(warning_id, "blacklisted", note, by=desk.actor)
+    if target is not None:
+        field, value = target
+        kind = "customer" if field == "customer_id" else field
+        desk.require("blacklist.edit")
+        if not _is_listed(desk, kind, value):
+            return desk.blacklist(**{field: value}, also=(reason_step(desk, note, kind == "customer"), close))
+    return desk.update_warning(warning_id, "blacklisted", note)

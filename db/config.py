@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+import tomli_w
 
 APP_NAME = "anchang"
 
@@ -67,3 +68,15 @@ def database_url() -> str:
     if configured:
         return configured.strip()
     return f"sqlite:///{data_dir() / 'anchang.sqlite3'}"
+
+
+def save_settings(values: dict[str, Any]) -> Path:
+    """Writes anchang.toml readable by its owner only: a database URL may hold a password."""
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(values, fh)
+    os.replace(temp, path)
+    return path

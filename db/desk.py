@@ -19,17 +19,21 @@ from db import identity
 from db.database import read_session
 from db.roles import PermissionDenied, can
 from db.users import User
-from judge.reasons import EngineError
+from judge.cases import closed_warning
+from judge.reasons import WARNING_CLOSED, EngineError, WarningClosed
 
 if TYPE_CHECKING:
-    from db.service import Store, WriteResult
+    from collections.abc import Sequence
+
+    from db.service import Step, Store, WriteResult
 
 REVEAL = "reveal_phone"  # journal kind of a full-number reveal (db.admin / the audit page list them)
 MIN_REASON = 4  # characters: a reason of a word or two, not "x"
 MIN_NOTE = 2  # characters: a warning step's note (已回访)
 # The warning workflow (DESIGN.md): consultant follow-up -> manager intervention -> resolved, dismissed or
-# blacklisted. A follow-up or an intervention may be noted again; a closed warning stays closed.
-_CLOSE = ("resolved", "dismissed", "blacklisted")
+# blacklisted. A follow-up or an intervention may be noted again; a closed warning stays closed (the engine
+# refuses a step on it too, so two managers closing one warning at once cannot both succeed).
+_CLOSE = tuple(WARNING_CLOSED)
 WARNING_STEPS: dict[str, tuple[str, ...]] = {
     "open": ("following", "intervened", *_CLOSE),
     "following": ("following", "intervened", *_CLOSE),
@@ -199,6 +203,9 @@ class Desk:
                 raise PermissionDenied(f"不是您的客户 / warning #{warning_id} is about no customer of "
                                        f"{self.consultant}'s")
             self.require_customer("warnings.follow_up", warning.customer)
+        closed = closed_warning(warning)
+        if closed is not None:
+            raise WarningClosed(closed)
         if status not in WARNING_STEPS.get(warning.status, ()):
             raise EngineError(f"预警 #{warning_id} 当前状态为 {warning.status}，不能改为 {status} / warning "
                               f"#{warning_id} is {warning.status}: it cannot go to {status}")
@@ -206,10 +213,12 @@ class Desk:
             raise EngineError(f"请填写处理说明（至少 {MIN_NOTE} 个字）/ write a note of {MIN_NOTE} characters or more")
 
     def blacklist(self, *, customer_id: int | None = None, agent: str | None = None, channel: str | None = None,
-                  listed: bool = True) -> WriteResult:
+                  listed: bool = True, also: Sequence[Step] = ()) -> WriteResult:
+        """`also`: entries written with the change in one transaction (its reason, the warning it closes)."""
         self.require("blacklist.edit")
         phone = self._phone(customer_id) if customer_id is not None else None
-        return self.store.blacklist(phone=phone, agent=agent, channel=channel, listed=listed, actor=self.actor)
+        return self.store.blacklist(phone=phone, agent=agent, channel=channel, listed=listed, actor=self.actor,
+                                    also=also)
 
     def record_report(self, channel: str, agent: str, phone: str, name: str | None = None) -> WriteResult:
         self.require("reports.enter")

@@ -44,17 +44,23 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, backup_dir: Path | None = None) -> Path | None:
-    """Brings the schema to this program's head. Returns the SQLite backup made first, if any."""
+def known_revisions() -> set[str]:
+    """Every schema version this program's migrations know (a database at another one is newer)."""
+    return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def upgrade(engine: Engine, backup_dir: Path | None = None, *, backup_sqlite_first: bool = True) -> Path | None:
+    """Brings the schema to this program's head. Returns the SQLite backup made first, if any (none when
+    the caller made its own: admin/upgrade.py)."""
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return None
-    known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and current not in known_revisions():
         raise SchemaTooNew(_too_new_message(current))
     backup = None
-    if current is not None and engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+    if current is not None and backup_sqlite_first and engine.dialect.name == "sqlite" \
+            and engine.url.database not in (None, "", ":memory:"):
         backup = backup_sqlite(Path(str(engine.url.database)), backup_dir)
     config = _config()
     with engine.begin() as conn:
@@ -69,8 +75,7 @@ def check(engine: Engine) -> None:
     if current is None:
         raise SchemaMissing("数据库尚未初始化 / the database has no Anchang schema: run `anchang init`")
     if current != head_revision():
-        known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
-        if current not in known:
+        if current not in known_revisions():
             raise SchemaTooNew(_too_new_message(current))
         raise SchemaMissing(f"数据库版本较旧 / the database schema ({current}) is older than this program: "
                             "run `anchang init` to migrate it (a backup is made first)")

@@ -3,13 +3,15 @@ from it (encrypted, erasable) or a projection that can be rebuilt from the journ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -53,10 +55,15 @@ class JournalEntry(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, no plain personal data
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    __table_args__ = (Index("ix_journal_station_seq", "station", "seq"),)  # a station's last write
 
 
 class Customer(Base):
     __tablename__ = "customers"
+    __table_args__ = (  # the figures read these without touching the rows
+        Index("ix_customers_owner_protection", "owner", "protected_until", "merged_into"),
+        Index("ix_customers_first_visit", "first_visit_at", "merged_into", "channel", "owner"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -121,7 +128,7 @@ class Case(Base):
     recommended: Mapped[str] = mapped_column(String(64))
     rule: Mapped[str] = mapped_column(String(64))
     evidence: Mapped[str] = mapped_column(Text)  # JSON list of journal seqs
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | decided
     verdict: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -130,6 +137,7 @@ class Case(Base):
 
 class Warning(Base):
     __tablename__ = "warnings"
+    __table_args__ = (Index("ix_warnings_raised", "raised_at", "kind", "status"),)  # the figures by kind and status
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -200,6 +208,7 @@ class VisitRecord(Base):
     """One registered visit as judged: who received it and as which customer (dashboards, the board)."""
 
     __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_consultant_at", "consultant", "at"),)  # a consultant's own figures
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # journal seq
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     customer_id: Mapped[int] = mapped_column(Integer, index=True)  # the customer it was judged as
@@ -309,3 +318,74 @@ class CustomerSearchKey(Base):
     __tablename__ = "customer_search"
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # Keyring.lookup_hash("kind:value")
     customer_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class Station(Base):
+    """A kiosk, console or admin program writing to this site, by the name its journal entries carry
+    (db/stations.py). Registered at start; once retired, its writes are refused."""
+
+    __tablename__ = "stations"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # kiosk | console | admin
+    host: Mapped[str | None] = mapped_column(String(128), nullable=True)  # the computer it last started on
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)  # its last start
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retired_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    retired_note: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the reason (db/notes.py ref)
+
+
+class ClaimRecord(Base):
+    """A claim from the public pool as judged: who claimed whom, and the outcome (accepted, or the refusal:
+    not_in_pool, daily_limit, reclaim_cooldown, blacklisted). The journal holds the claim, not its outcome."""
+
+    __tablename__ = "claims"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # journal seq
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    consultant: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+
+
+class StageRecord(Base):
+    """A pipeline stage recorded (认筹, 认购, 签约 ...): the journal's stage entries as rows, for the figures."""
+
+    __tablename__ = "stage_changes"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # journal seq
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    customer_id: Mapped[int] = mapped_column(Integer)  # as journalled (merges are followed when read)
+    consultant: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16))
+
+
+class DailyFigure(Base):
+    """One count of a closed local day (reports/rollup.py): `scope` "" for the site or a consultant's name,
+    a measure ("groups", "hour", "channel" ...), its key and detail, and one or two numbers. Derived from
+    the projections and kept only for days that can no longer change but by the entries rollup.py names;
+    rebuilding the projections empties it."""
+
+    __tablename__ = "daily_figures"
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    m: Mapped[int] = mapped_column(Integer)
+
+
+class DailyFiguresDay(Base):
+    """A day whose counts are in daily_figures, in which time zone, and the journal entry they were read at."""
+
+    __tablename__ = "daily_figures_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    built_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyFiguresMark(Base):
+    """The journal entry up to which the kept days have been checked against what can change a past day."""
+
+    __tablename__ = "daily_figures_mark"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    seq: Mapped[int] = mapped_column(BigInteger)

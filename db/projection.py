@@ -14,7 +14,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db import write_sql
-from db.models import Case, Customer, Report, VisitRecord, Warning
+from db.models import (
+    Case,
+    ClaimRecord,
+    Customer,
+    DailyFigure,
+    DailyFiguresDay,
+    DailyFiguresMark,
+    Report,
+    StageRecord,
+    VisitRecord,
+    Warning,
+)
 from judge import facts as f
 from judge.engine import Outcome, Site
 from judge.state import CaseState, CustomerState, ReportState, WarningState
@@ -64,6 +75,40 @@ def visit_values(fact: f.Visit, outcome: Outcome, site: Site) -> dict[str, Any]:
             "first_visit": len(site.customers[customer].visits) == 1}
 
 
+def claim_values(fact: f.Claim, outcome: Outcome) -> dict[str, Any]:
+    """A claim as judged: its outcome is the engine's (the journal holds only the claim)."""
+    return {"id": fact.seq, "at": fact.at, "customer_id": fact.customer, "consultant": fact.consultant,
+            "outcome": outcome.claim or "accepted"}
+
+
+def stage_values(fact: f.StageChange) -> dict[str, Any]:
+    return {"id": fact.seq, "at": fact.at, "customer_id": fact.customer, "consultant": fact.consultant,
+            "stage": fact.stage}
+
+
+class Replayed:
+    """What a replay of the journal collects for the projections the engine's final state does not hold:
+    the visits as judged (confirmed, dismissed), the claims with their outcomes, the stage changes.
+    Called with each judged fact (the `on_outcome` of a replay)."""
+
+    def __init__(self) -> None:
+        self.visits: dict[int, dict[str, Any]] = {}
+        self.claims: list[dict[str, Any]] = []
+        self.stages: list[dict[str, Any]] = []
+
+    def __call__(self, site: Site, fact: f.Fact, outcome: Outcome) -> None:
+        if isinstance(fact, f.Visit):
+            self.visits[fact.seq] = visit_values(fact, outcome, site)
+        elif isinstance(fact, f.Confirm):
+            self.visits[fact.visit]["verified"] = True
+        elif isinstance(fact, f.Dismiss):
+            del self.visits[fact.visit]
+        elif isinstance(fact, f.Claim):
+            self.claims.append(claim_values(fact, outcome))
+        elif isinstance(fact, f.StageChange):
+            self.stages.append(stage_values(fact))
+
+
 def writes(site: Site, fact: f.Fact, outcome: Outcome, report_display: str | None = None,
            customer_rows: dict[int, tuple[bool, dict[str, Any]]] | None = None) -> list[write_sql.RowWrite]:
     """What one judged fact changed, as row writes on distinct rows, one per table (but one per changed
@@ -91,6 +136,10 @@ def writes(site: Site, fact: f.Fact, outcome: Outcome, report_display: str | Non
         out.append(write_sql.update("visits", {"id": fact.visit, "verified": True}))
     elif isinstance(fact, f.Dismiss):
         out.append(write_sql.delete("visits", fact.visit))
+    elif isinstance(fact, f.Claim):
+        out.append(write_sql.insert("claims", claim_values(fact, outcome)))
+    elif isinstance(fact, f.StageChange):
+        out.append(write_sql.insert("stage_changes", stage_values(fact)))
     reports = [{**report_values(site.reports[rid]),
                 "phone_masked": report_display if rid == outcome.seq else None}  # known only when made
                for rid in sorted(outcome.touched_reports)]
@@ -114,12 +163,20 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i:i + BULK_CHUNK] for i in range(0, len(rows), BULK_CHUNK)]
 
 
-def rebuild_all(session: Session, site: Site, visits: list[dict[str, Any]]) -> None:
-    """Rewrites every projection from `site` (a full replay of the journal) and the visit rows
-    collected during that replay, in bulk statements."""
+ROLLUPS = (DailyFigure, DailyFiguresDay, DailyFiguresMark)  # derived from the projections: emptied, refilled when read
+
+
+def rebuild_all(session: Session, site: Site, replayed: Replayed | list[dict[str, Any]]) -> None:
+    """Rewrites every projection from `site` (a full replay of the journal) and the rows collected
+    during that replay (`Replayed`; a list: the visits alone), in bulk statements. The daily rollup of
+    the figures is emptied: reports/rollup.py fills it again from the rewritten projections."""
+    if isinstance(replayed, list):
+        visits, claims, stages = replayed, [], []
+    else:
+        visits, claims, stages = list(replayed.visits.values()), replayed.claims, replayed.stages
     displays = {rid: shown for rid, shown in session.execute(sa.select(Report.id, Report.phone_masked))}
     with session.no_autoflush:
-        for table in (Report, Case, Warning, VisitRecord):
+        for table in (Report, Case, Warning, VisitRecord, ClaimRecord, StageRecord, *ROLLUPS):
             session.execute(sa.delete(table))
         existing = set(session.scalars(sa.select(Customer.id)))
         customers = [{"id": cid, **customer_values(state)} for cid, state in site.customers.items()
@@ -127,10 +184,13 @@ def rebuild_all(session: Session, site: Site, visits: list[dict[str, Any]]) -> N
         for chunk in _chunks(customers):
             session.execute(sa.update(Customer), chunk)
         reports = [{**report_values(r), "phone_masked": displays.get(r.id)} for r in site.reports.values()]
-        for model, rows in ((Report, reports), (VisitRecord, visits),
+        for model, rows in ((Report, reports), (VisitRecord, visits), (ClaimRecord, claims), (StageRecord, stages),
                             (Case, [case_values(c) for c in site.cases.values()]),
                             (Warning, [warning_values(w) for w in site.warnings.values()])):
             _insert_all(session.connection(), cast(sa.Table, model.__table__), rows)
+    if session.get_bind().dialect.name == "postgresql":  # the planner's statistics of the rewritten tables: without
+        # them (autovacuum comes later) it joins a year's stage changes to the customers row by row
+        session.execute(sa.text("ANALYZE customers, reports, cases, warnings, visits, claims, stage_changes"))
     session.expire_all()
 
 
@@ -173,5 +233,9 @@ def snapshot_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
                             VisitRecord.verified).order_by(VisitRecord.id),
         "warnings": sa.select(Warning.id, Warning.customer_id, Warning.kind, Warning.raised_at, Warning.evidence,
                               Warning.status, Warning.note).order_by(Warning.id),
+        "claims": sa.select(ClaimRecord.id, ClaimRecord.at, ClaimRecord.customer_id, ClaimRecord.consultant,
+                            ClaimRecord.outcome).order_by(ClaimRecord.id),
+        "stage_changes": sa.select(StageRecord.id, StageRecord.at, StageRecord.customer_id, StageRecord.consultant,
+                                   StageRecord.stage).order_by(StageRecord.id),
     }
     return {name: [tuple(row) for row in session.execute(query)] for name, query in tables.items()}

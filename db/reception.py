@@ -19,6 +19,7 @@ from db import checkin_refs, identity, personal
 from db.database import read_session
 from db.keys import Keyring
 from db.models import Agent, Channel, Customer, Setting, VisitRecord
+from db.search_keys import decrypted_people
 from judge import facts as f
 from judge.reasons import EngineError
 
@@ -68,7 +69,11 @@ DEFAULT_SOURCES = (
 
 def surname_display(session: Session, keyring: Keyring, customer_id: int) -> str | None:
     """张女士 when the visitor gave their name that way, else the surname with the rest starred (张*)."""
-    name = identity.customer_name(session, keyring, customer_id)
+    return shown_surname(identity.customer_name(session, keyring, customer_id))
+
+
+def shown_surname(name: str | None) -> str | None:
+    """surname_display's form of a name already decrypted (in bulk: search_keys.decrypted_people)."""
     if not name:
         return None
     name = name.strip()
@@ -95,8 +100,10 @@ def pending_checkins(store: Store) -> list[PendingCheckin]:
                                .join(Customer, Customer.id == VisitRecord.registered_as)
                                .where(VisitRecord.id.in_(list(waiting)))).all()
         arrived = checkin_refs.arrivals(session, list(waiting))
+        # names decrypted in one query: a queue a day left unconfirmed is hundreds of names
+        names = decrypted_people(session, store.keyring, sorted({row.registered_as for row in rows}), phones=False)
         found = [PendingCheckin(visit_seq=seq, at=arrived.get(seq, at), phone_masked=masked,
-                                surname=surname_display(session, store.keyring, registered_as),
+                                surname=shown_surname(names.get(registered_as, (None, None))[1]),
                                 consultant=waiting[seq])
                  for seq, at, registered_as, masked in rows]
     return sorted(found, key=lambda p: (p.at, p.visit_seq))

@@ -60,6 +60,16 @@ _GRANTS: dict[str, tuple[str, ...]] = {
     "audit.verify": ("admin", "manager"),
     "audit.checkpoint": ("admin",),
     "audit.backup": ("admin",),
+    # 数据看板 and the printed reports (a consultant: their own figures only)
+    "dashboard.view": ("admin", "manager", "channel_manager", "consultant"),
+    "dashboard.target": ("manager",),  # 本月来访目标
+    "dashboard.print": ("admin", "manager", "channel_manager", "consultant"),  # 日报, 周报, 月报: PDF, Excel, paper
+    "dashboard.commission": ("admin", "manager", "channel_manager"),  # 渠道佣金凭证
+    "cases.print": ("admin", "manager"),  # 判客裁决书
+    # 站点
+    "stations.view": ("admin", "manager"),
+    "stations.retire": ("admin", "manager"),  # journalled with a reason; the station's writes are refused
+    "keys.export": ("admin", "manager"),  # the site's key bundle for a joining station, journalled
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {perm: frozenset(roles) for perm, roles in _GRANTS.items()}

@@ -124,14 +124,20 @@ class ScenarioReplay:
             elif event.kind == "decide":
                 result = store.decide_case(self._open_case(fields["phone"], fields["kind"]), fields["verdict"],
                                            fields["reason"], by="manager")
+            elif event.kind == "warning":
+                result = store.update_warning(self._warning(fields["phone"], fields["kind"]).id, fields["status"],
+                                              "scenario", by=fields["by"])
             else:  # rules
                 result = store.change_rules(fields["overrides"])
         except (EngineError, InvalidIdCard, InvalidPhone) as exc:
-            self.fail(f"events[{event.index}] ({event.kind})", f"refused by the store: {exc}")
+            if event.result != "refused":
+                self.fail(f"events[{event.index}] ({event.kind})", f"refused by the store: {exc}")
             return
         if event.result is None:
             return
         where = f"events[{event.index}].result"
+        if event.result == "refused":
+            self.fail(where, f"expected the {event.kind} refused, the engine accepted it")
         if event.kind == "visit":
             want = event.result["assigned_to"]
             if result.outcome.assigned_to != want:
@@ -145,6 +151,16 @@ class ScenarioReplay:
         if customer is None:
             raise EngineError(f"no customer with phone {phone}")
         return customer
+
+    def _warning(self, phone: str, kind: str) -> Any:
+        """The customer's latest warning of `kind` (a `warning` event's, a `warning_status` check's)."""
+        site = self.store.site()
+        target = site.resolve(self._customer(phone))
+        found = [site.warnings[i] for g in [target, *site.aliases.get(target, [])]
+                 for i in site.warnings_by_customer.get(g, []) if site.warnings[i].kind == kind]
+        if not found:
+            raise EngineError(f"no {kind} warning about {phone}")
+        return max(found, key=lambda w: w.id)
 
     def _open_case(self, phone: str, kind: str) -> int:
         """The oldest open case of `kind` about the phone's customer (a `decide` event's case)."""
@@ -177,6 +193,11 @@ class ScenarioReplay:
         for key, want in e.checks.items():
             if key == "protected_until":
                 self._check_protection(where, want, view)
+            elif key == "warning_status":
+                latest = {w.kind: w for w in sorted(view.warnings, key=lambda w: w.id) if w.id}
+                got = {kind: latest[kind].status if kind in latest else "none" for kind in want}
+                if got != want:
+                    self.fail(where, f"warning_status: expected {want}, engine concluded {got}")
             elif key == "report":
                 self._check_report(where, e, want)
             elif actual[key] != want:

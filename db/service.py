@@ -30,6 +30,7 @@ from db import (
     journal,
     notes,
     projection,
+    stations,
     write_reads,
 )
 from db.clock import CLOCK_ACCEPTED, MAX_JUMP_RULE, Clock, LastEntry, SystemClock, stamp
@@ -84,6 +85,20 @@ class WriteResult:
         return self.outcome.assigned_to
 
 
+@dataclass(frozen=True)
+class Step:
+    """One journal entry of a write that makes several (Store._write_steps): either a fact the engine judges,
+    `fact(session, site, seq, at)`, or an entry it does not, `entry(session, earlier results, at)` returning
+    the payload after doing its own rows. Either may return None: the step then writes nothing. The rows
+    the write's probes add go with the `probed` step's projection, else with the first judged fact's."""
+
+    kind: str
+    fact: Callable[[Session, Site, int, datetime], f.Fact | None] | None = None
+    entry: Callable[[Session, list[WriteResult | int | None], datetime], dict[str, Any] | None] | None = None
+    display: str | None = None
+    probed: bool = False
+
+
 SYSTEM = "system"
 log = logging.getLogger("anchang.store")
 SNAPSHOT_EVERY = 5000  # journal entries between engine snapshots
@@ -103,12 +118,15 @@ class Store:
         self._written_hash = journal.GENESIS_HASH  # of the entry this station's last write appended
         self._clock_hold: datetime | None = None  # an administrator accepted the journal's time until then
         self._clock_seen: tuple[datetime, LastEntry | None] = (datetime.now(UTC), None)  # by the last write
-        self.rejected_snapshots: list[int] = []  # snapshots found untrusted at load (also logged)
+        self.rejected_snapshots: list[int] = []  # not used at load: untrusted (logged), or of an older format
         self._lock = threading.RLock()
         self.snapshot_every = SNAPSHOT_EVERY
 
     @classmethod
-    def open(cls, url: str, data_dir: Path, *, station: str = "console", clock: Clock | None = None) -> Store:
+    def open(cls, url: str, data_dir: Path, *, station: str = "console", clock: Clock | None = None,
+             kind: str | None = None) -> Store:
+        """A station's store on `url` with the keys in `data_dir`; with `kind` (kiosk, console, admin) the
+        station registers itself (db/stations.py), and a retired one is refused here, at start."""
         from db import migrate
 
         engine = make_engine(url)
@@ -116,7 +134,14 @@ class Store:
         keyring = Keyring.load(data_dir)
         with read_session(engine) as session:
             integrity.check_keys(session, keyring)  # another site's key files: refuse to start
-        return cls(engine, keyring, clock=clock, station=station)
+        store = cls(engine, keyring, clock=clock, station=station)
+        if kind is not None:
+            try:
+                stations.register(store, kind)
+            except BaseException:
+                engine.dispose()
+                raise
+        return store
 
     # ------------------------------------------------------------ engine cache
     def _sync(self, session: Session, from_zero: bool = False,
@@ -162,19 +187,7 @@ class Store:
     def _load_snapshot(self, session: Session) -> tuple[Site, int]:
         """The newest trusted snapshot, or an empty engine. A snapshot without a valid MAC under the site's
         key, or whose journal entry no longer carries the hash it was taken at, is ignored and reported."""
-        rows = session.execute(sa.select(EngineSnapshot.seq, EngineSnapshot.state, EngineSnapshot.mac)
-                               .order_by(EngineSnapshot.seq.desc()).limit(3)).all()
-        for seq, state, mac in rows:
-            problem, data = integrity.snapshot_problem(session, self.keyring, seq, state, mac)
-            try:
-                if data is not None:
-                    return snapshot.load(data["engine"]), seq
-            except (ValueError, KeyError, TypeError) as exc:
-                problem = f"无法读取 / unreadable: {exc}"
-            log.warning("engine snapshot %s ignored: %s", seq, problem)
-            if seq not in self.rejected_snapshots:
-                self.rejected_snapshots.append(seq)
-        return Site(), 0
+        return integrity.newest_snapshot(session, self.keyring, self.rejected_snapshots)
 
     def save_snapshot(self) -> int:
         """Stores the engine's state at the journal head, with its MAC; returns that seq. The state is
@@ -183,7 +196,8 @@ class Store:
         with self._lock, read_session(self.engine) as session:
             site = self._sync(session)
             seq, entry_hash = self._synced_seq, self._synced_hash
-            engine_state = snapshot.dump(site)
+            with integrity.paused_gc():  # the copy makes millions of objects: no collection walks them meanwhile
+                engine_state = snapshot.dump(site)
         state, mac = integrity.snapshot_state(self.keyring, seq, entry_hash, engine_state)
 
         def work(session: Session) -> int:
@@ -239,7 +253,7 @@ class Store:
         connection = session.connection()
         sql_now = getattr(self.clock, "sql_now", None)
         now_column = sql_now(connection.dialect.name) if sql_now is not None else None
-        params: dict[str, Any] = {"since": self._synced_seq}
+        params: dict[str, Any] = {"since": self._synced_seq, "w_station": self.station}
         for probe in probes:
             params.update(probe.params())
         rows = connection.execute(write_reads.replay_statement(connection.dialect.name, now_column, probes),
@@ -253,6 +267,8 @@ class Store:
         assert site is not None
         for entry in entries[1 if self._synced_seq else 0:]:
             self._replay(site, entry.seq, entry.at, entry.kind, entry.payload, entry.hash)
+        if rows[0].station_retired is not None:  # retired from another console (db/stations.py)
+            raise stations.StationRetired(self.station, rows[0].station_retired)
         for probe in probes:
             probe.read(rows[0]._mapping)
         now = rows[0].now if now_column is not None else self.clock.now(session)
@@ -295,44 +311,83 @@ class Store:
         self._clock_hold = _hold_until(json.dumps(payload))
         return seq
 
-    def _write(self, kind: str, actor: str, build: Callable[[Session, Site, int, datetime], f.Fact],
-               display: str | None = None, probes: Sequence[write_reads.Probe] = ()) -> WriteResult:
+    def _write(self, kind: str, actor: str, build: Callable[[Session, Site, int, datetime], f.Fact | None],
+               display: str | None = None, probes: Sequence[write_reads.Probe] = (),
+               also: Sequence[Step] = ()) -> WriteResult:
         """Journals and judges the fact `build` makes, under the site's lock. `probes` are read with the
-        journal in one statement before `build` runs; the rows they add go with the projection's."""
+        journal in one statement before `build` runs; the rows they add go with the projection's. `also`:
+        entries that belong to the same act (a reason, the consultant freed, the appointment arrived),
+        written after it in the same transaction, so that none of them can stand without the others."""
+        result = self._write_steps(actor, (Step(kind, fact=build, display=display), *also), probes)[0]
+        assert isinstance(result, WriteResult)
+        return result
+
+    def _write_steps(self, actor: str, steps: Sequence[Step],
+                     probes: Sequence[write_reads.Probe] = ()) -> list[WriteResult | int | None]:
+        """Several journal entries as one write: one transaction under the site's lock, one entry per step
+        in order (a step whose builder returns None writes nothing), all committed or none. Returns per
+        step its WriteResult (a judged fact), its seq (an entry the engine does not judge) or None."""
         with self._lock:
-            def work(session: Session) -> WriteResult:
+            def work(session: Session) -> tuple[journal.Head, list[WriteResult | int | None]]:
                 site, at = self._sync_for_write(session, probes=probes)
-                seq = self._synced_seq + 1
-                fact = build(session, site, seq, at)
+                head, results = self._head(), list[WriteResult | int | None]()
+                changed = False  # has a step changed the cached engine? Then a later refusal resets it
+                probed = next((i for i, step in enumerate(steps) if step.probed), None)
                 try:
-                    outcome = site.apply(fact)
-                    customers: dict[int, tuple[bool, dict[str, Any]]] = {}
-                    added: list[RowWrite] = []
-                    for probe in probes:
-                        customers.update(probe.customer_rows())
-                        added.extend(probe.writes())
-                    entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
-                                           payload=f.to_payload(fact), head=self._head(),
-                                           notify_channel=NOTIFY_CHANNEL,  # and the projection, one round trip
-                                           writes=projection.writes(site, fact, outcome, display, customers) + added)
-                    self._written_hash = entry.hash
+                    for index, step in enumerate(steps):
+                        given = index == probed if probed is not None else not changed
+                        entry, result = self._step(session, site, step, head, at, actor, results,
+                                                   probes if given else ())
+                        changed = changed or isinstance(result, WriteResult)
+                        results.append(result)
+                        if entry is not None:
+                            head = journal.Head(entry.seq, entry.hash)
                 except EngineError:
+                    if changed:
+                        self._site = None
                     raise  # a refusal is raised before the engine changes anything: the cache is intact
                 except BaseException:
                     self._site = None  # the cache may hold a fact that never committed
                     raise
-                customer = outcome.customer
-                return WriteResult(seq=seq, at=at, outcome=outcome, customer_id=customer)
+                return head, results
 
             try:
-                result = run_write(self.engine, work)
+                head, results = run_write(self.engine, work)
             except (EngineError, ClockRefused):  # refused before anything changed: the cache is intact
                 raise
             except BaseException:
                 self._site = None
                 raise
-            self._synced_seq, self._synced_hash = result.seq, self._written_hash
-            return result
+            self._synced_seq, self._synced_hash = head.seq, head.hash
+            return results
+
+    def _step(self, session: Session, site: Site, step: Step, head: journal.Head, at: datetime, actor: str,
+              earlier: list[WriteResult | int | None],
+              probes: Sequence[write_reads.Probe]) -> tuple[JournalEntry | None, WriteResult | int | None]:
+        """One step of `_write_steps`: its journal entry (None when the step writes nothing) and result."""
+        seq = head.seq + 1
+        if step.fact is None:
+            assert step.entry is not None
+            body = step.entry(session, earlier, at)
+            if body is None:
+                return None, None
+            entry = journal.append(session, at=at, actor=actor, station=self.station,
+                                   kind=step.kind, payload=body, head=head, notify_channel=NOTIFY_CHANNEL)
+            return entry, entry.seq
+        fact = step.fact(session, site, seq, at)
+        if fact is None:
+            return None, None
+        outcome = site.apply(fact)
+        customers: dict[int, tuple[bool, dict[str, Any]]] = {}
+        added: list[RowWrite] = []
+        for probe in probes:
+            customers.update(probe.customer_rows())
+            added.extend(probe.writes())
+        entry = journal.append(session, at=at, actor=actor, station=self.station, kind=step.kind,
+                               payload=f.to_payload(fact), head=head,
+                               notify_channel=NOTIFY_CHANNEL,  # and the projection, one round trip
+                               writes=projection.writes(site, fact, outcome, step.display, customers) + added)
+        return entry, WriteResult(seq=seq, at=at, outcome=outcome, customer_id=outcome.customer)
 
     def _journal_only(self, kind: str, actor: str,
                       payload: dict[str, Any] | Callable[[Session], dict[str, Any]]) -> int:
@@ -415,9 +470,11 @@ class Store:
                        agent: str | None = None, name: str | None = None, face: str | None = None,
                        verified: bool = True, id_card: str | None = None, actor: str = "reception",
                        ref: str | None = None, arrived_at: datetime | None = None,
-                       source: str | None = None) -> WriteResult:
+                       source: str | None = None, first: Sequence[Step] = (), also: Sequence[Step] = ()) -> WriteResult:
         """`ref`: the kiosk's idempotency key (the same ref again returns the first result, writes nothing);
-        `arrived_at`: the kiosk's time of the check-in, shown as the arrival; `source`: how they heard of us."""
+        `arrived_at`: the kiosk's time of the check-in, shown as the arrival; `source`: how they heard of us;
+        `first` and `also`: entries written before and after the visit in its transaction (the mistaken
+        check-in it corrects, an appointment's arrival)."""
         keys = identity.phone_keys(self.keyring, phone)  # InvalidPhone before any transaction
         checkin_refs.check(ref, arrived_at)
         if ref is not None and (earlier := checkin_refs.earlier_result(self.engine, ref)) is not None:
@@ -449,7 +506,9 @@ class Store:
                            surname=surname)
 
         try:
-            result = self._write("visit", actor, build, probes=(found, names, sent))
+            steps = (*first, Step("visit", fact=build, probed=True), *also)
+            result = self._write_steps(actor, steps, probes=(found, names, sent))[len(first)]
+            assert isinstance(result, WriteResult)
         except checkin_refs.AlreadyRegistered:  # another call with this ref committed meanwhile
             return self.register_visit(phone, ref=ref)
         return _with_display(result, keys.masked_display)
@@ -471,17 +530,16 @@ class Store:
 
     def dismiss_checkin(self, visit_seq: int, *, by: str | None = None, actor: str | None = None) -> WriteResult:
         """Reception marks an unconfirmed check-in (by its journal seq) a mistake."""
-        def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
-            customer = _unconfirmed_customer(session, site, visit_seq)
-            return f.Dismiss(seq=seq, at=at, customer=customer, visit=visit_seq, by=by)
-
-        return self._write("dismiss", actor or by or "reception", build)
+        step = _dismiss_step(visit_seq, by)
+        assert step.fact is not None
+        return self._write(step.kind, actor or by or "reception", step.fact)
 
     def correct_checkin(self, visit_seq: int, phone: str, *, by: str | None = None,
                         actor: str | None = None) -> WriteResult:
         """Reception corrects the number of an unconfirmed check-in: the wrong one is dismissed and the
         visitor registered, verified, under the right number, received by the same consultant and with
-        the channel the check-in named. The number is checked before anything is written."""
+        the channel the check-in named, in one write: the mistaken check-in is never dismissed without the
+        visitor registered again. The number is checked before anything is written."""
         identity.phone_keys(self.keyring, phone)  # InvalidPhone before any write
         with self._lock, read_session(self.engine) as session:
             site = self._sync(session)
@@ -490,9 +548,9 @@ class Store:
             payload = json.loads(session.scalar(sa.select(JournalEntry.payload)
                                                 .where(JournalEntry.seq == visit_seq)) or "{}")
             name = identity.customer_name(session, self.keyring, customer)
-        self.dismiss_checkin(visit_seq, by=by, actor=actor)
         return self.register_visit(phone, consultant=receiving, channel=payload.get("channel", f.NATURAL),
-                                   agent=payload.get("agent"), name=name, actor=actor or by or "reception")
+                                   agent=payload.get("agent"), name=name, actor=actor or by or "reception",
+                                   first=(_dismiss_step(visit_seq, by),))
 
     def note_stated_time(self, report_seq: int, stated_at: datetime, actor: str = "import") -> int:
         """Keeps the time a channel's sheet gave for report `report_seq`. The report counts from when it
@@ -596,7 +654,8 @@ class Store:
         return self._write("busy", actor, build)
 
     def blacklist(self, *, phone: str | None = None, agent: str | None = None, channel: str | None = None,
-                  listed: bool = True, actor: str = "manager") -> WriteResult:
+                  listed: bool = True, actor: str = "manager", also: Sequence[Step] = ()) -> WriteResult:
+        """`also`: entries written with the change, in its transaction (its reason, the warning it closes)."""
         given = [(k, v) for k, v in (("phone", phone), ("agent", agent), ("channel", channel)) if v]
         if len(given) != 1:
             raise ValueError("blacklist takes exactly one of phone, agent, channel")
@@ -614,7 +673,7 @@ class Store:
                 raise UnknownName(f"未知渠道 / unknown channel: {value!r}")
             return f.BlacklistChange(seq=seq, at=at, target_kind=kind, target=value, listed=listed)
 
-        return self._write("blacklist", actor, build, probes=(found,))
+        return self._write("blacklist", actor, build, probes=(found,), also=also)
 
     def change_rules(self, overrides: dict[str, Any], actor: str = "manager") -> WriteResult:
         flat = validate_overrides(overrides)
@@ -630,11 +689,17 @@ class Store:
 
     def update_warning(self, warning_id: int, status: str, note: str, by: str) -> WriteResult:
         """The note is kept in db/notes.py; the journal holds its ref."""
+        step = self.warning_step(warning_id, status, note, by)
+        assert step.fact is not None
+        return self._write(step.kind, by, step.fact)  # the build always makes the fact
+
+    def warning_step(self, warning_id: int, status: str, note: str, by: str) -> Step:
+        """A warning update as a step of a larger write (拉黑 closes the warning with the blacklist change)."""
         def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
             warning = site.warnings.get(warning_id)
             ref = notes.add_note(session, self.keyring, note, warning.customer if warning else None, at)
             return f.WarningUpdate(seq=seq, at=at, warning_id=warning_id, status=status, note=ref, by=by)
-        return self._write("warning_update", by, build)
+        return Step("warning_update", fact=build)
 
     def note_texts(self, refs: list[str]) -> dict[str, str]:
         """Case reasons and warning notes as written (the projections and the engine hold refs)."""
@@ -735,6 +800,19 @@ class Store:
             return self.site().latest_report(customer, channel, agent)
 
     def rules_at(self, at: datetime | None = None) -> RuleSet:
+        """The rule set in force at `at` (now by default). Until this station's engine is loaded (at start,
+        on a thread of its own: seconds on a big site) they come from the journal's rule changes alone,
+        judged by an engine given only those: a page showing times in the site's zone need not wait."""
+        if self._site is None:
+            with read_session(self.engine) as session:
+                site = Site()
+                for seq, entry_at, payload in session.execute(
+                        sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.payload)
+                        .where(JournalEntry.kind == "rules").order_by(JournalEntry.seq)):
+                    fact = f.from_payload("rules", seq, entry_at, json.loads(payload))
+                    if fact is not None:
+                        site.apply(fact)
+                return site.ruleset(at or self.clock.now(session))
         with self._lock:
             return self.site().ruleset(at or self.now())
 
@@ -743,23 +821,22 @@ class Store:
         with self._lock:
             def work(session: Session) -> Site:
                 self._site, self._synced_seq = None, 0
-                visits: dict[int, dict[str, Any]] = {}
-
-                def collect(site: Site, fact: f.Fact, outcome: Outcome) -> None:
-                    if isinstance(fact, f.Visit):
-                        visits[fact.seq] = projection.visit_values(fact, outcome, site)
-                    elif isinstance(fact, f.Confirm):
-                        visits[fact.visit]["verified"] = True
-                    elif isinstance(fact, f.Dismiss):
-                        del visits[fact.visit]
-
-                site = self._sync(session, from_zero=True, on_outcome=collect)
-                projection.rebuild_all(session, site, list(visits.values()))
+                replayed = projection.Replayed()  # visits, claims with their outcome, stage changes
+                site = self._sync(session, from_zero=True, on_outcome=replayed)
+                projection.rebuild_all(session, site, replayed)
                 return site
             return run_write(self.engine, work)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _dismiss_step(visit_seq: int, by: str | None) -> Step:
+    """Check-in `visit_seq`, still waiting for reception's confirmation, marked a mistake."""
+    def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+        return f.Dismiss(seq=seq, at=at, customer=_unconfirmed_customer(session, site, visit_seq), visit=visit_seq,
+                         by=by)
+    return Step("dismiss", fact=build)
 
 
 def _unconfirmed_customer(session: Session, site: Site, visit_seq: int) -> int:

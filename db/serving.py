@@ -1,8 +1,9 @@
 """接待开始 / 接待结束: a consultant receives a visitor, and how long the visitor stayed (停留时长).
 
-Starting a reception writes the stay row (`visit_stays`) and its journal entry `reception_stay` in one
-transaction, then marks the consultant busy (an engine fact, `Store.set_busy`); ending it closes the row
-(journalled the same way) and frees the consultant unless they are still receiving another visit. The
+Starting a reception writes the stay row (`visit_stays`), its journal entry `reception_stay` and the
+consultant's busy mark (an engine fact, `busy`) in one transaction; ending it closes the row (journalled
+the same way) and, in the same transaction, frees the consultant unless they still receive another
+visitor: a stay is never left open with its consultant free, nor ended with them still busy. The
 journal entry holds the visit's seq, the consultant and the times: no personal data, and enough to
 rebuild the table from the journal.
 
@@ -23,6 +24,9 @@ from db.database import read_session
 from db.desk import Desk
 from db.models import Consultant, VisitRecord, VisitStay
 from db.roles import PermissionDenied
+from db.service import Step
+from judge import facts as f
+from judge.engine import Site
 from judge.reasons import EngineError
 
 SERVE = "reception.serve"
@@ -82,21 +86,21 @@ def start_reception(desk: Desk, visit_seq: int, consultant: str | None = None) -
         raise ReceptionError(f"只能接待今日的来访 / visit #{visit_seq} is not from today")
     started: list[datetime] = []
 
-    def work(session: Session) -> dict[str, Any]:
+    def stay_started(session: Session, _earlier: list[Any], at: datetime) -> dict[str, Any]:
         if session.get(Consultant, chosen) is None:
             raise ReceptionError(f"未知置业顾问 / unknown consultant: {chosen!r}")
         existing = session.get(VisitStay, visit_seq)
         if existing is not None:
             raise ReceptionError(f"来访 #{visit_seq} 已由 {existing.consultant} 开始接待 / reception of visit "
                                  f"#{visit_seq} already started by {existing.consultant}")
-        at = store.clock.now(session)
         session.add(VisitStay(visit_seq=visit_seq, consultant=chosen, started_at=at, started_by=desk.actor))
         started.append(at)
         return {"visit": visit_seq, "action": "start", "consultant": chosen, "started_at": at.isoformat()}
 
-    store._journal_only(STAY, desk.actor, work)
-    if not _is_busy(desk, chosen):
-        store.set_busy(chosen, True, actor=desk.actor)  # the stay stands even if this fails: the page says so
+    def busy(session: Session, site: Site, seq: int, at: datetime) -> f.Fact | None:
+        return None if chosen in site.busy else f.Busy(seq=seq, at=at, consultant=chosen, busy=True)
+
+    store._write_steps(desk.actor, (Step(STAY, entry=stay_started), Step("busy", fact=busy)))
     return Stay(visit_seq=visit_seq, consultant=chosen, started_at=started[-1])  # the last try's (a write may retry)
 
 
@@ -110,7 +114,7 @@ def end_reception(desk: Desk, visit_seq: int) -> Stay:
             raise PermissionDenied(f"这不是您的接待 / visit #{visit_seq} is received by {stay.consultant}")
     ended: list[Stay] = []
 
-    def work(session: Session) -> dict[str, Any]:
+    def stay_ended(session: Session, _earlier: list[Any], at: datetime) -> dict[str, Any]:
         row = session.get(VisitStay, visit_seq)
         if row is None:
             raise ReceptionError(f"来访 #{visit_seq} 尚未开始接待 / reception of visit #{visit_seq} has not started")
@@ -118,26 +122,25 @@ def end_reception(desk: Desk, visit_seq: int) -> Stay:
             raise ReceptionError(f"来访 #{visit_seq} 的接待已结束 / reception of visit #{visit_seq} already ended")
         if desk.consultant is not None and row.consultant != desk.consultant:
             raise PermissionDenied(f"这不是您的接待 / visit #{visit_seq} is received by {row.consultant}")
-        row.ended_at, row.ended_by = max(store.clock.now(session), row.started_at), desk.actor
+        row.ended_at, row.ended_by = max(at, row.started_at), desk.actor
         done = Stay(visit_seq, row.consultant, row.started_at, row.ended_at)
         ended.append(done)
         return {"visit": visit_seq, "action": "end", "consultant": row.consultant,
-                "started_at": row.started_at.isoformat(), "ended_at": row.ended_at.isoformat(),
+                "started_at": done.started_at.isoformat(), "ended_at": row.ended_at.isoformat(),
                 "seconds": done.seconds}
 
-    store._journal_only(STAY, desk.actor, work)
-    done = ended[-1]
-    if not _still_receiving(desk, done.consultant) and _is_busy(desk, done.consultant):
-        store.set_busy(done.consultant, False, actor=desk.actor)
-    return done
+    def free(session: Session, site: Site, seq: int, at: datetime) -> f.Fact | None:
+        consultant = ended[-1].consultant
+        if consultant not in site.busy or _still_receiving(session, consultant):
+            return None
+        return f.Busy(seq=seq, at=at, consultant=consultant, busy=False)
+
+    store._write_steps(desk.actor, (Step(STAY, entry=stay_ended), Step("busy", fact=free)))
+    return ended[-1]
 
 
-def _is_busy(desk: Desk, consultant: str) -> bool:
-    with desk.store._lock:  # the engine cache is read under the store's lock
-        return consultant in desk.store.site().busy
+def _still_receiving(session: Session, consultant: str) -> bool:
+    """Is the consultant receiving a visitor whose stay has not ended (this write's end already counted)?"""
+    return session.scalar(sa.select(sa.func.count()).select_from(VisitStay).where(
+        VisitStay.consultant == consultant, VisitStay.ended_at.is_(None))) != 0
 
-
-def _still_receiving(desk: Desk, consultant: str) -> bool:
-    with read_session(desk.store.engine) as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(VisitStay).where(
-            VisitStay.consultant == consultant, VisitStay.ended_at.is_(None))) != 0

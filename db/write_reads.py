@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from db import write_sql
-from db.models import Agent, Channel, Consultant, JournalEntry
+from db.models import Agent, Channel, Consultant, JournalEntry, Station
 from db.models import CheckinRef as CheckinRefRow
 from db.write_sql import RowWrite
 
@@ -54,7 +54,8 @@ _statements: dict[tuple[Any, ...], sa.Select[Any]] = {}
 
 
 def replay_statement(dialect: str, server_clock: Any, probes: Sequence[Probe]) -> sa.Select[Any]:
-    """SELECT probe.now, probe.<asked>..., journal.<entry> FROM probe LEFT JOIN journal ON seq >= :since.
+    """SELECT probe.now, probe.station_retired, probe.<asked>..., journal.<entry> FROM probe LEFT JOIN journal
+    ON seq >= :since. `station_retired`: is the writing station (:w_station) retired? Asked with every write.
 
     `server_clock`: the database's clock as a column (PostgreSQL), or None. The probe is a CTE so that
     volatile values in it (the clock, a sequence) are computed once, not once per journal row."""
@@ -63,7 +64,7 @@ def replay_statement(dialect: str, server_clock: Any, probes: Sequence[Probe]) -
     if found is None:
         asked = [column for probe in probes for column in probe.columns(dialect)]
         now = server_clock if server_clock is not None else sa.null()
-        probe = sa.select(now.label("now"), *asked).cte("probe")
+        probe = sa.select(now.label("now"), _station_retired(), *asked).cte("probe")
         found = (sa.select(probe, *JOURNAL_COLUMNS)
                  .select_from(probe.outerjoin(JournalEntry, JournalEntry.seq >= sa.bindparam("since")))
                  .order_by(JournalEntry.seq))
@@ -71,6 +72,12 @@ def replay_statement(dialect: str, server_clock: Any, probes: Sequence[Probe]) -
             _statements.clear()
         _statements[key] = found
     return found
+
+
+def _station_retired() -> sa.Label[Any]:
+    """When the writing station (parameter `w_station`) was retired, else NULL (db/stations.py)."""
+    return (sa.select(Station.retired_at).where(Station.name == sa.bindparam("w_station", type_=sa.String))
+            .scalar_subquery().label("station_retired"))
 
 
 class Names(Probe):

@@ -11,6 +11,9 @@ the site (the first verified visit decides: there is nothing to appeal yet), wit
 while the same consultant's appeal about the customer is still open. Deciding for the appellant makes
 them the owner from the decision, protected for `protection.consultant_days` like a designated
 assignment; deciding as recommended changes nothing. No other verdict is taken.
+
+A warning closed (resolved, dismissed or blacklisted) takes no further step: two managers acting on one
+warning at once, the first to close it wins and the other is told who did.
 """
 
 from __future__ import annotations
@@ -19,11 +22,20 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from judge import facts as f
-from judge.reasons import EngineError
+from judge.reasons import WARNING_CLOSED, EngineError
 from judge.site_core import OWNERSHIP_KINDS, Outcome, Reason, SiteCore, _opt
 from judge.state import CaseState, FaceState, PendingSighting, WarningState
 
 POOL = "pool"  # an appeal's verdict that leaves the customer in the public pool
+
+
+def closed_warning(warning: WarningState) -> str | None:
+    """Why no step can be taken on `warning` (it is closed, and by whom), or None while it is open."""
+    if warning.status not in WARNING_CLOSED:
+        return None
+    by_zh, by_en = (f"已被 {warning.by} ", f" by {warning.by}") if warning.by else ("已", "")  # older snapshots
+    return (f"预警 #{warning.id} {by_zh}处理（{WARNING_CLOSED[warning.status]}）/ warning #{warning.id} was "
+            f"already closed{by_en} ({warning.status})")
 
 
 class CaseRules(SiteCore):
@@ -137,7 +149,7 @@ class CaseRules(SiteCore):
 
     def _apply_warning_update(self, e: f.WarningUpdate, out: Outcome) -> None:
         warning = self.warnings[e.warning_id]
-        warning.status, warning.note = e.status, e.note
+        warning.status, warning.note, warning.by = e.status, e.note, e.by
         out.touched_warnings.add(warning.id)
         if warning.customer is not None:
             out.customer = warning.customer

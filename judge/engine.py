@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from judge import facts as f
-from judge.cases import CaseRules
+from judge.cases import CaseRules, closed_warning
 from judge.pipeline import PipelineRules
-from judge.reasons import WARNING_STATUSES, EngineError
+from judge.reasons import WARNING_STATUSES, EngineError, WarningClosed
 from judge.rules import RuleBook, RuleError, effective_time, validate_overrides
 from judge.site_core import OWNERSHIP_KINDS, CustomerView, Outcome, Reason
 from judge.visits import VisitRules
@@ -85,6 +85,9 @@ class Site(VisitRules, PipelineRules, CaseRules):
                 raise EngineError(f"no warning {fact.warning_id}")
             if fact.status not in WARNING_STATUSES:
                 raise EngineError(f"unknown warning status {fact.status!r}")
+            closed = closed_warning(self.warnings[fact.warning_id])
+            if closed is not None:  # two managers at once: the first to close it wins
+                raise WarningClosed(closed)
 
     def apply(self, fact: f.Fact) -> Outcome:
         self.validate(fact)

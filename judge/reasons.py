@@ -22,6 +22,7 @@ WARNING_KINDS = (
     "deal_by_non_owner",
 )
 WARNING_STATUSES = ("open", "following", "intervened", "resolved", "dismissed", "blacklisted")
+WARNING_CLOSED = {"resolved": "已解决", "dismissed": "已排除", "blacklisted": "已拉黑"}  # take no further step
 
 # Labels for screens and reports (Chinese first).
 LABELS_ZH = {
@@ -51,3 +52,7 @@ LABELS_ZH = {
 
 class EngineError(ValueError):
     """An event the engine refuses outright (nothing is changed): e.g. no consultant on duty."""
+
+
+class WarningClosed(EngineError):
+    """A step on a warning that is closed already (another manager closed it meanwhile)."""

@@ -8,6 +8,11 @@ Beyond FORMAT.md, two events for judgment cases (judge/cases.py):
 - `decide: {phone, kind, verdict, reason}` (reason optional, needed against the recommendation): the
   manager decides the customer's open case of that kind (the oldest one when there are several).
 A case's `verdict` may be `pool` (an appeal about a customer in the public pool, decided as recommended).
+
+And one for the warning workflow: `warning: {phone, kind, status, by}` (by optional) takes a step
+(following, intervened, resolved, dismissed, blacklisted) on the customer's latest warning of that kind;
+its `result` is `accepted` or `refused` (a closed warning takes no step). An expectation's
+`warning_status: {KIND: STATUS}` checks the status of the customer's latest warning of each kind.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from judge.facts import DEAL_STAGES, NATURAL, STAGES
-from judge.reasons import CASE_KINDS, CLAIM_REFUSALS, REPORT_INVALID_REASONS, REPORT_STATUSES, WARNING_KINDS
+from judge.reasons import (
+    CASE_KINDS,
+    CLAIM_REFUSALS,
+    REPORT_INVALID_REASONS,
+    REPORT_STATUSES,
+    WARNING_KINDS,
+    WARNING_STATUSES,
+)
 from judge.rules import DEFAULT_VALUES, RuleError, validate_overrides
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -27,7 +39,7 @@ PHONE = re.compile(r"^1\d{10}$")
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 ID_CARD = re.compile(r"^\d{17}[\dX]$")  # the checksum is the store's to check (python-stdnum cn.ric)
 EVENT_KINDS = ("visit", "report", "follow_up", "stage", "claim", "release", "assign", "sighting", "duty",
-               "busy", "blacklist", "rules", "confirm", "appeal", "decide")
+               "busy", "blacklist", "rules", "confirm", "appeal", "decide", "warning")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional)
     "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified", "id_card"}),
     "report": ({"channel", "agent", "phone"}, {"name"}),
@@ -41,10 +53,12 @@ EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, opt
     "confirm": ({"phone"}, {"by"}),
     "appeal": ({"phone", "consultant"}, {"reason"}),
     "decide": ({"phone", "kind", "verdict"}, {"reason"}),
+    "warning": ({"phone", "kind", "status"}, {"by"}),
 }
+WARNING_STEPS = ("following", "intervened", "resolved", "dismissed", "blacklisted")
 POOL_VERDICT = "pool"
 EXPECT_KEYS = {"at", "phone", "owner", "protected_until", "channel", "agent", "commission", "report", "cases",
-               "warnings"}
+               "warnings", "warning_status"}
 assert set(DEAL_STAGES) <= set(STAGES)
 
 
@@ -244,6 +258,12 @@ class _Parser:
                 raise self.fail(f"{path}.kind", f"unknown case kind {body['kind']!r}")
             fields["verdict"] = self.verdict(s, body["verdict"], f"{path}.verdict")
             fields["reason"] = str(body.get("reason") or "")
+        if kind == "warning":
+            if body["kind"] not in WARNING_KINDS:
+                raise self.fail(f"{path}.kind", f"unknown warning kind {body['kind']!r}")
+            if body["status"] not in WARNING_STEPS:
+                raise self.fail(f"{path}.status", f"unknown step {body['status']!r} (one of {', '.join(WARNING_STEPS)})")
+            fields["by"] = self.text(str(body.get("by", "manager")), f"{path}.by")
         return fields
 
     def result(self, kind: str, raw: Any, key: str, s: Scenario) -> Any:
@@ -259,6 +279,10 @@ class _Parser:
             if body.get("refused") not in CLAIM_REFUSALS:
                 raise self.fail(f"{key}.refused", f"unknown reason {body.get('refused')!r}")
             return str(body["refused"])
+        if kind == "warning":
+            if raw not in ("accepted", "refused"):
+                raise self.fail(key, f"expected accepted or refused, got {raw!r}")
+            return raw
         raise self.fail(key, f"a {kind} event takes no result")
 
     # ----------------------------------------------------------- expectations
@@ -301,6 +325,12 @@ class _Parser:
                 if kind not in WARNING_KINDS:
                     raise self.fail(f"{key}.warnings[{j}]", f"unknown warning kind {kind!r}")
             checks["warnings"] = sorted(set(warnings))
+        if "warning_status" in item:
+            statuses = self.mapping(item["warning_status"], f"{key}.warning_status")
+            for kind, status in statuses.items():
+                if kind not in WARNING_KINDS or status not in WARNING_STATUSES:
+                    raise self.fail(f"{key}.warning_status.{kind}", f"unknown warning kind or status {status!r}")
+            checks["warning_status"] = {str(k): str(v) for k, v in statuses.items()}
         return Expectation(index=i, at=at, phone=phone, checks=checks)
 
     def report_check(self, s: Scenario, raw: Any, key: str) -> dict[str, Any]:

@@ -99,6 +99,7 @@ class WarningState:
     rule: str
     status: str = "open"
     note: str | None = None
+    by: str | None = None  # who took the latest step (a closed warning names who closed it)
 
 
 @dataclass

@@ -18,12 +18,18 @@ log = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    from admin.version import VersionAction
+
     parser = argparse.ArgumentParser(prog="anchang-kiosk", description="案场通 来访登记 / visitor check-in kiosk")
     parser.add_argument("--tour", type=Path, metavar="DIR", help="render every screen to numbered PNGs and exit")
     parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: settings, else zh)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
     parser.add_argument("--camera", default=None, help="camera index, stream URL or 'demo' (default: settings, else 0)")
     parser.add_argument("--reader-port", default=None, help="ID-card reader serial port (default: settings)")
+    parser.add_argument("--version", action=VersionAction)
+    parser.add_argument("--self-test", action="store_true", help="自检 / check the installed program and exit")
+    parser.add_argument("--exit-when-ready", action="store_true",
+                        help="print when the start screen is shown, then exit (measures the cold start)")
     return parser.parse_args(argv)
 
 
@@ -38,6 +44,7 @@ def open_camera(choice: str) -> Any:
 
 
 def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
+    from db import site_settings
     from db.config import data_dir, database_url
     from db.live import LiveFeed
     from db.service import Store
@@ -47,8 +54,10 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from vision.qr import AppointmentVerifier
 
     directory = data_dir()
-    store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")))
+    store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")), kind="kiosk")
     project = str(settings.get("project", "anchang"))
+    notice = site_settings.consent_notice(store.engine)  # the site's own, set in the first-run wizard
+    own_notice: dict[str, Any] = {"notice_text": notice[0], "notice_version": notice[1]} if notice is not None else {}
     return KioskServices(
         store=store,
         outbox=Outbox(outbox_path(directory), store.keyring),
@@ -58,6 +67,7 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
         verifier=AppointmentVerifier([store.keyring.verify_key], project),
         project_name=str(settings.get("title", "案场通")),
         live=LiveFeed,
+        **own_notice,
     )
 
 
@@ -65,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.self_test:
+        from kiosk.self_test import run as self_test
+
+        return self_test()
     started = time.monotonic()
     from kiosk.screens.staff_settings import kiosk_section
     from ui.app import create_app
@@ -76,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_app(["anchang-kiosk"], lang=lang)
         return run_tour(app, args.tour, lang)
+    from admin.upgrade import start_check
+
+    if (refused := start_check("anchang-kiosk")) is not None:  # back up and migrate an older database
+        return refused
     try:  # before any window: a missing database or key is said plainly, even without a display
         services = build_services(args, settings)
     except Exception as error:
@@ -94,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         window.showFullScreen()
     window.start()
     log.info("kiosk ready in %.1f s", time.monotonic() - started)
+    if args.exit_when_ready:
+        from kiosk.self_test import exit_when_ready
+
+        exit_when_ready(app, window)
     return app.exec()
 
 

@@ -97,3 +97,6 @@ class ScriptedFaceEngine:
 
     def identify(self, frame: np.ndarray) -> list[str]:
         return list(self.seen)
+
+    def close(self) -> None:
+        """Nothing to end: no worker process behind a script."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from db import identity
 from db.database import read_session
 from db.personal import mask_phone
+from db.search_keys import decrypted_people
 from db.service import Store
 
 
@@ -26,9 +27,8 @@ class KnownVisitor:
 def known_visitor(store: Store, customer_id: int) -> KnownVisitor | None:
     site = store.site()
     customer = site.resolve(customer_id) if customer_id in site.customers else customer_id
-    with read_session(store.engine) as session:
-        phone = identity.reveal_phone(session, store.keyring, customer)
-        name = identity.customer_name(session, store.keyring, customer)
+    with read_session(store.engine) as session:  # phone and name in one query: the greeting waits for it
+        phone, name = decrypted_people(session, store.keyring, [customer]).get(customer, (None, None))
     if phone is None:
         return None  # erased meanwhile
     state = site.customers.get(customer)

@@ -19,6 +19,7 @@ Qt-free: the kiosk calls `drain` from a worker (ui.workers.TaskRunner), never on
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -73,7 +74,10 @@ class Outbox:
 
     def __init__(self, path: Path, keyring: Keyring | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # queued check-ins are personal data: owner only (SQLite gives its -wal and -shm the file's mode)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self.path.chmod(0o600)
         keyring = keyring if keyring is not None else Keyring.load(self.path.parent)
         self._lock = threading.Lock()  # one writer in this process; drains one at a time
         with self._connect() as conn:

@@ -52,6 +52,7 @@ class KioskServices:
     verifier: AppointmentVerifier | None = None
     qr_decoder: Callable[[Any], list[str]] | None = None
     notice_version: str = NOTICE_VERSION
+    notice_text: str | None = None  # the site's own notice (db/site_settings.py); None: the default
     project_name: str = "案场通"
     timings: Timings = field(default_factory=Timings)
     wall_clock: Callable[[], float] = time.time

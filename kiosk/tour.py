@@ -1,6 +1,6 @@
 """`anchang-kiosk --tour DIR`: every screen and state, rendered with the demo week to numbered PNGs.
 
-Runs on a temporary demo database (db.admin.demo), a still frame of the demo video as the camera, a
+Runs on a temporary demo database (admin.demo), a still frame of the demo video as the camera, a
 scripted face engine, the simulated ID-card reader on a pty, and appointment codes signed with the
 temporary site key (one booked in the store, shown prefilled for the visitor to confirm): what a visitor
 would see, without a camera, a reader or a real database. The kiosk's clock is the demo's clock.
@@ -42,7 +42,7 @@ class Tour:
             self.app.processEvents()
             time.sleep(0.02)
 
-    def snap(self, name: str, before: Callable[[], None] | None = None) -> None:
+    def snap(self, name: str, before: Callable[..., object] | None = None) -> None:
         if before is not None:
             before()
         self.settle()
@@ -60,8 +60,8 @@ class Tour:
 
 
 def _demo_store(directory: Path) -> Any:
+    from admin.demo import DemoWeek
     from db import migrate, users
-    from db.admin.demo import DemoWeek
     from db.database import make_engine
     from db.keys import Keyring
     from db.service import ManualClock, Store
@@ -115,6 +115,7 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
         # face: consent, guidance, returning visitor
         tour.press("choice_face")
         tour.snap("consent")
+        assert window.flow is not None  # the consent screen started a check-in
         window.flow.consent_id = 1
         window.show_screen("face")
         window.set_frame_handler(None)

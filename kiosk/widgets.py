@@ -6,13 +6,15 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 MIN_TOUCH = 64  # px: above the 48 px minimum, for fingers at a standing kiosk
 
 
 def button(text: str, name: str, role: str = "", *, height: int = MIN_TOUCH,
-           on_click: Callable[[], None] | None = None) -> QPushButton:
+           on_click: Callable[..., object] | None = None) -> QPushButton:
+    """`on_click` is called with no arguments (`...`: mypy then takes `lambda n=name: ...`, a loop's value
+    bound as a default)."""
     widget = QPushButton(text)
     widget.setObjectName(name)
     if role:
@@ -24,6 +26,15 @@ def button(text: str, name: str, role: str = "", *, height: int = MIN_TOUCH,
     if on_click is not None:
         widget.clicked.connect(lambda _checked=False: on_click())
     return widget
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Takes every item out of `layout` and deletes its widgets: a grid about to be filled afresh."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
 
 
 def label(text: str, name: str, *, size: int = 0, bold: bool = False, wrap: bool = True) -> QLabel:

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from db.database import DatabaseUnavailable
 from kiosk import checkin as checkin_mod
@@ -18,6 +18,7 @@ from kiosk.checkin import Outcome
 from kiosk.flow import Flow
 from kiosk.services import KioskServices
 from kiosk.widgets import LongPress, Screen
+from ui.app import running_app
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class KioskWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self.flow: Flow | None = None
         self.staff_user: Any = None  # the receptionist in staff mode
+        self.allow_close = False  # set by staff mode, tests and the tour: the window may close
         self.submitting = False
         self.reader_ok = bool(services.reader_port)
         self.feed = CameraFeed(services.camera, self)
@@ -52,7 +54,7 @@ class KioskWindow(QMainWindow):
         self.idle_timer = self._timer(services.timings.idle_ms, self.reset)
         self.done_timer = self._timer(services.timings.done_ms, self.reset)
         self.outbox_timer = self._timer(services.timings.outbox_retry_ms, self.drain_outbox)
-        QApplication.instance().installEventFilter(self)
+        running_app().installEventFilter(self)
         self.feed.frame.connect(self._on_frame)
         self.feed.state_changed.connect(self._on_camera_state)
         self.feed.processed.connect(self._on_processed)
@@ -84,7 +86,9 @@ class KioskWindow(QMainWindow):
                 lambda: self.show_screen("staff_pin"))
 
     def start(self) -> None:
-        """Camera, gallery and outbox work begin; separate from __init__ so tests control it."""
+        """Camera, gallery and outbox work begin; separate from __init__ so tests control it. The engine
+        loads first, on a worker (seconds on a big site), so the first visitor's check-in need not wait."""
+        self.runner.run(self.store.site, on_error=lambda error: log.warning("engine not loaded yet: %s", error))
         self.feed.start()
         factory, store = self.services.faces_factory, self.store
         if self.services.faces is None and factory is not None:
@@ -131,7 +135,7 @@ class KioskWindow(QMainWindow):
         widget = self.stack.currentWidget()
         return widget.objectName() if widget is not None else ""
 
-    def screen(self, name: str) -> Any:
+    def screen(self, name: str) -> Any:  # type: ignore[override]  # QWidget.screen() (the monitor) is unused here
         return self.screens[name]
 
     def show_screen(self, name: str) -> None:
@@ -207,8 +211,11 @@ class KioskWindow(QMainWindow):
         faces = self.services.faces
         if flow is not None and faces is not None and flow.template is not None and flow.consent_id is not None:
             template = flow.template
-            self.runner.run(self.store.customer_id, flow.phone,
-                            on_done=lambda cid: cid is not None and faces.add(str(cid), template))
+
+            def enrolled(customer: int | None) -> None:  # the gallery knows the face from now on
+                if customer is not None:
+                    faces.add(str(customer), template)
+            self.runner.run(self.store.customer_id, flow.phone, on_done=enrolled)
         self.done_timer.start()
 
     def _submit_failed(self, error: BaseException) -> None:
@@ -238,14 +245,16 @@ class KioskWindow(QMainWindow):
     # -------------------------------------------------------------------- close
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Closing the kiosk needs a receptionist (staff mode); tests and the tour set allow_close."""
-        if not getattr(self, "allow_close", False) and self.staff_user is None:
+        if not self.allow_close and self.staff_user is None:
             event.ignore()
             return
-        QApplication.instance().removeEventFilter(self)
+        running_app().removeEventFilter(self)
         if self.live is not None:
             self.live.close()
         self.feed.stop()
         self.runner.wait(5000)
+        if self.services.faces is not None:
+            self.services.faces.close()  # the embedding worker process ends with the kiosk
         event.accept()
 
 def staff_name(user: Any) -> str:

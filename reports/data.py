@@ -88,7 +88,9 @@ class ConsultantFigures:
     pledges: int  # customers who pledged, recorded by this consultant
     deals: int  # deals closed, recorded by this consultant
     protected: int  # customers under this consultant's protection now
-    claims: int  # claims from the public pool journalled (a refused claim is journalled too)
+    claims: int  # claims from the public pool made in the period, whatever their outcome
+    claimed: int = 0  # of those, accepted: the customer became theirs
+    refused: tuple[Count, ...] = ()  # the others, by the engine's reason (not_in_pool, daily_limit ...)
 
     @property
     def conversion(self) -> float | None:
@@ -98,9 +100,14 @@ class ConsultantFigures:
 
 @dataclass(frozen=True)
 class FunnelStep:
+    """One step of 报备 → 来访 → 认筹 → 认购 → 签约 (reports/funnel_figures.py says what each counts): its
+    count, and its conversion from the step before as a share of one set of people, never above 100%."""
+
     key: str  # report | visit | pledge | subscribe | contract
     count: int
-    rate: float | None  # ÷ the step before (None for the first step, or nothing before)
+    rate: float | None  # converted ÷ base (None for the first step, or nobody to convert)
+    converted: int | None = None  # the people of `base` who reached this step
+    base: int | None = None  # the people the conversion is a share of (those of the step before)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""SQL over the journal for what the projections do not keep: stage changes (认筹, 认购, 签约), pool
-claims, assignments and case decisions in a period. Entries are found by the (kind) and (at) indexes and
+"""SQL over the journal for what the projections do not keep: assignments and case decisions in a
+period; and the period's stage changes (认筹, 认购, 签约, the stage_changes projection) with their customers. Entries are found by the (kind) and (at) indexes and
 their JSON payload read by the database (canonical JSON, no personal data)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from db.models import Customer, JournalEntry
+from db.models import Customer, JournalEntry, StageRecord
 from judge.facts import DEAL_STAGES
 from reports.period import Period
 
@@ -57,13 +57,20 @@ def stage_events(dialect: str, period: Period) -> Any:
     """Stage changes in the period with the customer they concern (merges followed to the customer the
     engine judges), who recorded them, the stage, that customer's channel, owner, deal time and
     commission, and whether the entry is the one that closed the deal."""
-    raw = entries(dialect, ("stage",), period, "customer", "consultant", "stage")
+    raw = (sa.select(StageRecord.id.label("seq"), StageRecord.at, StageRecord.customer_id.label("customer"),
+                     StageRecord.consultant, StageRecord.stage)
+           .where(StageRecord.at >= period.start, StageRecord.at < period.end).subquery())
     named = sa.orm.aliased(Customer)
-    judged = sa.orm.aliased(Customer)
-    resolved = sa.func.coalesce(named.merged_into, named.id)
-    closing = sa.case((sa.and_(raw.c.stage.in_(DEAL_STAGES), raw.c.at == judged.deal_at), 1), else_=0)
-    return (sa.select(raw.c.seq, raw.c.at, raw.c.consultant, raw.c.stage, judged.id.label("customer"),
-                      judged.channel, judged.owner, judged.commission, closing.label("closing"))
+    merged = sa.orm.aliased(Customer)  # a number merged into another customer: that customer's attributes
+
+    def judged(column: str) -> Any:
+        return sa.case((named.merged_into.is_(None), getattr(named, column)), else_=getattr(merged, column))
+
+    closing = sa.case((sa.and_(raw.c.stage.in_(DEAL_STAGES), raw.c.at == judged("deal_at")), 1), else_=0)
+    return (sa.select(raw.c.seq, raw.c.at, raw.c.consultant, raw.c.stage,
+                      sa.func.coalesce(named.merged_into, named.id).label("customer"), judged("channel").label("channel"),
+                      judged("owner").label("owner"), judged("commission").label("commission"),
+                      closing.label("closing"))
             .join(named, named.id == raw.c.customer)
-            .join(judged, judged.id == resolved)
+            .outerjoin(merged, merged.id == named.merged_into)  # one lookup for the (nearly all) unmerged
             .cte("stage_events").prefix_with("MATERIALIZED"))  # read once for every count made of it

@@ -15,6 +15,7 @@ from db.models import Warning as WarningRecord
 from reports.data import CaseFigures, Count, WarningFigures, WarningKindFigures
 from reports.journal_sql import entries
 from reports.period import Period
+from reports.rollup import Tally
 
 ACTIVE = ("open", "following", "intervened")
 
@@ -25,7 +26,16 @@ def _sides(consultant: str | None) -> list[Any]:
     return [sa.or_(Case.claimant == consultant, Case.recommended == consultant, Case.verdict == consultant)]
 
 
-def case_figures(session: Session, dialect: str, period: Period, consultant: str | None) -> CaseFigures:
+def case_figures(session: Session, dialect: str, period: Period, consultant: str | None,
+                 tally: Tally | None = None) -> CaseFigures:
+    """`tally`: the site's daily rows of the period, which count cases opened and decided (a consultant's
+    own cases are counted here: which cases are theirs changes with a verdict)."""
+    if consultant is None and tally is not None:
+        opened = sorted((Count(kind, n) for kind, (n, _m) in tally.keyed("opened").items() if n),
+                        key=lambda c: (-c.count, c.key or ""))
+        decided, kept = tally.keyed("decided").get("", (0, 0))
+        return CaseFigures(opened=sum(c.count for c in opened), opened_by_kind=tuple(opened), decided=decided,
+                           kept=kept, overridden=decided - kept)
     opened_rows = session.execute(
         sa.select(Case.kind, sa.func.count())
         .where(Case.opened_at >= period.start, Case.opened_at < period.end, *_sides(consultant))
@@ -41,15 +51,27 @@ def case_figures(session: Session, dialect: str, period: Period, consultant: str
                        overridden=decided - kept)
 
 
-def warning_figures(session: Session, period: Period, consultant: str | None) -> WarningFigures:
+def warning_figures(session: Session, period: Period, consultant: str | None,
+                    tally: Tally | None = None) -> WarningFigures:
+    """`tally`: the site's daily rows of the period, which count warnings by kind and status (a consultant's
+    own, about the customers they own now, are counted here)."""
+    counts: dict[str, dict[str, int]] = {}
+    if consultant is None and tally is not None:
+        for (measure, kind, status), (n, _m) in tally.sums.items():
+            if measure == "warnings" and n:
+                counts.setdefault(kind, {})[status] = n
+        return _by_kind(counts)
     query = (sa.select(WarningRecord.kind, WarningRecord.status, sa.func.count())
              .where(WarningRecord.raised_at >= period.start, WarningRecord.raised_at < period.end)
              .group_by(WarningRecord.kind, WarningRecord.status))
     if consultant is not None:
         query = query.join(Customer, Customer.id == WarningRecord.customer_id).where(Customer.owner == consultant)
-    counts: dict[str, dict[str, int]] = {}
     for kind, status, n in session.execute(query):
         counts.setdefault(kind, {})[status] = int(n)
+    return _by_kind(counts)
+
+
+def _by_kind(counts: dict[str, dict[str, int]]) -> WarningFigures:
     kinds = [WarningKindFigures(kind=kind, raised=sum(by.values()), active=sum(by.get(s, 0) for s in ACTIVE),
                                 resolved=by.get("resolved", 0), dismissed=by.get("dismissed", 0),
                                 blacklisted=by.get("blacklisted", 0))

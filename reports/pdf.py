@@ -33,12 +33,14 @@ from reports import labels
 from reports.checkpoint import qr_code
 from reports.document import Cell, Chart, Document, KeyFigures, Percent, Table, Text
 from reports.fonts import register_pdf_fonts
+from reports.pdf_list import ListStyle, PlainList, fits
 from reports.vector import ChartFlowable
 
 REGULAR, BOLD = register_pdf_fonts()
 INK, MUTED, RULE, HEAD, ZEBRA = (colors.HexColor(c) for c in ("#1f2933", "#616e7c", "#cbd2d9", "#2f6690", "#f0f4f8"))
 MARGIN = 14 * mm
 KEEP_ROWS = 30  # a table this short is kept on one page with its title and note
+PLAIN_ROW = 12 + 2 * 2.5  # a table's default leading and the cells' top and bottom padding
 
 
 def _style(name: str, size: float, font: str = REGULAR, color: Any = INK, **extra: Any) -> ParagraphStyle:
@@ -62,6 +64,7 @@ TILE_LABEL = _style("tile-label", 8, color=MUTED)
 TILE_VALUE = _style("tile-value", 15, BOLD)
 TILE_NOTE = _style("tile-note", 7, color=MUTED)
 MONO = _style("mono", 7.5)
+LIST_STYLE = ListStyle(REGULAR, BOLD, CELL.fontSize, INK, HEAD, ZEBRA, RULE)
 
 
 def _escape(text: str) -> str:
@@ -93,6 +96,13 @@ def _table(table: Table, width: float) -> list[Flowable]:
     rows = [*table.rows, *((table.total,) if table.total and table.rows else ())]
     numeric = [any(_numeric(row[i]) for row in rows) and all(_numeric(row[i]) or row[i] in (None, "合计")
                                                              for row in rows) for i in range(columns)]
+    texts = [[cell_text(v, table.time_format) for v in row] for row in table.rows]
+    if len(texts) > KEEP_ROWS and not table.total and all(
+            fits(text, REGULAR, CELL.fontSize, widths[i]) for row in texts for i, text in enumerate(row)) and all(
+            fits(text, BOLD, CELL.fontSize, widths[i]) for i, text in enumerate(table.headers)):
+        flow: list[Flowable] = [Paragraph(_escape(table.title), TABLE_TITLE),
+                                PlainList(table.headers, texts, widths, numeric, LIST_STYLE)]
+        return flow + ([Paragraph(_escape(table.note), NOTE)] if table.note else [])
     header = [Paragraph(_escape(h), HEADER_RIGHT if numeric[i] else HEADER_CELL) for i, h in enumerate(table.headers)]
 
     def cell(value: Cell, column: int, bold: bool = False) -> Any:
@@ -111,15 +121,19 @@ def _table(table: Table, width: float) -> list[Flowable]:
                         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
     style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i in range(columns) if numeric[i]]
-    style += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, len(body) + 1, 2)]
+    style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]))  # one command, not one a row
     if not table.rows:
         style.append(("SPAN", (0, 1), (-1, 1)))
     elif table.total:
         body.append([cell(v, i, bold=True) for i, v in enumerate(table.total)])
         style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, INK), ("BACKGROUND", (0, -1), (-1, -1), colors.white),
                   ("FONTNAME", (0, -1), (-1, -1), BOLD)]
-    grid = PdfTable([header, *body], colWidths=widths, repeatRows=1, style=TableStyle(style), hAlign="LEFT")
-    flow: list[Flowable] = [Paragraph(_escape(table.title), TABLE_TITLE), grid]
+    # a row of one-line texts is one line high: given, reportlab need not measure it (nor again at every
+    # page a long list is split at)
+    heights = [None] + [PLAIN_ROW if all(isinstance(v, str) for v in row) else None for row in body]
+    grid = PdfTable([header, *body], colWidths=widths, rowHeights=heights, repeatRows=1, style=TableStyle(style),
+                    hAlign="LEFT")
+    flow = [Paragraph(_escape(table.title), TABLE_TITLE), grid]
     if table.note:
         flow.append(Paragraph(_escape(table.note), NOTE))
     return [KeepTogether(flow)] if len(body) <= KEEP_ROWS else flow

@@ -72,17 +72,37 @@ def channel_tables(f: Figures) -> list[Table]:
 
 
 def consultant_table(f: Figures) -> Table:
-    return Table("顾问排行", ("置业顾问", "接待组数", "首访", "认筹", "成交", "成交转化", "保护中客户", "公海认领"),
+    return Table("顾问排行", ("置业顾问", "接待组数", "首访", "认筹", "成交", "成交转化", "保护中客户", "公海认领",
+                          "认领成功"),
                  tuple((c.consultant, c.visits, c.first_visits, c.pledges, c.deals, Percent(c.conversion), c.protected,
-                        c.claims) for c in f.consultants),
-                 widths=(1.6, 1, 1, 1, 1, 1.2, 1.3, 1.2),
-                 note="成交转化 = 成交 ÷ 首访；保护中客户为出表时的数；公海认领为日志中的认领次数（含被拒绝的）。")
+                        c.claims, c.claimed) for c in f.consultants),
+                 widths=(1.6, 1, 1, 1, 1, 1.2, 1.3, 1.2, 1.2),
+                 note="成交转化 = 成交 ÷ 首访；保护中客户为出表时的数；公海认领为本期提出的认领，认领成功为其中客户归入该顾问的"
+                      "（其余被拒绝，原因见下表）。")
+
+
+def claim_refusals(f: Figures) -> list[Table]:
+    """The period's refused pool claims by the engine's reason (none: no table)."""
+    reasons: dict[str | None, int] = {}
+    for c in f.consultants:
+        for refusal in c.refused:
+            reasons[refusal.key] = reasons.get(refusal.key, 0) + refusal.count
+    if not reasons:
+        return []
+    rows = tuple((labels.label(reason), n) for reason, n in sorted(reasons.items(), key=lambda r: (-r[1], r[0] or "")))
+    return [Table("公海认领被拒原因", ("原因", "次数"), rows)]
+
+
+FUNNEL_NOTE = ("数量：报备为本期报备数（含无效），来访为来访组数（含自然来访），认筹、认购、签约为本期到达该环节的客户数。"
+               "转化率为同一批客户中的比例，不超过100%：来访一行为报备到访率，即本期有效报备的客户中已凭报备到访（带访）的；"
+               "认筹、认购、签约各行为本期到访（认筹、认购）的客户中本期到达该环节的。")
 
 
 def funnel_table(f: Figures) -> Table:
-    return Table("转化漏斗", ("环节", "数量", "较上一环节"),
-                 tuple((labels.FUNNEL[s.key], s.count, Percent(s.rate)) for s in f.funnel),
-                 note="报备为本期报备数，来访为来访组数，认筹、认购、签约为本期到达该环节的客户数。")
+    return Table("转化漏斗", ("环节", "数量", "上一环节客户", "其中转化", "转化率"),
+                 tuple((labels.FUNNEL[s.key], s.count, s.base, s.converted, Percent(s.rate) if s.base is not None else None)
+                       for s in f.funnel),
+                 widths=(1.2, 1, 1.2, 1, 1), note=FUNNEL_NOTE)
 
 
 def oversight_tables(f: Figures) -> list[Table]:
@@ -115,7 +135,8 @@ def figure_sections(f: Figures, with_charts: bool) -> list[Section]:
         Section("渠道", (*chart("漏斗", lambda: charts.funnel(f.funnel), 0.38), *channel_tables(f),
                          funnel_table(f))),
         Section("置业顾问", (*chart("顾问排行", lambda: charts.leaderboard(people),
-                                    min(0.75, 0.06 * len(people[:12]) + 0.15)), consultant_table(f))),
+                                    min(0.75, 0.06 * len(people[:12]) + 0.15)), consultant_table(f),
+                         *claim_refusals(f))),
         Section("判客与预警", (*chart("预警", lambda: charts.warning_outcomes(f.warnings),
                                      min(0.7, 0.064 * len(f.warnings.by_kind) + 0.15)), *oversight_tables(f))),
     ]

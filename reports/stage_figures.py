@@ -1,14 +1,17 @@
-"""认筹, 认购, 签约 and deals in one statement: the period's stage changes are read from the journal once
-(a materialised CTE) and counted every way the channels, the leaderboard and the funnel need them."""
+"""认筹, 认购, 签约 and deals in one statement: the period's stage changes (the stage_changes projection) are
+read once with their customers (a materialised CTE) and counted every way the channels, the leaderboard
+and the funnel need them (its conversions between stages: reports/funnel_figures.py says what they are)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from db.models import VisitRecord
 from reports.journal_sql import stage_events
 from reports.period import Period
 
@@ -23,28 +26,83 @@ class StageCounts:
     pledges_by_consultant: dict[str, int]  # who recorded the pledge
     deals_by_consultant: dict[str, int]  # who recorded the entry that closed the deal
     reached: dict[str, int]  # stage -> customers who reached it in the period
+    converted: dict[str, int]  # pledge | subscribe | contract -> of the step before's customers, who reached it
+
+
+FUNNEL_STAGES = ("pledge", "subscribe", "contract")
+# stage -> its conversion's base: of the customers who visited (pledged, subscribed) in the period, those who
+# reached the stage in it
+CONVERTED_FROM = {"pledge": "visited", "subscribe": "pledge", "contract": "subscribe"}
+FLAGS = (*FUNNEL_STAGES, "visited")
+
+
+def reached_by_customer(events: Any, period: Period, consultant: str | None) -> Any:
+    """A SELECT of one row per customer with a stage change in `events` (recorded by `consultant`, if
+    given): which of 认筹, 认购, 签约 they reached (1 or 0), and whether they visited in the period
+    (received by `consultant`; looked up for those who pledged only, the one stage it matters for)."""
+    mine = [] if consultant is None else [events.c.consultant == consultant]
+    reached = {stage: sa.func.max(sa.case((events.c.stage == stage, 1), else_=0)) for stage in FUNNEL_STAGES}
+    visited = sa.exists().where(VisitRecord.customer_id == events.c.customer, VisitRecord.at >= period.start,
+                                VisitRecord.at < period.end,
+                                *([] if consultant is None else [VisitRecord.consultant == consultant]))
+    return (sa.select(events.c.customer, *(flag.label(stage) for stage, flag in reached.items()),
+                      sa.case((sa.and_(reached["pledge"] == 1, visited), 1), else_=0).label("visited"))
+            .where(*mine).group_by(events.c.customer))
+
+
+def converted_where(reached: Any) -> dict[str, list[Any]]:
+    """stage -> the conditions on reached_by_customer's rows that select the customers converted into it."""
+    return {stage: [reached.c[stage] == 1, reached.c[before] == 1] for stage, before in CONVERTED_FROM.items()}
 
 
 def stage_counts(session: Session, dialect: str, period: Period, consultant: str | None) -> StageCounts:
-    """`consultant`: channel counts over their own customers, stages reached as recorded by them."""
+    """`consultant`: channel counts over their own customers, stages reached as recorded by them.
+
+    A customer has one channel and one commission, so the customers by stage and channel add up to the
+    customers by stage, and the deals by channel and commission to either: three groupings count all six
+    (four for a consultant, whose stages reached are filtered otherwise). A fourth (fifth) counts the
+    customers by which stages they reached and whether they visited: the funnel's conversions."""
     events = stage_events(dialect, period)
-    customers = sa.func.count(sa.distinct(events.c.customer))
-    pledge, closing = events.c.stage == "pledge", events.c.closing == 1
+    customers = sa.func.count(sa.distinct(events.c.customer)).label("n")
+    pledge, closing = sa.cast(events.c.stage == "pledge", sa.Integer), events.c.closing
     own = [] if consultant is None else [events.c.owner == consultant]
-    recorded = [] if consultant is None else [events.c.consultant == consultant]
-    parts: list[tuple[str, Any, list[Any]]] = [
-        ("pledges_by_channel", events.c.channel, [pledge, *own]),
-        ("deals_by_channel", events.c.channel, [closing, *own]),
-        ("owed_by_commission", events.c.commission, [closing, *own]),
-        ("pledges_by_consultant", events.c.consultant, [pledge]),
-        ("deals_by_consultant", events.c.consultant, [closing]),
-        ("reached", events.c.stage, recorded),
-    ]
-    query = sa.union_all(*(sa.select(sa.literal(name).label("measure"), sa.cast(key, sa.String).label("key"),
-                                     customers.label("n")).where(*conditions).group_by(key)
-                           for name, key, conditions in parts))
-    found: dict[str, dict[str, int]] = {name: {} for name, _key, _conditions in parts}
-    for measure, key, n in session.execute(query):
-        if key is not None:
-            found[measure][key] = int(n)
-    return StageCounts(**found)
+
+    def part(name: str, keys: list[Any], *conditions: Any) -> Any:
+        columns = [sa.cast(k, sa.String) for k in keys] + [sa.null()] * (2 - len(keys))
+        return (sa.select(sa.literal(name).label("part"), columns[0].label("a"), columns[1].label("b"), customers)
+                .where(*conditions).group_by(*keys))
+
+    parts = [part("stage_channel", [events.c.stage, events.c.channel], *own),
+             part("deals", [events.c.channel, events.c.commission], closing == 1, *own),
+             part("recorded", [events.c.consultant, pledge], sa.or_(pledge == 1, closing == 1))]
+    if consultant is not None:
+        parts.append(part("reached", [events.c.stage], events.c.consultant == consultant))
+    reached = reached_by_customer(events, period, consultant).subquery()  # the customers by what they did
+    flags = [reached.c[name] for name in FLAGS]
+    code: Any = sa.cast(flags[0], sa.String)
+    for flag in flags[1:]:
+        code = code + sa.cast(flag, sa.String)
+    parts.append(sa.select(sa.literal("flags"), code, sa.null(), sa.func.count()).group_by(*flags))
+    found: dict[str, dict[str, int]] = {name: defaultdict(int) for name in StageCounts.__dataclass_fields__}
+    for name, a, b, n in session.execute(sa.union_all(*parts)):
+        n = int(n)
+        if name == "stage_channel":
+            if consultant is None:
+                found["reached"][a] += n
+            if a == "pledge" and b is not None:
+                found["pledges_by_channel"][b] += n
+        elif name == "deals":
+            if a is not None:
+                found["deals_by_channel"][a] += n
+            if b is not None:
+                found["owed_by_commission"][b] += n
+        elif name == "recorded" and a is not None:
+            found["pledges_by_consultant" if b == "1" else "deals_by_consultant"][a] += n
+        elif name == "reached":
+            found["reached"][a] += n
+        elif name == "flags":  # "1101": pledged, subscribed, not signed, visited
+            did = {flag: a[i] == "1" for i, flag in enumerate(FLAGS)}
+            for stage, before in CONVERTED_FROM.items():
+                if did[stage] and did[before]:
+                    found["converted"][stage] += n
+    return StageCounts(**{name: dict(counts) for name, counts in found.items()})

@@ -1,17 +1,20 @@
-"""来访 figures in SQL: registrations, visit groups (a customer's visits on one local day), first and
-returning groups, by day, by the hour of a group's first arrival, by source and by attributed channel —
-the last four from one pass over the groups (grouping is what costs on a busy site)."""
+"""来访 figures: registrations, visit groups (a customer's visits on one local day), first and returning
+groups, by day, by the hour of a group's first arrival, by source and by attributed channel. The SQL of
+the visits and their groups is here (reports/day_counts.py counts them per day, reports/behind.py lists
+the customers behind a number); the figures are made from the period's daily rows (reports/rollup.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
 
-from db.models import CheckinRef, Customer, VisitRecord
+from db.models import CheckinRef, VisitRecord
 from reports.data import Count, DayVisits, VisitFigures
 from reports.period import LocalTime, Period
+
+if TYPE_CHECKING:
+    from reports.rollup import Tally  # which counts them with reports/day_counts.py, importing this module
 
 
 def visits_in(local: LocalTime, consultant: str | None) -> Any:
@@ -37,68 +40,20 @@ def groups_of(visits: Any, *by: str) -> Any:
             .group_by(*keys).subquery())
 
 
-_COUNTS: dict[tuple[object, ...], tuple[tuple[int, int], int]] = {}  # see group_count
-_COUNTS_KEPT = 256
-
-
-def group_count(session: Session, local: LocalTime, consultant: str | None) -> int:
-    """Visit groups in the period (the month's days before a report's period, for 本月来访). Remembered
-    per database and period with the count and the last id of the visits in it: a dismissed check-in
-    changes the count, a new visit the last id, and past days' visits change no other way, so a refresh
-    of today's figures need not group the month's earlier visits again."""
-    period = local.period
-    visits = sa.select(sa.func.count(), sa.func.max(VisitRecord.id)).where(
-        VisitRecord.at >= period.start, VisitRecord.at < period.end)
-    if consultant is not None:
-        visits = visits.where(VisitRecord.consultant == consultant)
-    count, last = session.execute(visits).one()
-    token = (int(count), int(last or 0))
-    key = (str(session.get_bind().engine.url), period.first, period.last, period.zone.key, consultant)
-    known = _COUNTS.get(key)
-    if known is not None and known[0] == token:
-        return known[1]
-    groups = groups_of(visits_in(local, consultant))
-    found = int(session.scalar(sa.select(sa.func.count()).select_from(groups)) or 0)
-    if len(_COUNTS) >= _COUNTS_KEPT:
-        _COUNTS.clear()
-    _COUNTS[key] = (token, found)
-    return found
-
-
-def visit_figures(session: Session, local: LocalTime, consultant: str | None) -> VisitFigures:
-    period: Period = local.period
-    visits = visits_in(local, consultant)
-    registrations, unverified = session.execute(sa.select(
-        sa.func.count(), sa.func.count().filter(visits.c.verified.is_(False)))).one()
-    groups = groups_of(visits)
-    named, judged = aliased(Customer), aliased(Customer)
-    channel = sa.case((named.merged_into.is_not(None), judged.channel), else_=named.channel)
-    # one pass over the groups: counts by day, hour of the first arrival, attributed channel and source
-    cells = (sa.select(groups.c.day, local.hour(groups.c.first_at).label("hour"), channel.label("channel"),
-                       groups.c.source, groups.c.first)
-             .join(named, named.id == groups.c.customer_id)
-             .outerjoin(judged, judged.id == named.merged_into).subquery())
-    per_day: dict[str, list[int]] = {}
-    per_hour = [0] * 24
-    per_channel: dict[str | None, int] = {}
-    per_source: dict[str | None, int] = {}
-    for day, hour, name, source, n, first in session.execute(
-            sa.select(cells.c.day, cells.c.hour, cells.c.channel, cells.c.source, sa.func.count(),
-                      sa.func.sum(cells.c.first))
-            .group_by(cells.c.day, cells.c.hour, cells.c.channel, cells.c.source)):
-        tally = per_day.setdefault(day, [0, 0])
-        tally[0] += n
-        tally[1] += int(first or 0)
-        per_hour[hour] += n
-        per_channel[name] = per_channel.get(name, 0) + n
-        per_source[source] = per_source.get(source, 0) + n
-    by_day = tuple(DayVisits(day, *per_day.get(day.isoformat(), (0, 0))) for day in period.days())
+def visit_figures(tally: Tally, period: Period) -> VisitFigures:
+    """来访 from the period's rows (reports/rollup.py): registrations and groups per day, by hour, source
+    and channel."""
+    by_day = tuple(DayVisits(day, *tally.day(day, "groups")) for day in period.days())
+    registered = [tally.day(day, "visits") for day in period.days()]
+    hours = tally.keyed("hour")
     return VisitFigures(
-        registrations=int(registrations), unverified=int(unverified),
+        registrations=sum(n for n, _ in registered), unverified=sum(m for _, m in registered),
         groups=sum(d.groups for d in by_day), first=sum(d.first for d in by_day), by_day=by_day,
-        by_hour=tuple(per_hour), by_source=tuple(_sorted(per_source)),
-        by_channel=tuple(_sorted(per_channel)))
+        by_hour=tuple(hours.get(f"{hour:02d}", (0, 0))[0] for hour in range(24)),
+        by_source=tuple(_sorted(tally.keyed("source"))), by_channel=tuple(_sorted(tally.keyed("channel"))))
 
 
-def _sorted(counts: dict[str | None, int]) -> list[Count]:
-    return sorted((Count(k, n) for k, n in counts.items()), key=lambda c: (-c.count, c.key or ""))
+def _sorted(counts: dict[str, tuple[int, int]]) -> list[Count]:
+    """Counts by key ("" stands for none), largest first."""
+    found = [Count(key or None, n) for key, (n, _m) in counts.items() if n]
+    return sorted(found, key=lambda c: (-c.count, c.key or ""))

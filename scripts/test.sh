@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (see setup.sh), makes sure PostgreSQL is up, and runs the whole test suite:
-# lint, the dependency contract, the shared rule scenarios and pytest on SQLite and PostgreSQL.
+# lint, the dependency contract, the shared rule scenarios and pytest on SQLite and PostgreSQL;
+# with ANCHANG_BUILD_INSTALLER=1 also the installer's build and smoke test (installer/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,9 +10,13 @@ export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh
 export QT_QPA_PLATFORM=offscreen
 
-ruff check judge db vision ui kiosk console reports tests benchmarks scripts
+ruff check judge db admin vision ui kiosk console reports tests benchmarks scripts installer
 lint-imports
 mypy
 if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tests/scenarios; fi
+# ANCHANG_BUILD_INSTALLER=1: the .deb is built first (minutes) and tests/installer smoke-tests it.
+if [ "${ANCHANG_BUILD_INSTALLER:-}" = "1" ]; then
+    bash installer/build-linux.sh
+fi
 # Two workers (pytest-xdist): the GUI and PostgreSQL tests wait on I/O and Qt as much as on the CPU.
 python -m pytest -q -p no:cacheprovider -n "${ANCHANG_TEST_WORKERS:-2}" "$@"

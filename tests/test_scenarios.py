@@ -64,6 +64,36 @@ def test_failed_expectation_names_file_expectation_and_conclusion(tmp_path: Path
     assert text.strip().endswith("0 passed, 1 failed")
 
 
+WARNED = """title: w
+consultants: [A]
+events:
+  - {at: "2026-03-01 10:00", visit: {phone: "13800000001", consultant: A}}
+  - {at: "2026-03-02 10:00", visit: {phone: "13800000001", consultant: A}}
+  - {at: "2026-03-03 10:00", visit: {phone: "13800000001", consultant: A}}
+  - {at: "2026-03-03 11:00", warning: {phone: "13800000001", kind: repeat_visits_no_pledge, status: dismissed}}
+  - {at: "2026-03-03 12:00", warning: {phone: "13800000001", kind: repeat_visits_no_pledge, status: following, by: A}, result: refused}
+expect:
+  - {at: "2026-03-03 12:00", phone: "13800000001", warning_status: {repeat_visits_no_pledge: dismissed}}
+"""
+
+
+def test_warning_steps_expected_refused_or_with_a_status_report_what_the_engine_did(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert run_paths([_write(tmp_path, "ok.yaml", WARNED)], out) == EXIT_OK, out.getvalue()
+    wrong = WARNED.replace("status: dismissed}}", "status: following}}").replace(
+        "{repeat_visits_no_pledge: dismissed}", "{repeat_visits_no_pledge: resolved}")
+    out = io.StringIO()
+    assert run_paths([_write(tmp_path, "wrong.yaml", wrong)], out) == EXIT_FAILED
+    text = out.getvalue()
+    assert "wrong.yaml: events[4].result: expected the warning refused, the engine accepted it" in text
+    assert "warning_status: expected {'repeat_visits_no_pledge': 'resolved'}, engine concluded " \
+           "{'repeat_visits_no_pledge': 'following'}" in text
+    out = io.StringIO()
+    assert run_paths([_write(tmp_path, "bad.yaml", WARNED.replace("status: dismissed}}", "status: open}}"))],
+                     out) == EXIT_MALFORMED
+    assert "bad.yaml: events[3].warning.status: unknown step 'open'" in out.getvalue()
+
+
 @pytest.mark.parametrize(("change", "key"), [
     (("consultant: A}}", "consultant: Z}}"), "events[0].visit.consultant"),
     (("owner: A}", "owner: A, colour: red}"), "expect[0].colour"),

@@ -25,3 +25,11 @@ def create_app(argv: list[str], *, lang: str = "zh", theme: str = "kiosk") -> QA
     install_translator(app, lang)
     apply_theme(app, theme)
     return app
+
+
+def running_app() -> QApplication:
+    """The QApplication create_app made (a station's windows are built after it)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("no QApplication: call ui.app.create_app first")
+    return app

@@ -52,6 +52,16 @@ def apply_theme(app: QApplication, name: str) -> None:
     app.setProperty("anchang_theme", name)
 
 
+def apply_theme_to(widget: QWidget, name: str) -> None:
+    """Styles one window (and its children) with theme `name` inside an application running another:
+    the big screen opened from the console. The widget's own sheet wins over the application's where
+    both style a property; its font carries the theme's base size."""
+    widget.setStyleSheet(theme_file(name).read_text(encoding="utf-8").replace("@THEMES@", THEMES_DIR.as_posix()))
+    font = QFont(widget.font())
+    font.setPixelSize(BASE_PIXEL_SIZE[name])
+    widget.setFont(font)
+
+
 def set_role(widget: QWidget, role: str | None) -> None:
     """Sets the `role` property the themes select on and re-polishes so the change shows at once."""
     widget.setProperty("role", role)

@@ -9,6 +9,7 @@ from console.pages.base import Page
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("today", "console.pages.today"),  # 今日
+    ("dashboard", "console.pages.dashboard"),  # 数据看板
     ("customers", "console.pages.customers"),  # 客户 (and the customer's page)
     ("cases", "console.pages.cases"),  # 判客
     ("pool", "console.pages.pool"),  # 公海
@@ -21,6 +22,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("duty", "console.pages.duty"),  # 值班
     ("rules", "console.pages.rules"),  # 规则
     ("audit", "console.pages.audit"),  # 审计
+    ("stations", "console.pages.stations"),  # 站点
 )
 
 

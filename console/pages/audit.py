@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from admin import audit_desk
 from console.context import ConsoleContext
 from console.long_task import ProgressPanel
 from console.pages.base import Page, Snap
 from console.widgets import Column, PagedTableModel, button, table_view
-from db import audit_admin
 from db.config import data_dir
 from db.queries import audit as queries
 
@@ -51,7 +51,7 @@ class AuditPage(Page):
         super().__init__(ctx, parent)
         self.heading(self.title())
         self.zone: Any = None
-        self.last_check: audit_admin.SiteCheck | None = None
+        self.last_check: audit_desk.SiteCheck | None = None
         self.layout_.addWidget(self._build_actions())
         self.progress = ProgressPanel(ctx, "audit_progress")
         self.progress.finished.connect(lambda _ok: self._enable(True))
@@ -171,9 +171,9 @@ class AuditPage(Page):
     def verify(self) -> None:
         desk = self.ctx.desk
         assert desk is not None
-        self._start(lambda progress: audit_admin.check_site_apart(desk, progress), on_done=self._verified)
+        self._start(lambda progress: audit_desk.check_site_apart(desk, progress), on_done=self._verified)
 
-    def _verified(self, check: audit_admin.SiteCheck) -> None:
+    def _verified(self, check: audit_desk.SiteCheck) -> None:
         self.last_check = check
         chain = check.chain
         if not chain.ok:
@@ -192,7 +192,7 @@ class AuditPage(Page):
     def export_checkpoint(self) -> None:
         desk, target = self.ctx.desk, self.checkpoint_path.text().strip()
         assert desk is not None
-        self._start(lambda progress: audit_admin.export_checkpoint(desk, target or None, progress),
+        self._start(lambda progress: audit_desk.export_checkpoint(desk, target or None, progress),
                     on_done=self._exported)
 
     def _exported(self, result: Any) -> None:
@@ -203,9 +203,9 @@ class AuditPage(Page):
     def backup(self) -> None:
         desk, folder = self.ctx.desk, self.backup_folder.text().strip()
         assert desk is not None
-        self._start(lambda progress: audit_admin.backup_now(desk, folder or None, progress), on_done=self._backed_up)
+        self._start(lambda progress: audit_desk.backup_now(desk, folder or None, progress), on_done=self._backed_up)
 
-    def _backed_up(self, done: audit_admin.BackupDone) -> None:
+    def _backed_up(self, done: audit_desk.BackupDone) -> None:
         text = self.tr("已备份到 %1（%2 字节）。密钥不在备份中，请另行离线保存数据目录中的密钥文件").replace(
             "%1", str(done.path)).replace("%2", f"{done.size:,}")
         if done.journal is not None and not done.journal.ok:

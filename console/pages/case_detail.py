@@ -83,6 +83,8 @@ class CaseDetailView(QScrollArea):
         self.title = text_label(name="case_title")
         self.title.setStyleSheet("font-size: 18px; font-weight: bold;")
         top.addWidget(self.title, 1)
+        self.case_actions = QHBoxLayout()  # the page's buttons for the case: 判客裁决书 export and print
+        top.addLayout(self.case_actions)
         column.addLayout(top)
         self.notice = text_label(role="error", name="case_notice")
         self.notice.hide()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from console.pages.base import Page, Snap
 from console.pages.case_detail import CaseDetailView, text_label
+from console.pages.dashboard_print import ReportOutput
 from console.widgets import Column, Form, PagedTableModel, button, table_view
 from db import appeals
 from db.desk import MIN_REASON, Desk
@@ -32,6 +33,7 @@ from db.queries import cases as queries
 from db.roles import PermissionDenied
 from db.service import WriteResult
 from judge.reasons import EngineError
+from reports import desk_reports
 
 DECISION_COLUMNS = (6, 7)  # 裁决, 裁决人: shown in the decided list only
 
@@ -96,6 +98,12 @@ class CasesPage(Page):
         self.detail = CaseDetailView()
         self.detail.back_requested.connect(self.back_to_list)
         self.detail.decide_requested.connect(self.decide)
+        if desk is not None and desk.can("cases.print"):  # 判客裁决书, as PDF or on paper
+            self.sheet = ReportOutput(ctx, self)
+            self.detail.case_actions.addWidget(button(self.tr("导出裁决书PDF"), "case_sheet_pdf", "secondary",
+                                                 self.export_sheet))
+            self.detail.case_actions.addWidget(button(self.tr("打印裁决书"), "case_sheet_print", "secondary",
+                                                 self.print_sheet))
         self.stack.addWidget(self.detail)
         self.appeal_card = self._build_appeal()
         self.stack.addWidget(self.appeal_card)
@@ -208,6 +216,18 @@ class CasesPage(Page):
             return  # another case was opened meanwhile
         self.detail.show_detail(detail, zone, self.may_decide)
         self.stack.setCurrentWidget(self.detail)
+
+    def export_sheet(self, path: Any = None) -> None:
+        """The open case's 判客裁决书 as PDF (`path`: skip the save dialog)."""
+        case_id = self.case_id
+        if case_id is not None:
+            self.sheet.export(lambda desk: desk_reports.case_sheet(desk, case_id), "pdf", f"判客裁决书_{case_id}",
+                              path)
+
+    def print_sheet(self, printer: Any = None) -> None:
+        case_id = self.case_id
+        if case_id is not None:
+            self.sheet.print(lambda desk: desk_reports.case_sheet(desk, case_id), printer)
 
     def decide(self, case_id: int, verdict: str, reason: str) -> None:
         def done(_result: WriteResult) -> None:

@@ -179,7 +179,7 @@ def tour_sheet(path: Path, channels: dict[str, list[str]], latest: datetime | No
     sheet: Any = book.active
     sheet.title = "报备"
     sheet.append(["渠道", "经纪人", "客户电话", "客户姓名", "报备时间"])
-    bad = {3: ["万科", "小王", "13912349901"],  # unknown channel
+    bad: dict[int, list[str | None]] = {3: ["万科", "小王", "13912349901"],  # unknown channel
            6: [named[0][0], named[0][1], "12345"],  # not a phone
            8: [named[-1][0], None, "13912349902"],  # agent missing
            11: [named[0][0], named[0][1], "13912340000"]}  # the first row again

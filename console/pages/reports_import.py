@@ -1,7 +1,7 @@
 """The 报备 page's Excel import: choose a sheet, see every row with its row number and the bad ones with
-their reason (checked by db/admin/report_sheet.py, as `anchang import-reports` checks them), then record
+their reason (checked by admin/report_sheet.py, as `anchang import-reports` checks them), then record
 the good rows off the GUI thread with a progress bar and 取消. A cancelled import keeps what it recorded;
-导入 again records the rest. Also the template sheet (db/admin/report_template.py)."""
+导入 again records the rest. Also the template sheet (admin/report_template.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from console.context import ConsoleContext
-from console.long_task import ProgressPanel
-from console.pages.report_words import report_outcome
-from console.widgets import Column, button, table_view
-from db.admin.importer import gap_text, tolerance
-from db.admin.report_sheet import (
+from admin.importer import gap_text, tolerance
+from admin.report_sheet import (
     PreviewRow,
     Recorded,
     Rejected,
@@ -27,7 +23,11 @@ from db.admin.report_sheet import (
     check_sheet,
     import_rows,
 )
-from db.admin.report_template import write_template
+from admin.report_template import write_template
+from console.context import ConsoleContext
+from console.long_task import ProgressPanel
+from console.pages.report_words import report_outcome
+from console.widgets import Column, button, table_view
 from db.service import Store
 
 Index = QModelIndex | QPersistentModelIndex

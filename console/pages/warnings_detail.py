@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 from console.context import ConsoleContext
 from console.pages.report_words import warning_kinds, warning_statuses
 from console.widgets import Form, button
+from db import blacklist_admin
 from db.desk import MIN_NOTE, WARNING_STEPS, Desk
 from db.queries.warnings import WarningRow, WarningStep, warning, warning_steps
 from db.roles import PermissionDenied
 from db.service import Store, WriteResult
 from judge.facts import NATURAL
+from judge.reasons import WARNING_CLOSED, WarningClosed
 
 Target = tuple[str, Any] | None  # a blacklist target: ("customer_id", 12), ("agent", "周杰"), ("channel", "贝壳")
 
@@ -38,12 +40,9 @@ def load_warning(store: Store, warning_id: int, consultant: str | None) -> tuple
 
 
 def take_step(desk: Desk, warning_id: int, status: str, note: str, target: Target) -> WriteResult:
-    """A step of the workflow; closing as blacklisted first lists the chosen target (both refused alike
-    before anything is written when the step itself may not be taken)."""
-    desk.check_warning_step(warning_id, status, note)
-    if status == "blacklisted" and target is not None:
-        kind, value = target
-        desk.blacklist(**{kind: value})
+    """A step of the workflow; closing as blacklisted lists the chosen target in the same write."""
+    if status == "blacklisted":
+        return blacklist_admin.blacklist_for_warning(desk, warning_id, note, target)
     return desk.update_warning(warning_id, status, note)
 
 
@@ -70,6 +69,7 @@ class WarningDetail(QWidget):
         self.ctx = ctx
         self.on_changed = on_changed
         self.current: WarningRow | None = None
+        self._closed_by: tuple[str, str] | None = None  # who closed the warning shown, and how
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 0, 0, 0)
         self.heading = QLabel(self.tr("选择左侧的一条预警"))
@@ -118,7 +118,7 @@ class WarningDetail(QWidget):
         rows = (QHBoxLayout(), QHBoxLayout())  # working it (跟进, 介入), closing it (解决, 排除, 拉黑)
         for index, (status, name, role) in enumerate(self.STEP_BUTTONS):
             self.step_buttons[status] = button(names[status], name, role,
-                                               lambda s=status: self.step(s))  # type: ignore[misc]
+                                               lambda s=status: self.step(s))
             rows[0 if index < 2 else 1].addWidget(self.step_buttons[status])
         for row in rows:
             row.addStretch(1)
@@ -138,6 +138,8 @@ class WarningDetail(QWidget):
             self.note.clear()  # a note typed for one warning is not carried to another
             self.form.clear_errors()
         self.current = row
+        closing = steps[-1] if steps and row is not None and row.status in WARNING_CLOSED else None
+        self._closed_by = (closing.actor, warning_statuses().get(closing.status, closing.status)) if closing else None
         self.steps.clear()
         kinds, statuses = warning_kinds(), warning_statuses()
         if row is None:
@@ -195,7 +197,8 @@ class WarningDetail(QWidget):
             self.form.form.setRowVisible(box, visible["blacklisted"])
         self.action_area.setVisible(any(visible.values()))
         self.closed.setVisible(row is not None and not allowed)
-        self.closed.setText(self.tr("此预警已处理完毕。"))
+        self.closed.setText(self.tr("此预警已被 %1 处理（%2）。").replace("%1", self._closed_by[0])
+                            .replace("%2", self._closed_by[1]) if self._closed_by else self.tr("此预警已处理完毕。"))
 
     # ------------------------------------------------------------ steps
     def step(self, status: str) -> None:
@@ -229,5 +232,10 @@ class WarningDetail(QWidget):
         self._show_buttons(self.current)
         if isinstance(error, PermissionDenied):
             self.ctx.message.emit(str(error), "error")
+        elif isinstance(error, WarningClosed) and self.current is not None:
+            # another manager closed it meanwhile: said, and the warning reloaded to show who and how
+            self.ctx.message.emit(str(error), "error")
+            self.load(self.current.id)
+            self.on_changed()
         else:
             self.form.error("warning_note", str(error))

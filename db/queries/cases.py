@@ -21,12 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db import notes
-from db.admin.board import ERASED
 from db.database import read_session
 from db.desk import Desk
 from db.models import Case, Customer, JournalEntry, VisitRecord
 from db.personal import mask_phone
-from db.queries.customers import surname_display
+from db.queries.customers import ERASED, surname_display
 from db.roles import PermissionDenied
 from db.search_keys import decrypted_people
 

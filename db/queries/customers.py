@@ -22,14 +22,20 @@ from sqlalchemy.orm import Session, aliased
 from db import personal, search_keys
 from db.database import read_session
 from db.models import Channel, Consultant, Customer, CustomerSearchKey, Identity
-from db.reception import HONORIFICS
+from db.reception import (
+    shown_surname as surname_display,  # the 客户 list's name form, for bulk-decrypted names
+)
 from judge.reasons import EngineError
 
 if TYPE_CHECKING:
     from db.desk import Desk
 
 ERASED = "（已删除）"
-BROAD_SEARCH = 1_000  # search keys matched: a search this broad lists by walking the newest-first index
+BROAD_SEARCH = 1_000  # search keys matched: fewer are listed by id, more are looked up as a set (below)
+# PostgreSQL: from this many keys matched, walking the newest-first index finds a page sooner than
+# hashing every match first (measured over 100,000 customers: 5,000 matches 12 -> 3 ms hashed, 20,000
+# matches 4 ms walked, 7 ms hashed).
+WALK_SEARCH = 12_000
 STATUSES = ("all", "protected", "pool", "unvisited")
 NO_STAGE = "none"
 
@@ -73,21 +79,6 @@ class FilterOptions:
     channels: list[str]
 
 
-def surname_display(name: str | None) -> str | None:
-    """张女士 as given, else the surname with the rest starred (张*): db.reception.surname_display's form,
-    for names already decrypted in bulk."""
-    if not name:
-        return None
-    name = name.strip()
-    surname = personal.surname_of(name)
-    rest = name[len(surname):].strip()
-    if rest in HONORIFICS or not rest or not surname:
-        return name
-    if surname.isascii():
-        return f"{surname} *"
-    return surname + "*" * min(len(rest), 2)
-
-
 # ---------------------------------------------------------------- conditions
 def _protected(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(Customer.owner.is_not(None),
@@ -120,11 +111,13 @@ def _local_day_start(day: date, zone: ZoneInfo) -> datetime:
 @dataclass(frozen=True)
 class _Found:
     """What a search text finds: a condition on customers; for a search matching many (a surname), the
-    same condition written so that SQLite walks the newest-first index instead (`walking`)."""
+    same condition written so that SQLite walks the newest-first index instead (`walking`), and on
+    PostgreSQL, unless it matches very many, so that the matches are hashed once (`hashed`)."""
 
     where: sa.ColumnElement[bool]
     broad: bool = False
     walking: sa.ColumnElement[bool] | None = None
+    hashed: sa.ColumnElement[bool] | None = None
 
 
 def _search(session: Session, desk: Desk, text: str) -> _Found:
@@ -155,8 +148,7 @@ def _search(session: Session, desk: Desk, text: str) -> _Found:
     merged = _merged(desk.store)  # a number merged into another customer finds that customer
     targets = sorted({merged[alias] for alias in session.scalars(matching.where(
         CustomerSearchKey.customer_id.in_(list(merged))))}) if merged else []
-    count = session.scalar(sa.select(sa.func.count()).select_from(CustomerSearchKey)
-                           .where(CustomerSearchKey.digest.in_(digests))) or 0
+    count = session.scalar(sa.select(sa.func.count()).select_from(matching.limit(WALK_SEARCH).subquery())) or 0
     if count < BROAD_SEARCH:  # a few: looked up by id and sorted (a planner might walk every customer instead)
         return _Found(Customer.id.in_(sorted(set(session.scalars(matching)) | set(targets))))
 
@@ -164,9 +156,14 @@ def _search(session: Session, desk: Desk, text: str) -> _Found:
         found = column.in_(matching)
         return sa.or_(found, Customer.id.in_(targets)) if targets else found
 
-    # Many: walk the last-visit index and stop at a page. PostgreSQL's planner does so by itself; SQLite,
-    # which keeps no statistics, is kept off the primary key by `id + 0`.
-    return _Found(among(Customer.id), broad=True, walking=among(Customer.id + 0))
+    # Many: walk the last-visit index and stop at a page. PostgreSQL's planner does so by itself, but
+    # probes the search keys' index for every customer it passes; under an OR the subquery is not made
+    # a join but read once into a hash (`hashed SubPlan`), which is cheaper unless the matches are so
+    # many that a page comes after a short walk. SQLite, which keeps no statistics, is kept off the
+    # primary key by `id + 0`.
+    hashed = sa.or_(Customer.id.in_(matching), Customer.id.in_(targets) if targets else Customer.id < 0)
+    return _Found(among(Customer.id), broad=True, walking=among(Customer.id + 0),
+                  hashed=hashed if count < WALK_SEARCH else None)
 
 
 def _merged(store: Any) -> dict[int, int]:
@@ -181,7 +178,12 @@ def _conditions(session: Session, desk: Desk, flt: CustomerFilter, now: datetime
     where: list[sa.ColumnElement[bool]] = [Customer.merged_into.is_(None), scope(desk, now)]
     if flt.text.strip():
         found = found or _search(session, desk, flt.text)
-        where.append(found.walking if walk and found.walking is not None else found.where)
+        if walk and found.walking is not None:
+            where.append(found.walking)
+        elif found.hashed is not None and session.get_bind().dialect.name == "postgresql":
+            where.append(found.hashed)
+        else:
+            where.append(found.where)
     if flt.consultant:
         where += [_protected(now), Customer.owner == flt.consultant]
     if flt.status == "protected":

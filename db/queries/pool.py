@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from db.admin.board import ERASED
 from db.database import read_session
 from db.desk import Desk
 from db.models import Customer, JournalEntry
 from db.personal import mask_phone
-from db.queries.customers import surname_display
+from db.queries.customers import ERASED, surname_display
 from db.search_keys import decrypted_people
 from db.service import Store
 

@@ -16,10 +16,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.admin.board import ERASED
 from db.database import read_session
 from db.models import Customer, JournalEntry, Report
 from db.personal import mask_phone
+from db.queries.customers import ERASED
 from db.reception import surname_display
 from db.service import Store
 from judge.reasons import REPORT_STATUSES

@@ -19,7 +19,8 @@ from db.database import read_session
 from db.live import Arrival, owner_arrivals
 from db.models import CheckinRef, Customer, JournalEntry, VisitRecord, VisitStay
 from db.personal import mask_phone
-from db.reception import pending_checkins, surname_display
+from db.reception import pending_checkins, shown_surname
+from db.search_keys import decrypted_people
 from judge import facts as f
 
 if TYPE_CHECKING:
@@ -126,14 +127,15 @@ def today_visits(store: Store, day: Day, offset: int, limit: int, consultant: st
         if not seqs:
             return []
         customers = {c.id: c for c in session.scalars(sa.select(Customer).where(
-            Customer.id.in_({row.registered_as for row in rows})))}  # kept in the session for the names
+            Customer.id.in_({row.registered_as for row in rows})))}
         refs = {seq: (at, source) for seq, at, source in session.execute(
             sa.select(CheckinRef.visit_seq, CheckinRef.arrived_at, CheckinRef.source)
             .where(CheckinRef.visit_seq.in_(seqs)))}
         named = {seq: json.loads(payload) for seq, payload in session.execute(
             sa.select(JournalEntry.seq, JournalEntry.payload).where(JournalEntry.seq.in_(seqs)))}
         stays = {s.visit_seq: s for s in session.scalars(sa.select(VisitStay).where(VisitStay.visit_seq.in_(seqs)))}
-        surnames = {cid: surname_display(session, store.keyring, cid) for cid in customers}
+        names = decrypted_people(session, store.keyring, sorted(customers), phones=False)  # one query for the page
+        surnames = {cid: shown_surname(names.get(cid, (None, None))[1]) for cid in customers}
         found = []
         for seq, at, customer_id, first, verified, received_by in rows:
             customer = customers.get(customer_id)

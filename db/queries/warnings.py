@@ -15,11 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from db import notes
-from db.admin.board import ERASED
 from db.database import read_session
 from db.models import Customer, JournalEntry
 from db.models import Warning as WarningRecord
 from db.personal import mask_phone
+from db.queries.customers import ERASED
 from db.reception import surname_display
 from db.service import Store
 from judge.reasons import WARNING_STATUSES

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
 
 from db.database import DatabaseUnavailable
 from kiosk.widgets import Screen, button, label
+from ui.consent_notice import default_notice
 
 
 class ConsentScreen(Screen):
@@ -45,12 +46,9 @@ class ConsentScreen(Screen):
         self.layout_.addLayout(row)
 
     def notice_text(self) -> str:
-        return self.tr(
-            "为方便您下次来访快速登记，我们希望采集您的人脸特征。\n"
-            "· 仅用于本项目来访登记与客户归属确认，不用于其他目的；\n"
-            "· 只保存加密的人脸特征，不保存照片，数据不离开本案场；\n"
-            "· 您可以随时到前台撤回授权，我们将删除您的人脸数据；\n"
-            "· 不同意不影响您的任何权益，可用手机号、身份证或预约码登记。")
+        """The site's own notice as written (set in the first-run wizard), else the default in the kiosk's
+        language (ui/consent_notice.py)."""
+        return self.kiosk.services.notice_text or default_notice()
 
     def enter(self) -> None:
         self.message.setText("")

@@ -33,7 +33,7 @@ REASONS = {
 
 
 def reason_text(reason: str) -> str:
-    return QCoreApplication.translate("Scan", REASONS.get(reason, REASONS["signature"]))
+    return QCoreApplication.translate("Scan", str(REASONS.get(reason, REASONS["signature"])))
 
 
 class QrScanning:

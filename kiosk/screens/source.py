@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 from db import reception
 from judge import facts
 from kiosk.screens.visitor import initial_of
-from kiosk.widgets import LETTERS, Keypad, Screen, button, label
+from kiosk.widgets import LETTERS, Keypad, Screen, button, clear_layout, label
 
 AGENTS_SHOWN = 12
 
@@ -79,7 +79,7 @@ class SourceScreen(Screen):
             self.sources = [s for s in reception.DEFAULT_SOURCES if s.registers_as == "natural"]
         self.loaded = True
         self.submit.setEnabled(True)
-        self._clear(self.source_row)
+        clear_layout(self.source_row)
         for index, source in enumerate(self.sources):
             widget = button(QCoreApplication.translate("Kiosk", source.name), f"source_{index}", "toggle", height=72,
                             on_click=lambda s=source: self.choose_source(s))
@@ -88,13 +88,6 @@ class SourceScreen(Screen):
         flow = self.kiosk.flow
         chosen = next((s for s in self.sources if flow is not None and s.name == flow.source), self.sources[0])
         self.choose_source(chosen, keep=flow is not None and flow.source == chosen.name)
-
-    @staticmethod
-    def _clear(grid: QGridLayout) -> None:
-        while grid.count():
-            item = grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
 
     def choose_source(self, source: reception.Source, keep: bool = False) -> None:
         self.source = source
@@ -114,7 +107,7 @@ class SourceScreen(Screen):
         channel_led = source is not None and source.registers_as == "channel"
         self.channel_box.setVisible(channel_led and source is not None and source.channel is None)
         self.agent_box.setVisible(channel_led and self.channel is not None)
-        self._clear(self.channel_grid)
+        clear_layout(self.channel_grid)
         if channel_led and source is not None and source.channel is None:
             for index, name in enumerate(sorted(self.channels)):
                 widget = button(name, f"channel_{name}", "toggle", height=64,
@@ -122,7 +115,7 @@ class SourceScreen(Screen):
                 widget.setCheckable(True)
                 widget.setChecked(name == self.channel)
                 self.channel_grid.addWidget(widget, 0, index)
-        self._clear(self.agent_grid)
+        clear_layout(self.agent_grid)
         self.shown_agents = []
         if self.channel is not None:
             self.shown_agents = agent_matches(self.channels.get(self.channel, []), self.typed)[:AGENTS_SHOWN]

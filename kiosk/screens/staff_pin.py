@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from db import users
 from kiosk.screens.phone import BACK, CLEAR, KEYS
-from kiosk.widgets import Keypad, Screen, button, label
+from kiosk.widgets import Keypad, Screen, button, clear_layout, label
 
 STAFF_ROLES = ("receptionist", "manager", "admin")
 
@@ -49,10 +49,7 @@ class StaffPinScreen(Screen):
                                   self.tr("暂时无法登录：数据库不可用")))
 
     def _users(self, names: list[str]) -> None:
-        while self.users_grid.count():
-            item = self.users_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.users_grid)
         if self.user not in names:
             self.user = names[0] if len(names) == 1 else ""
         for index, name in enumerate(names):

@@ -11,7 +11,7 @@ from db import reception
 from db.personal import InvalidPhone, normalize_phone
 from kiosk.lookup import phone_of_checkin
 from kiosk.screens.phone import BACK, CLEAR, KEYS, grouped
-from kiosk.widgets import Keypad, button, label
+from kiosk.widgets import Keypad, button, clear_layout, label
 
 
 class QueueTab(QWidget):
@@ -63,10 +63,7 @@ class QueueTab(QWidget):
 
     def _show(self, rows: list[reception.PendingCheckin]) -> None:
         self.rows = rows
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.grid)
         self.message.setText(self.tr("待确认 %1 位").replace("%1", str(len(rows))) if rows
                              else self.tr("没有待确认的登记"))
         for index, row in enumerate(rows):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 from db import reception
 from db.database import read_session
 from db.models import Consultant
-from kiosk.widgets import button, label
+from kiosk.widgets import button, clear_layout, label
 
 
 def consultants(store: Any) -> list[str]:
@@ -44,16 +44,9 @@ class RotationTab(QWidget):
                               on_done=self._show, on_error=lambda _e: self.message.setText(
                                   self.tr("数据库不可用，稍后再试")))
 
-    @staticmethod
-    def _clear(grid: QGridLayout) -> None:
-        while grid.count():
-            item = grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-
     def _show(self, loaded: tuple[list[reception.RotationSlot], list[str]]) -> None:
         board, everyone = loaded
-        self._clear(self.board)
+        clear_layout(self.board)
         self.duty = [slot.name for slot in board]
         next_one = next((slot.name for slot in board if slot.is_next), None)
         self.message.setText(self.tr("下一位：%1").replace("%1", next_one) if next_one else self.tr("无人值班"))
@@ -65,7 +58,7 @@ class RotationTab(QWidget):
                             "danger" if slot.busy else "secondary",
                             on_click=lambda n=slot.name, b=slot.busy: self.set_busy(n, not b))
             self.board.addWidget(toggle, index, 1)
-        self._clear(self.duty_grid)
+        clear_layout(self.duty_grid)
         for index, name in enumerate(everyone):
             widget = button(name, f"duty_{name}", "toggle", on_click=lambda n=name: self._toggle_duty(n))
             widget.setCheckable(True)

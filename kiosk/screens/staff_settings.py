@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from db import reception
-from kiosk.widgets import button, label
+from kiosk.widgets import button, clear_layout, label
 
 CAMERAS = ("0", "1", "demo")
 LANGUAGES = (("zh", "中文"), ("en", "English"))
@@ -27,7 +27,7 @@ def serial_ports() -> list[str]:
 
 def kiosk_section() -> dict[str, Any]:
     """[kiosk] of anchang.toml ({} when there is none or it cannot be read)."""
-    from db.admin.common import load_settings
+    from db.config import settings as load_settings
 
     try:
         table = load_settings().get("kiosk", {})
@@ -77,10 +77,7 @@ class SettingsTab(QWidget):
 
     def _choices(self, key: str, options: list[tuple[str, str]]) -> None:
         grid = self.groups[key]
-        while grid.count():
-            item = grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(grid)
         for index, (value, text) in enumerate(options):
             widget = button(text, f"settings_{key}_{value or 'none'}", "toggle",
                             on_click=lambda k=key, v=value: self._pick(k, v))
@@ -99,10 +96,7 @@ class SettingsTab(QWidget):
         self.sources = list(sources) + [s for s in reception.DEFAULT_SOURCES if s.name not in configured]
         self.enabled = configured
         grid = self.groups["sources"]
-        while grid.count():
-            item = grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(grid)
         for index, source in enumerate(self.sources):
             widget = button(QCoreApplication.translate("Kiosk", source.name), f"settings_source_{index}", "toggle",
                             on_click=lambda n=source.name: self._toggle_source(n))
@@ -118,7 +112,8 @@ class SettingsTab(QWidget):
                 found.setChecked(source.name in self.enabled)
 
     def save(self) -> None:
-        from db.admin.common import load_settings, save_settings
+        from db.config import save_settings
+        from db.config import settings as load_settings
 
         chosen = [replace(s) for s in self.sources if s.name in self.enabled]
         if not chosen:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from kiosk.flow import TITLES
-from kiosk.widgets import Screen, button, label
+from kiosk.widgets import Screen, button, clear_layout, label
 
 # The commonest surnames first: most visitors find theirs without filtering.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -67,9 +67,9 @@ class VisitorScreen(Screen):
         self.layout_.addLayout(self.grid)
         for group, options in INTENTS.items():
             row = QHBoxLayout()
-            row.addWidget(label(QCoreApplication.translate("Visitor", group), f"intent_{options[0]}_label", size=22))
+            row.addWidget(label(QCoreApplication.translate("Visitor", str(group)), f"intent_{options[0]}_label", size=22))
             for option in options:
-                widget = button(QCoreApplication.translate("Visitor", option), f"intent_{option}", "toggle",
+                widget = button(QCoreApplication.translate("Visitor", str(option)), f"intent_{option}", "toggle",
                                 height=56, on_click=lambda g=group, o=option: self._intent(g, o))
                 widget.setCheckable(True)
                 row.addWidget(widget, 2)
@@ -94,10 +94,7 @@ class VisitorScreen(Screen):
         self._refresh()
 
     def _filter(self, initial: str) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.grid)
         names = [s for s in SURNAMES if not initial or initial_of(s).startswith(initial)][:SHOWN]
         for index, surname in enumerate(names):
             widget = button(surname, f"surname_{surname}", "key", height=64,
@@ -137,7 +134,7 @@ class VisitorScreen(Screen):
             for option in options:
                 found = self.findChild(QPushButton, f"intent_{option}")
                 if found is not None:
-                    found.setChecked(self.intent.get(group) == option)
+                    found.setChecked(self.intent.get(str(group)) == option)
 
     def _next(self) -> None:
         flow = self.kiosk.flow

@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
 <context>
+    <name>AdminPage</name>
+    <message>
+        <source>管理员密码</source>
+        <translation>Administrator password</translation>
+    </message>
+    <message>
+        <source>管理员登录名为 admin。密码至少 %1 位，须含字母、数字、符号中的两种。</source>
+        <translation>The administrator logs in as admin. The password needs at least %1 characters of two kinds: letters, digits, symbols.</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>再输入一次</source>
+        <translation>Again</translation>
+    </message>
+    <message>
+        <source>密码太短：至少 %1 位</source>
+        <translation>Too short: at least %1 characters</translation>
+    </message>
+    <message>
+        <source>密码太简单：须含字母、数字、符号中的两种，且不能是重复的字符</source>
+        <translation>Too simple: use two kinds of letters, digits and symbols, not the same few characters repeated</translation>
+    </message>
+    <message>
+        <source>两次输入的密码不一致</source>
+        <translation>The two entries differ</translation>
+    </message>
+</context>
+<context>
     <name>AppointmentCodeCard</name>
     <message>
         <source>请选择一条预约，或新建预约</source>
@@ -326,6 +357,150 @@
     </message>
 </context>
 <context>
+    <name>BehindPanel</name>
+    <message>
+        <source>← 返回看板</source>
+        <translation>← Back to the dashboard</translation>
+    </message>
+    <message>
+        <source>打开客户</source>
+        <translation>Open customer</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>归属</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>阶段</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First visit</translation>
+    </message>
+    <message>
+        <source>最近到访</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <source>到访次数</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>查找中…</source>
+        <translation>Looking…</translation>
+    </message>
+    <message numerus="yes">
+        <source>共 %n 位客户</source>
+        <translation>
+            <numerusform>%n customer</numerusform>
+            <numerusform>%n customers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>；另有 %n 位不在您的客户与公海中，未列出</source>
+        <translation>
+            <numerusform>; %n more is not among your customers or the pool and is not listed</numerusform>
+            <numerusform>; %n more are not among your customers or the pool and are not listed</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>（同一客户多次计入时只列一次）</source>
+        <translation> (a customer counted more than once is listed once)</translation>
+    </message>
+    <message>
+        <source>请先在列表中选择一位客户</source>
+        <translation>Choose a customer in the list first</translation>
+    </message>
+</context>
+<context>
+    <name>BigScreenWindow</name>
+    <message>
+        <source>案场通 · 大屏</source>
+        <translation>Anchang · Big screen</translation>
+    </message>
+    <message>
+        <source>数据库连接中断，正在重连…</source>
+        <translation>Database connection lost; reconnecting…</translation>
+    </message>
+    <message>
+        <source>案场通</source>
+        <translation>Anchang</translation>
+    </message>
+    <message>
+        <source>今日来访（组）</source>
+        <translation>Groups today</translation>
+    </message>
+    <message>
+        <source>首访 / 复访</source>
+        <translation>First / return</translation>
+    </message>
+    <message>
+        <source>今日成交</source>
+        <translation>Deals today</translation>
+    </message>
+    <message>
+        <source>本月来访（组）</source>
+        <translation>Month to date</translation>
+    </message>
+    <message>
+        <source>来访渠道构成</source>
+        <translation>Visits by channel</translation>
+    </message>
+    <message>
+        <source>转化漏斗：报备 → 来访 → 认筹 → 认购 → 签约</source>
+        <translation>Conversion funnel</translation>
+    </message>
+    <message>
+        <source>今日顾问排行</source>
+        <translation>Consultants today</translation>
+    </message>
+    <message>
+        <source>最新到访</source>
+        <translation>Latest check-ins</translation>
+    </message>
+    <message>
+        <source>登记 %1 人次</source>
+        <translation>%1 check-ins</translation>
+    </message>
+    <message>
+        <source>首访占 %1</source>
+        <translation>%1 first visits</translation>
+    </message>
+    <message>
+        <source>认筹 %1</source>
+        <translation>%1 pledged</translation>
+    </message>
+    <message>
+        <source>更新于 %1 · 手机号已隐藏，只显示姓氏</source>
+        <translation>Updated %1 · phones masked, surnames only</translation>
+    </message>
+    <message>
+        <source>未设月度目标</source>
+        <translation>No monthly target</translation>
+    </message>
+    <message>
+        <source>目标 %1 · 完成 %2%</source>
+        <translation>Target %1 · %2% reached</translation>
+    </message>
+    <message>
+        <source>（显示 %1 的数据）</source>
+        <translation>(showing the figures of %1)</translation>
+    </message>
+</context>
+<context>
     <name>BlacklistPage</name>
     <message>
         <source>类型</source>
@@ -450,6 +625,257 @@
     <message>
         <source>已移出黑名单</source>
         <translation>Removed from the blacklist</translation>
+    </message>
+</context>
+<context>
+    <name>Board</name>
+    <message>
+        <source>来访组数</source>
+        <translation>Visit groups</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First visits</translation>
+    </message>
+    <message>
+        <source>复访</source>
+        <translation>Return visits</translation>
+    </message>
+    <message>
+        <source>待前台确认</source>
+        <translation>Awaiting reception</translation>
+    </message>
+    <message>
+        <source>报备</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <source>认筹</source>
+        <translation>Pledged</translation>
+    </message>
+    <message>
+        <source>认购</source>
+        <translation>Subscribed</translation>
+    </message>
+    <message>
+        <source>签约</source>
+        <translation>Signed</translation>
+    </message>
+    <message>
+        <source>来访</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>占比</source>
+        <translation>Share</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>渠道佣金凭证</source>
+        <translation>Commission statement</translation>
+    </message>
+    <message>
+        <source>导出凭证PDF</source>
+        <translation>Statement PDF</translation>
+    </message>
+    <message>
+        <source>打印凭证</source>
+        <translation>Print statement</translation>
+    </message>
+    <message>
+        <source>渠道业绩</source>
+        <translation>Channel performance</translation>
+    </message>
+    <message>
+        <source>有效报备</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <source>有效率</source>
+        <translation>Valid rate</translation>
+    </message>
+    <message>
+        <source>带访</source>
+        <translation>Led visits</translation>
+    </message>
+    <message>
+        <source>带访率</source>
+        <translation>Visit rate</translation>
+    </message>
+    <message>
+        <source>成交</source>
+        <translation>Deals</translation>
+    </message>
+    <message>
+        <source>应结佣</source>
+        <translation>Commissioned</translation>
+    </message>
+    <message>
+        <source>成交率</source>
+        <translation>Deal rate</translation>
+    </message>
+    <message>
+        <source>漏斗与无效报备</source>
+        <translation>Funnel and invalid reports</translation>
+    </message>
+    <message>
+        <source>环节</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <source>数量</source>
+        <translation>Count</translation>
+    </message>
+    <message>
+        <source>转化人数</source>
+        <translation>Converted</translation>
+    </message>
+    <message>
+        <source>转化率</source>
+        <translation>Conversion</translation>
+    </message>
+    <message>
+        <source>无效原因</source>
+        <translation>Invalid because</translation>
+    </message>
+    <message>
+        <source>报备数</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <source>顾问</source>
+        <translation>Consultants</translation>
+    </message>
+    <message>
+        <source>置业顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>接待组数</source>
+        <translation>Groups received</translation>
+    </message>
+    <message>
+        <source>成交转化</source>
+        <translation>Conversion</translation>
+    </message>
+    <message>
+        <source>保护中客户</source>
+        <translation>Protected customers</translation>
+    </message>
+    <message>
+        <source>公海认领</source>
+        <translation>Pool claims</translation>
+    </message>
+    <message>
+        <source>判客与预警</source>
+        <translation>Cases and warnings</translation>
+    </message>
+    <message>
+        <source>判客立案</source>
+        <translation>Cases opened</translation>
+    </message>
+    <message>
+        <source>本期裁决</source>
+        <translation>Decided</translation>
+    </message>
+    <message>
+        <source>维持建议裁决</source>
+        <translation>Recommendation kept</translation>
+    </message>
+    <message>
+        <source>推翻建议裁决</source>
+        <translation>Overridden</translation>
+    </message>
+    <message>
+        <source>预警触发</source>
+        <translation>Warnings raised</translation>
+    </message>
+    <message>
+        <source>预警准确率</source>
+        <translation>Warning precision</translation>
+    </message>
+    <message>
+        <source>预警类型</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <source>触发</source>
+        <translation>Raised</translation>
+    </message>
+    <message>
+        <source>处理中</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>已解决</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>已拉黑</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>已排除</source>
+        <translation>Dismissed</translation>
+    </message>
+    <message>
+        <source>来访人次 %1</source>
+        <translation>%1 check-ins</translation>
+    </message>
+    <message>
+        <source>首次到访的组</source>
+        <translation>groups of a first visit</translation>
+    </message>
+    <message>
+        <source>再次到访的组</source>
+        <translation>groups of a return</translation>
+    </message>
+    <message>
+        <source>签到待确认</source>
+        <translation>check-ins to confirm</translation>
+    </message>
+    <message>
+        <source>有效 %1</source>
+        <translation>%1 valid</translation>
+    </message>
+    <message>
+        <source>位客户</source>
+        <translation>customers</translation>
+    </message>
+    <message>
+        <source>本期无来访</source>
+        <translation>No visits in this period</translation>
+    </message>
+    <message>
+        <source>本期无无效报备</source>
+        <translation>No invalid reports in this period</translation>
+    </message>
+    <message>
+        <source>含以前立案的</source>
+        <translation>including earlier cases</translation>
+    </message>
+    <message>
+        <source>须写明理由</source>
+        <translation>each with a written reason</translation>
+    </message>
+    <message>
+        <source>处理中 %1</source>
+        <translation>%1 open</translation>
+    </message>
+    <message>
+        <source>已确认 %1 ÷ 已处理 %2</source>
+        <translation>%1 confirmed ÷ %2 handled</translation>
+    </message>
+    <message>
+        <source>本期无预警</source>
+        <translation>No warnings in this period</translation>
     </message>
 </context>
 <context>
@@ -742,6 +1168,14 @@
         <translation>View case</translation>
     </message>
     <message>
+        <source>导出裁决书PDF</source>
+        <translation>Decision sheet PDF</translation>
+    </message>
+    <message>
+        <source>打印裁决书</source>
+        <translation>Print decision sheet</translation>
+    </message>
+    <message>
         <source>判客</source>
         <translation>Attribution</translation>
     </message>
@@ -902,6 +1336,189 @@
     </message>
 </context>
 <context>
+    <name>ChartWords</name>
+    <message>
+        <source>本期无数据</source>
+        <translation>No data for this period</translation>
+    </message>
+    <message>
+        <source>每日来访组数（首访 / 复访）</source>
+        <translation>Visit groups by day (first / return)</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First visits</translation>
+    </message>
+    <message>
+        <source>复访</source>
+        <translation>Return visits</translation>
+    </message>
+    <message>
+        <source>来访时段（按每组首次到达的整点）</source>
+        <translation>Visits by hour (each group&apos;s first arrival)</translation>
+    </message>
+    <message>
+        <source>%1时</source>
+        <translation>%1:00</translation>
+    </message>
+    <message>
+        <source>来访渠道构成（组）</source>
+        <translation>Visits by channel (groups)</translation>
+    </message>
+    <message>
+        <source>来访来源（组）</source>
+        <translation>Visits by source (groups)</translation>
+    </message>
+    <message>
+        <source>%1（%2）</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>转化漏斗：报备 → 来访 → 认筹 → 认购 → 签约</source>
+        <translation>Conversion funnel: reported → visited → pledged → subscribed → signed</translation>
+    </message>
+    <message>
+        <source>转化 %1</source>
+        <translation>conv. %1</translation>
+    </message>
+    <message>
+        <source>顾问排行：接待组数、首访、成交</source>
+        <translation>Consultants: groups received, first visits, deals</translation>
+    </message>
+    <message>
+        <source>接待组数</source>
+        <translation>Groups received</translation>
+    </message>
+    <message>
+        <source>成交</source>
+        <translation>Deals</translation>
+    </message>
+    <message>
+        <source>预警处理结果（准确率 %1）</source>
+        <translation>Warning outcomes (precision %1)</translation>
+    </message>
+    <message>
+        <source>处理中</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>已解决</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>已拉黑</source>
+        <translation>Blacklisted</translation>
+    </message>
+    <message>
+        <source>已排除</source>
+        <translation>Dismissed</translation>
+    </message>
+</context>
+<context>
+    <name>CheckinModel</name>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>首/复访</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First</translation>
+    </message>
+    <message>
+        <source>复访</source>
+        <translation>Return</translation>
+    </message>
+    <message>
+        <source>顾问</source>
+        <translation>Consultant</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionTest</name>
+    <message>
+        <source>postgresql+psycopg://用户:密码@服务器地址/anchang</source>
+        <translation>postgresql+psycopg://user:password@server/anchang</translation>
+    </message>
+    <message>
+        <source>连接测试</source>
+        <translation>Test connection</translation>
+    </message>
+    <message>
+        <source>请填写 PostgreSQL 地址</source>
+        <translation>Enter the PostgreSQL address</translation>
+    </message>
+    <message>
+        <source>正在连接…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <source>已连接，但该数据库已有站点：请返回第一步选择“加入已有站点”</source>
+        <translation>Connected, but this database already holds a site: go back to the first step and choose “Join an existing site”</translation>
+    </message>
+    <message>
+        <source>已连接，但该数据库还没有站点：请先在第一台电脑上新建站点</source>
+        <translation>Connected, but this database holds no site yet: set up a new site on the first computer first</translation>
+    </message>
+    <message>
+        <source>连接成功</source>
+        <translation>Connected</translation>
+    </message>
+    <message>
+        <source>连接失败：%1</source>
+        <translation>Connection failed: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentNotice</name>
+    <message>
+        <source>为方便您下次来访快速登记，我们希望采集您的人脸特征。
+· 仅用于本项目来访登记与客户归属确认，不用于其他目的；
+· 只保存加密的人脸特征，不保存照片，数据不离开本案场；
+· 您可以随时到前台撤回授权，我们将删除您的人脸数据；
+· 不同意不影响您的任何权益，可用手机号、身份证或预约码登记。</source>
+        <translation>So that you can check in quickly next time, we would like to record your facial features.
+· Used only for visitor registration and customer attribution at this project, for nothing else;
+· Only encrypted facial features are kept, never a photo, and the data never leaves this sales office;
+· You can withdraw your consent at the front desk at any time, and we will delete your face data;
+· Saying no takes nothing away from you: you can check in with your phone number, ID card or appointment code.</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentPage</name>
+    <message>
+        <source>人脸识别告知书</source>
+        <translation>Face recognition notice</translation>
+    </message>
+    <message>
+        <source>来访者同意采集人脸前看到的告知内容。可按本项目情况修改，每份同意都记录所见版本。</source>
+        <translation>What visitors read before they agree to face recognition. Adapt it to this project; every consent records the version seen.</translation>
+    </message>
+    <message>
+        <source>恢复默认</source>
+        <translation>Restore default</translation>
+    </message>
+    <message>
+        <source>告知书不能为空</source>
+        <translation>The notice cannot be empty</translation>
+    </message>
+    <message>
+        <source>告知书过长：最多 %1 字</source>
+        <translation>The notice is too long: %1 characters at most</translation>
+    </message>
+</context>
+<context>
     <name>ConsentScreen</name>
     <message>
         <source>人脸识别授权</source>
@@ -918,18 +1535,6 @@
     <message>
         <source>同意</source>
         <translation>I agree</translation>
-    </message>
-    <message>
-        <source>为方便您下次来访快速登记，我们希望采集您的人脸特征。
-· 仅用于本项目来访登记与客户归属确认，不用于其他目的；
-· 只保存加密的人脸特征，不保存照片，数据不离开本案场；
-· 您可以随时到前台撤回授权，我们将删除您的人脸数据；
-· 不同意不影响您的任何权益，可用手机号、身份证或预约码登记。</source>
-        <translation>So that you can check in quickly next time, we would like to record your facial features.
-· Used only for visitor registration and customer attribution at this project, for nothing else;
-· Only encrypted facial features are kept, never a photo, and the data never leaves this sales office;
-· You can withdraw your consent at the front desk at any time, and we will delete your face data;
-· Saying no takes nothing away from you: you can check in with your phone number, ID card or appointment code.</translation>
     </message>
     <message>
         <source>暂时无法刷脸登记，请用手机号登记</source>
@@ -973,6 +1578,10 @@
     <message>
         <source>打开来访登记</source>
         <translation>Open visitor check-in</translation>
+    </message>
+    <message>
+        <source>大屏</source>
+        <translation>Big screen</translation>
     </message>
     <message>
         <source>锁定</source>
@@ -1617,6 +2226,139 @@
     </message>
 </context>
 <context>
+    <name>DashboardPage</name>
+    <message>
+        <source>导出PDF</source>
+        <translation>Export PDF</translation>
+    </message>
+    <message>
+        <source>导出Excel</source>
+        <translation>Export Excel</translation>
+    </message>
+    <message>
+        <source>打印</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <source>数据看板</source>
+        <translation>Dashboard</translation>
+    </message>
+    <message>
+        <source>截至 %1</source>
+        <translation>as of %1</translation>
+    </message>
+    <message>
+        <source>月度来访目标</source>
+        <translation>Monthly visit target</translation>
+    </message>
+    <message>
+        <source>本月来访目标（组）：</source>
+        <translation>Visit groups this month:</translation>
+    </message>
+    <message>
+        <source>月度来访目标已更新</source>
+        <translation>Monthly visit target updated</translation>
+    </message>
+    <message>
+        <source>请先选择渠道</source>
+        <translation>Choose a channel first</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First visits</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardWords</name>
+    <message>
+        <source>报备</source>
+        <translation>Reported</translation>
+    </message>
+    <message>
+        <source>来访</source>
+        <translation>Visited</translation>
+    </message>
+    <message>
+        <source>认筹</source>
+        <translation>Pledged</translation>
+    </message>
+    <message>
+        <source>认购</source>
+        <translation>Subscribed</translation>
+    </message>
+    <message>
+        <source>签约</source>
+        <translation>Signed</translation>
+    </message>
+    <message>
+        <source>转化率是同一批客户中的比例，不超过100%：来访一行为报备到访率，即本期有效报备的客户中已凭报备到访（带访）的；其后各行为本期到达上一环节的客户中，本期又到达该环节的。</source>
+        <translation>Each conversion is a share of the same customers, never above 100%: for Visited, the report-to-visit rate (of the customers with a valid report made in the period, those the report brought); for each later step, of the customers who reached the step before in the period, those who also reached this one in it.</translation>
+    </message>
+    <message>
+        <source>报备到访率：本期有效报备的 %2 位客户中，%1 位已凭报备到访</source>
+        <translation>Report-to-visit rate: %1 of the %2 customers with a valid report this period came on it</translation>
+    </message>
+    <message>
+        <source>本期到访的 %2 位客户中，%1 位本期认筹</source>
+        <translation>%1 of the %2 customers who visited this period pledged in it</translation>
+    </message>
+    <message>
+        <source>本期认筹的 %2 位客户中，%1 位本期认购</source>
+        <translation>%1 of the %2 customers who pledged this period subscribed in it</translation>
+    </message>
+    <message>
+        <source>本期认购的 %2 位客户中，%1 位本期签约</source>
+        <translation>%1 of the %2 customers who subscribed this period signed in it</translation>
+    </message>
+    <message>
+        <source>待核验</source>
+        <translation>Not yet judged</translation>
+    </message>
+    <message>
+        <source>未记录（前台登记）</source>
+        <translation>Not recorded (reception)</translation>
+    </message>
+    <message>
+        <source>全站数据</source>
+        <translation>whole site</translation>
+    </message>
+    <message>
+        <source>%1 本人数据</source>
+        <translation>%1&apos;s own figures</translation>
+    </message>
+    <message>
+        <source>%1年%2月</source>
+        <translation>%2/%1</translation>
+    </message>
+    <message>
+        <source>%1 至 %2</source>
+        <translation>%1 to %2</translation>
+    </message>
+</context>
+<context>
+    <name>DatabasePage</name>
+    <message>
+        <source>数据库</source>
+        <translation>Database</translation>
+    </message>
+    <message>
+        <source>只有一台电脑时用本机数据库；多台登记机和工作台共用一个 PostgreSQL 服务器。</source>
+        <translation>With one computer, use its own database; several kiosks and consoles share one PostgreSQL server.</translation>
+    </message>
+    <message>
+        <source>单机（本机数据库 SQLite）</source>
+        <translation>One computer (its own SQLite database)</translation>
+    </message>
+    <message>
+        <source>多机（PostgreSQL 服务器）</source>
+        <translation>Several computers (PostgreSQL server)</translation>
+    </message>
+    <message>
+        <source>数据保存在：%1</source>
+        <translation>Data is kept in: %1</translation>
+    </message>
+</context>
+<context>
     <name>DoneScreen</name>
     <message>
         <source>完成</source>
@@ -1766,6 +2508,67 @@
     </message>
 </context>
 <context>
+    <name>FigureTable</name>
+    <message>
+        <source>查看这些客户</source>
+        <translation>See these customers</translation>
+    </message>
+</context>
+<context>
+    <name>FinishPage</name>
+    <message>
+        <source>正在设置</source>
+        <translation>Setting up</translation>
+    </message>
+    <message>
+        <source>设置完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>已加入站点。点击“完成”打开登录界面。</source>
+        <translation>Joined the site. Click “Finish” to open the login screen.</translation>
+    </message>
+    <message>
+        <source>站点已建好。点击“完成”打开登录界面，以管理员 admin 和刚才设置的密码登录。</source>
+        <translation>The site is set up. Click “Finish” to open the login screen and log in as admin with the password you just set.</translation>
+    </message>
+    <message>
+        <source>未能完成：%1</source>
+        <translation>Could not finish: %1</translation>
+    </message>
+    <message>
+        <source>请点击“上一步”修改后重试。</source>
+        <translation>Click “Back”, correct it and try again.</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>案场通 · 首次设置</source>
+        <translation>Anchang · First-time setup</translation>
+    </message>
+    <message>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>滨江壹号 营销中心</source>
+        <translation>Binjiang One Sales Centre</translation>
+    </message>
+</context>
+<context>
     <name>IdCardScreen</name>
     <message>
         <source>请将身份证放在读卡区</source>
@@ -1817,6 +2620,124 @@
     </message>
 </context>
 <context>
+    <name>JoinPage</name>
+    <message>
+        <source>加入已有站点</source>
+        <translation>Join an existing site</translation>
+    </message>
+    <message>
+        <source>在本站点已有的工作台上，由经理或管理员在“站点”页导出密钥包，并告知一次性口令。</source>
+        <translation>At a console of this site, a manager or administrator exports the key bundle on the Stations page and tells you its one-time passphrase.</translation>
+    </message>
+    <message>
+        <source>尚未选择</source>
+        <translation>None chosen</translation>
+    </message>
+    <message>
+        <source>选择文件…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <source>二维码图片…</source>
+        <translation>QR code picture…</translation>
+    </message>
+    <message>
+        <source>站点密钥包</source>
+        <translation>Site key bundle</translation>
+    </message>
+    <message>
+        <source>例如 7K2M-9QXD-4HNP-R8TB</source>
+        <translation>e.g. 7K2M-9QXD-4HNP-R8TB</translation>
+    </message>
+    <message>
+        <source>一次性口令</source>
+        <translation>One-time passphrase</translation>
+    </message>
+    <message>
+        <source>PostgreSQL 地址</source>
+        <translation>PostgreSQL address</translation>
+    </message>
+    <message>
+        <source>本机名称</source>
+        <translation>This computer&apos;s name</translation>
+    </message>
+    <message>
+        <source>选择站点密钥包</source>
+        <translation>Choose the site key bundle</translation>
+    </message>
+    <message>
+        <source>密钥包 (*.anchang-keys *.txt);;所有文件 (*)</source>
+        <translation>Key bundles (*.anchang-keys *.txt);;All files (*)</translation>
+    </message>
+    <message>
+        <source>选择二维码图片</source>
+        <translation>Choose the QR code picture</translation>
+    </message>
+    <message>
+        <source>图片 (*.png *.jpg *.jpeg *.bmp)</source>
+        <translation>Pictures (*.png *.jpg *.jpeg *.bmp)</translation>
+    </message>
+    <message>
+        <source>正在读取…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>已读取：%1</source>
+        <translation>Read: %1</translation>
+    </message>
+</context>
+<context>
+    <name>KeyExportPanel</name>
+    <message>
+        <source>导出站点密钥包</source>
+        <translation>Export the site key bundle</translation>
+    </message>
+    <message>
+        <source>新的登记机或工作台加入本站点时，在其首次设置中导入密钥包，并输入一次性口令。每次导出都生成新口令，并记录在日志中。</source>
+        <translation>A new kiosk or console joining this site imports the key bundle in its first-time setup, with the one-time passphrase. Every export makes a new passphrase and is recorded in the journal.</translation>
+    </message>
+    <message>
+        <source>生成密钥包</source>
+        <translation>Make key bundle</translation>
+    </message>
+    <message>
+        <source>一次性口令（只显示这一次）：</source>
+        <translation>One-time passphrase (shown this once only):</translation>
+    </message>
+    <message>
+        <source>口令请当面告知新电脑的操作人员：不要写在密钥包文件旁，也不要与二维码一起拍照发送。</source>
+        <translation>Tell the passphrase in person to whoever sets up the new computer: never write it next to the bundle file, nor send it in one photo with the QR code.</translation>
+    </message>
+    <message>
+        <source>保存为文件…</source>
+        <translation>Save as file…</translation>
+    </message>
+    <message>
+        <source>完成（清除口令）</source>
+        <translation>Done (clear passphrase)</translation>
+    </message>
+    <message>
+        <source>密钥包太大，无法放进一个二维码：请保存为文件，用 U 盘带到新电脑。</source>
+        <translation>The bundle is too large for one QR code: save it as a file and take it to the new computer on a USB stick.</translation>
+    </message>
+    <message>
+        <source>新电脑可导入此二维码的照片或截图，也可导入保存的文件。</source>
+        <translation>The new computer can import a photo or screenshot of this QR code, or the saved file.</translation>
+    </message>
+    <message>
+        <source>保存站点密钥包</source>
+        <translation>Save the site key bundle</translation>
+    </message>
+    <message>
+        <source>密钥包 (*.anchang-keys)</source>
+        <translation>Key bundles (*.anchang-keys)</translation>
+    </message>
+    <message>
+        <source>已保存密钥包：%1</source>
+        <translation>Key bundle saved: %1</translation>
+    </message>
+</context>
+<context>
     <name>Kiosk</name>
     <message>
         <source>自然来访</source>
@@ -1856,6 +2777,29 @@
     <message>
         <source>到访提醒：%1 已到，归属置业顾问 %2</source>
         <translation>Arrival: %1 is here; their consultant is %2</translation>
+    </message>
+</context>
+<context>
+    <name>LeaderboardModel</name>
+    <message>
+        <source>名次</source>
+        <translation>Rank</translation>
+    </message>
+    <message>
+        <source>顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>接待</source>
+        <translation>Served</translation>
+    </message>
+    <message>
+        <source>首访</source>
+        <translation>First</translation>
+    </message>
+    <message>
+        <source>成交</source>
+        <translation>Deals</translation>
     </message>
 </context>
 <context>
@@ -1906,6 +2850,13 @@
     <message>
         <source>用户名或密码错误，或用户已停用</source>
         <translation>Wrong username or password, or the user is disabled</translation>
+    </message>
+</context>
+<context>
+    <name>NumberTile</name>
+    <message>
+        <source>查看这些客户</source>
+        <translation>See these customers</translation>
     </message>
 </context>
 <context>
@@ -2093,6 +3044,25 @@
     <message>
         <source>已停用用户：%1</source>
         <translation>User disabled: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PeriodPicker</name>
+    <message>
+        <source>今天</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>本周</source>
+        <translation>This week</translation>
+    </message>
+    <message>
+        <source>本月</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <source>自定义</source>
+        <translation>Custom</translation>
     </message>
 </context>
 <context>
@@ -2294,6 +3264,17 @@
     <message>
         <source>正在取消…</source>
         <translation>Cancelling…</translation>
+    </message>
+</context>
+<context>
+    <name>ProjectPage</name>
+    <message>
+        <source>项目名称</source>
+        <translation>Project name</translation>
+    </message>
+    <message>
+        <source>来访登记机的首页显示此名称，例如“滨江壹号 营销中心”。</source>
+        <translation>The kiosk&apos;s start screen shows this name, e.g. “Binjiang One Sales Centre”.</translation>
     </message>
 </context>
 <context>
@@ -2653,6 +3634,52 @@
     <message>
         <source>模板已保存：%1</source>
         <translation>Template saved: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReportOutput</name>
+    <message>
+        <source>导出PDF</source>
+        <translation>Export PDF</translation>
+    </message>
+    <message>
+        <source>导出Excel</source>
+        <translation>Export Excel</translation>
+    </message>
+    <message>
+        <source>PDF 文件 (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbooks (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>正在生成 %1…</source>
+        <translation>Writing %1…</translation>
+    </message>
+    <message>
+        <source>打印</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <source>正在打印…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <source>已导出：%1</source>
+        <translation>Exported: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>已发送到打印机：%n 页</source>
+        <translation>
+            <numerusform>Sent to the printer: %n page</numerusform>
+            <numerusform>Sent to the printer: %n pages</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>未能生成报表：%1</source>
+        <translation>The report could not be made: %1</translation>
     </message>
 </context>
 <context>
@@ -3266,6 +4293,14 @@
         <translation>Attribution rules</translation>
     </message>
     <message>
+        <source>以下为默认规则。可在此修改主要几项；其余建站后可在“规则”页修改（留有记录）。</source>
+        <translation>These are the default rules. Change the main ones here; the others can be changed later on the Rules page (on record).</translation>
+    </message>
+    <message>
+        <source>其他规则（默认值）</source>
+        <translation>Other rules (defaults)</translation>
+    </message>
+    <message>
         <source>比较版本</source>
         <translation>Compare versions</translation>
     </message>
@@ -3546,6 +4581,33 @@
     </message>
 </context>
 <context>
+    <name>StartPage</name>
+    <message>
+        <source>欢迎使用案场通</source>
+        <translation>Welcome to Anchang</translation>
+    </message>
+    <message>
+        <source>这台电脑还没有设置。请选择：</source>
+        <translation>This computer is not set up yet. Choose:</translation>
+    </message>
+    <message>
+        <source>新建站点</source>
+        <translation>New site</translation>
+    </message>
+    <message>
+        <source>这是本案场的第一台电脑：创建数据库、站点密钥和管理员。</source>
+        <translation>This is the sales office&apos;s first computer: create the database, the site keys and the administrator.</translation>
+    </message>
+    <message>
+        <source>加入已有站点</source>
+        <translation>Join an existing site</translation>
+    </message>
+    <message>
+        <source>本案场已有站点（PostgreSQL）：导入在其他电脑上导出的站点密钥包。</source>
+        <translation>The office already has a site (PostgreSQL): import the site key bundle exported on another computer.</translation>
+    </message>
+</context>
+<context>
     <name>StartScreen</name>
     <message>
         <source>欢迎莅临，请选择登记方式</source>
@@ -3610,6 +4672,128 @@
     <message>
         <source>摄像头画面暂不可用</source>
         <translation>Camera picture not available</translation>
+    </message>
+</context>
+<context>
+    <name>StationsPage</name>
+    <message>
+        <source>登记机</source>
+        <translation>Kiosk</translation>
+    </message>
+    <message>
+        <source>工作台</source>
+        <translation>Console</translation>
+    </message>
+    <message>
+        <source>命令行</source>
+        <translation>Command line</translation>
+    </message>
+    <message>
+        <source>每台登记机和工作台以其站点名写入日志。停用的站点（电脑更换、丢失或调走）此后的写入一律被拒绝。</source>
+        <translation>Every kiosk and console writes to the journal under its station name. A retired station (computer replaced, lost or moved) has every later write refused.</translation>
+    </message>
+    <message>
+        <source>站点名</source>
+        <translation>Station</translation>
+    </message>
+    <message>
+        <source>站点</source>
+        <translation>Stations</translation>
+    </message>
+    <message>
+        <source>（本机）</source>
+        <translation> (this one)</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>电脑</source>
+        <translation>Computer</translation>
+    </message>
+    <message>
+        <source>首次启动</source>
+        <translation>First start</translation>
+    </message>
+    <message>
+        <source>最近启动</source>
+        <translation>Last start</translation>
+    </message>
+    <message>
+        <source>最近写入</source>
+        <translation>Last write</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>在用</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>已停用（%1 于 %2：%3）</source>
+        <translation>Retired (by %1 at %2: %3)</translation>
+    </message>
+    <message>
+        <source>停用站点</source>
+        <translation>Retire station</translation>
+    </message>
+    <message>
+        <source>请在上表中选择要停用的站点</source>
+        <translation>Choose the station to retire in the table above</translation>
+    </message>
+    <message>
+        <source>停用原因，如：电脑更换、丢失</source>
+        <translation>Reason, e.g. computer replaced, lost</translation>
+    </message>
+    <message>
+        <source>确认停用</source>
+        <translation>Confirm retirement</translation>
+    </message>
+    <message>
+        <source>所选站点：%1</source>
+        <translation>Chosen station: %1</translation>
+    </message>
+    <message>
+        <source>请写明停用原因（至少 %1 个字）</source>
+        <translation>Give a reason (at least %1 characters)</translation>
+    </message>
+    <message>
+        <source>停用后 %1 的写入一律被拒绝，且不能恢复。确定吗？</source>
+        <translation>Once retired, every write of %1 is refused, for good. Are you sure?</translation>
+    </message>
+    <message>
+        <source>已停用站点 %1</source>
+        <translation>Station %1 retired</translation>
+    </message>
+</context>
+<context>
+    <name>TargetBar</name>
+    <message>
+        <source>设置目标</source>
+        <translation>Set target</translation>
+    </message>
+    <message>
+        <source>%1月累计来访</source>
+        <translation>Visits in month %1 so far</translation>
+    </message>
+    <message>
+        <source>%1 组</source>
+        <translation>%1 groups</translation>
+    </message>
+    <message>
+        <source>· 月度目标 %1 组</source>
+        <translation>· monthly target %1 groups</translation>
+    </message>
+    <message>
+        <source>完成 %1</source>
+        <translation>%1 done</translation>
+    </message>
+    <message>
+        <source>· 未设月度目标</source>
+        <translation>· no monthly target set</translation>
     </message>
 </context>
 <context>
@@ -3977,6 +5161,10 @@
     <message>
         <source>渠道 %1</source>
         <translation>Channel %1</translation>
+    </message>
+    <message>
+        <source>此预警已被 %1 处理（%2）。</source>
+        <translation>This warning was closed by %1 (%2).</translation>
     </message>
     <message>
         <source>此预警已处理完毕。</source>

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
+from admin import audit_desk
 from console.pages.audit import AuditPage
-from db import audit_admin, journal, users
+from db import journal, users
 from db.database import run_write
 from db.desk import Desk
 from db.models import JournalEntry
@@ -194,14 +195,14 @@ def test_what_each_role_sees_and_the_desk_refuses(qtbot: Any, store: Store) -> N
     assert not page.checkpoint_button.isVisibleTo(window) and not page.backup_button.isVisibleTo(window)
     manager = desk(store, "经理")
     with pytest.raises(PermissionDenied):
-        audit_admin.export_checkpoint(manager)
+        audit_desk.export_checkpoint(manager)
     with pytest.raises(PermissionDenied):
-        audit_admin.backup_now(manager)
+        audit_desk.backup_now(manager)
     for name in ("渠道经理", "前台", "李强"):
         other = open_console(qtbot, store, name)
         assert "audit" not in other.pages
         with pytest.raises(PermissionDenied):
-            audit_admin.check_site(desk(store, name))
+            audit_desk.check_site(desk(store, name))
         with pytest.raises(PermissionDenied):
-            audit_admin.check_site_apart(desk(store, name))
+            audit_desk.check_site_apart(desk(store, name))
         other.close()

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from PySide6.QtCore import Qt, QTimer
 
 import console.window
+from admin.report_sheet import import_rows, read_sheet
 from console.pages import PAGES
 from console.pages.reports import ReportsPage
-from db.admin.report_sheet import import_rows, read_sheet
 from db.desk import Desk
 from db.models import JournalEntry, Report
 from db.roles import PermissionDenied

@@ -11,9 +11,11 @@ import pytest
 import console.window
 from console.pages import PAGES
 from console.pages.warnings import WarningsPage
+from db import users
+from db.database import make_engine
 from db.desk import Desk
 from db.roles import PermissionDenied
-from db.service import Store
+from db.service import ManualClock, Store
 from db.users import authenticate
 from judge.reasons import EngineError
 from tests.console.conftest import PASSWORD
@@ -121,6 +123,7 @@ def test_the_manager_works_a_warning_through_and_precision_follows(qtbot: Any, a
     assert "经理" in first and "经理介入" in first and "约顾问和客户面谈" in first
     assert "已解决" in second and "客户已认筹，属实" in second
     assert page.detail.closed.isVisibleTo(page) and not page.detail.action_area.isVisibleTo(page)
+    assert page.detail.closed.text() == "此预警已被 经理 处理（已解决）。"
     assert listed(page) == [ids["fast"]]  # the default filter: still to be worked
     assert page.card_values["resolved"].text() == "1" and page.card_values["precision"].text() == "100%"
 
@@ -128,7 +131,7 @@ def test_the_manager_works_a_warning_through_and_precision_follows(qtbot: Any, a
     take(qtbot, window, page, "warning_dismiss", "渠道提前一周已报备，正常成交")
     assert page.card_values["precision"].text() == "50%"  # one confirmed of two handled
     desk = Desk(any_store, authenticate(any_store, "经理", PASSWORD))
-    with pytest.raises(EngineError, match="cannot go to"):
+    with pytest.raises(EngineError, match="已被 经理 处理（已排除）"):
         desk.update_warning(ids["fast"], "following", "再看看")  # a closed warning stays closed
 
 
@@ -149,6 +152,30 @@ def test_a_step_needs_a_note_and_blacklisting_a_target(qtbot: Any, any_store: St
     site = any_store.site()
     assert site.warnings[ids["fast"]].status == "blacklisted" and "周杰" in site.blacklisted_agents
     assert page.card_values["blacklisted"].text() == "1"
+
+
+def test_two_managers_closing_one_warning_at_once_the_second_is_told_who_did(qtbot: Any, any_store: Store,
+                                                                             db_url: str) -> None:
+    """Both see it open; the first resolves it; the second's 拉黑 (customer chosen) is refused whole: the
+    customer is not listed, and the second console says who closed it and shows the warning closed."""
+    ids = raise_warnings(any_store)
+    users.add_user(any_store, "经理二", "manager", PASSWORD)
+    other = Store(make_engine(db_url), any_store.keyring, clock=ManualClock(any_store.now()), station="console-2")
+    (first, page), (second, other_page) = warnings_page(qtbot, any_store, "经理"), warnings_page(qtbot, other, "经理二")
+    for window, shown in ((first, page), (second, other_page)):
+        open_warning(window, shown, ids["repeat"])
+        assert "blacklisted" in visible_steps(shown)
+    take(qtbot, first, page, "warning_resolve", "客户已认筹，属实")
+    other_page.detail.target.setCurrentIndex(other_page.detail.target.findData("customer_id"))
+    take(qtbot, second, other_page, "warning_blacklist", "职业看房人")
+    assert "已被 经理 处理（已解决）" in second.message_bar.text()
+    assert other_page.detail.closed.text() == "此预警已被 经理 处理（已解决）。"
+    assert not other_page.detail.action_area.isVisibleTo(other_page)
+    site = any_store.site()
+    customer = any_store.customer_id(REPEAT)
+    assert site.warnings[ids["repeat"]].status == "resolved" and customer is not None
+    assert not site.customers[customer].blacklisted  # the blacklisting went with the refused step
+    other.dispose()
 
 
 def test_filters_by_status_and_kind(qtbot: Any, store: Store) -> None:

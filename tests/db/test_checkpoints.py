@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.cli import main
+from admin.cli import main
 from db.database import make_engine
 from db.journal import (
     Checkpoint,

@@ -158,7 +158,7 @@ def test_postgresql_takes_the_servers_time(pg_url: str, tmp_path: Path) -> None:
 
 def test_cli_clock_accept(db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
                           capsys: pytest.CaptureFixture[str]) -> None:
-    from db.cli import main
+    from admin.cli import main
 
     monkeypatch.setenv("ANCHANG_DATABASE_URL", db_url)
     assert main(["init"]) == 0

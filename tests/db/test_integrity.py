@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db.cli import main
+from admin.cli import main
 from db.database import make_engine
 from db.keys import LOOKUP_KEY_FILE, MASTER_KEY_FILE, SIGNING_KEY_FILE, Keyring, KeysMismatch
 from db.models import Customer, EngineSnapshot
 from db.service import ManualClock, Store
+from judge import snapshot
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 LATER = datetime(2099, 1, 1, tzinfo=UTC)  # after any rule change the test makes, whatever clock stamped it
@@ -47,6 +48,14 @@ def customers(url: str) -> int:
 
 
 # ------------------------------------------------------------------ snapshots
+def snapshot_with_owner(state: str, customer: int, owner: str) -> str:
+    """The snapshot's text with `customer` given to `owner`, written back as the station writes it."""
+    journal_hash, data = snapshot.parse(state)
+    table, fields = data["state"]["customers"], data["layout"]["CustomerState"]
+    table["columns"][fields.index("owner")][table["keys"].index(customer)] = owner
+    return snapshot.text(data, journal_hash)
+
+
 def test_an_edited_snapshot_is_ignored_reported_and_named_by_verify(
         store: Store, db_url: str, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     owner = store.register_visit("13800000001").assigned_to
@@ -54,7 +63,7 @@ def test_an_edited_snapshot_is_ignored_reported_and_named_by_verify(
     seq = store.save_snapshot()
     with store.engine.begin() as conn:  # someone with database rights gives the customer to `other`
         state = conn.execute(sa.select(EngineSnapshot.state)).scalar_one()
-        edited = state.replace(f'"owner":"{owner}"', f'"owner":"{other}"')
+        edited = snapshot_with_owner(state, 1, other)
         assert edited != state
         conn.execute(sa.update(EngineSnapshot).values(state=edited))
     kiosk = Store(make_engine(db_url), Keyring.load(data_dir), clock=store.clock, station="kiosk2")
@@ -66,7 +75,7 @@ def test_an_edited_snapshot_is_ignored_reported_and_named_by_verify(
     assert main(["verify"]) == 1
     out = capsys.readouterr().out
     assert f"engine snapshot #{seq} untrusted" in out and "bad MAC" in out
-    assert f"engine snapshot #{seq} differs from a replay" in out
+    assert f"engine snapshot #{seq} differs from a replay of the journal: customers #1 (owner)" in out
 
     kiosk.snapshot_every = 1  # the untrusted snapshot does not count: a good one is due and replaces it
     assert kiosk.snapshot_due()

@@ -252,6 +252,34 @@ def test_a_broad_search_walks_the_newest_first_index_with_the_same_answer(store:
     assert set(narrow) == ids(store, "13800001234", "13900005678")
 
 
+@pytest.mark.parametrize(("broad", "walk"), [(1, 10_000), (1, 1)], ids=["hashed", "walked"])
+def test_every_way_of_listing_a_broad_search_gives_the_same_pages_and_counts(
+        store: Store, monkeypatch: pytest.MonkeyPatch, broad: int, walk: int) -> None:
+    """Listed by id (a few matches), the matches hashed once (many, PostgreSQL), or the newest-first index
+    walked (very many): the same customers, pages, scope and counts, a merged number's person included."""
+    register_people(store)
+    store.register_visit("13600009999", name="张伟", consultant="王丽")  # another consultant's customer
+    store.register_visit("13800001234", id_card="11010519491231002X")
+    store.register_visit("15900007777", name="张小明", id_card="11010519491231002X")  # merged into 张小明
+
+    def listing() -> list[object]:
+        seen: list[object] = []
+        for who in ("经理", "李强"):
+            for text in ("z", "张", "7777"):
+                rows = list_customers(desk(store, who), CustomerFilter(text=text), 0, 10)
+                seen += [[row.id for row in rows], [row.id for row in list_customers(
+                    desk(store, who), CustomerFilter(text=text), 1, 2)],
+                    count_customers(desk(store, who), CustomerFilter(text=text))]
+        return seen
+
+    by_id = listing()
+    monkeypatch.setattr(customer_queries, "BROAD_SEARCH", broad)  # as if thousands matched
+    monkeypatch.setattr(customer_queries, "WALK_SEARCH", walk)  # ... or tens of thousands
+    assert listing() == by_id
+    assert set(by_id[0]) == ids(store, "13800001234", "13900005678", "13600009999")  # type: ignore[arg-type]
+    assert by_id[6] == [store.customer_id("13800001234")]  # 7777: the number merged into 张小明
+
+
 def test_a_number_merged_into_a_known_person_finds_that_person(store: Store) -> None:
     store.register_visit("13800001234", name="张小明", id_card="11010519491231002X")
     store.register_visit("15900007777", name="张小明", id_card="11010519491231002X")  # a second number, same card

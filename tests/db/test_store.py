@@ -344,7 +344,7 @@ def test_visits_projection_records_who_received_each_visit(store: Store) -> None
 
 
 def test_init_after_a_migration_fills_new_projection_tables(data_dir: Path) -> None:
-    from db.cli import main
+    from admin.cli import main
 
     assert main(["init"]) == 0
     url = f"sqlite:///{data_dir / 'anchang.sqlite3'}"

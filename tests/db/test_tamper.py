@@ -1,8 +1,11 @@
 """An attacker with database admin rights drops the guards and edits the journal. verify() must notice,
-up to the last signed checkpoint, and name the first bad entry."""
+up to the last signed checkpoint, and name the first bad entry. Or edits the engine snapshots: a station
+must ignore an untrusted one and report it, and `anchang verify` must name it."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,11 +16,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from admin.cli import main as cli_main
+from db.database import make_engine
 from db.journal import GENESIS_HASH, Checkpoint, append, entry_hash, install_guards, make_checkpoint, verify
 from db.keys import Keyring
-from db.models import Base, JournalEntry
+from db.models import Base, EngineSnapshot, JournalEntry
+from db.service import ManualClock, Store
+from judge import facts as f
+from judge import snapshot
+from judge.engine import Site
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+SITE_T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 ENTRIES = 12
 
 
@@ -251,3 +261,187 @@ def test_checkpoint_file_edited_on_disk(engine: sa.Engine, checkpoint: Checkpoin
     checkpoint.to_file(path)
     path.write_text(path.read_text().replace(f'"seq": {checkpoint.seq}', '"seq": 5'))
     assert check(engine, Checkpoint.from_file(path))[:2] == (False, None)
+
+
+# --------------------------------------------------------------------------- engine snapshots
+# The same attacker edits the stored engine snapshot instead (the customers' owners are in it): a station
+# must ignore it and say so, and `anchang verify` must name it. Each attack on a site made by `anchang init`.
+
+def snapshot_site(db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.setenv("ANCHANG_DATABASE_URL", db_url)
+    assert cli_main(["init"]) == 0
+    store = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(SITE_T0), station="console")
+    store.add_consultant("A")
+    store.add_consultant("B")
+    store.set_duty(["A", "B"])
+    return store
+
+
+def tick(store: Store, hours: float) -> None:
+    store.clock.at = SITE_T0 + timedelta(hours=hours)  # type: ignore[attr-defined]
+
+
+def stored_snapshot(store: Store) -> tuple[int, str, str]:
+    with store.engine.connect() as conn:
+        seq, state, mac = conn.execute(sa.select(EngineSnapshot.seq, EngineSnapshot.state, EngineSnapshot.mac)).one()
+    return seq, state, mac
+
+
+def put_snapshot(store: Store, seq: int, state: str, mac: str | None) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(EngineSnapshot))
+        conn.execute(sa.insert(EngineSnapshot).values(seq=seq, state=state, mac=mac, created_at=SITE_T0))
+
+
+def with_owner(state: str, customer: int, owner: str) -> str:
+    """The snapshot's text with `customer` given to `owner`, written back as a station writes it."""
+    journal_hash, data = snapshot.parse(state)
+    table, fields = data["state"]["customers"], data["layout"]["CustomerState"]
+    table["columns"][fields.index("owner")][table["keys"].index(customer)] = owner
+    return snapshot.text(data, journal_hash)
+
+
+def replayed(engine: sa.Engine) -> Site:
+    """The engine a replay of the whole journal gives: what a station must judge on."""
+    site = Site()
+    with engine.connect() as conn:
+        for seq, at, kind, payload in conn.execute(sa.select(
+                JournalEntry.seq, JournalEntry.at, JournalEntry.kind, JournalEntry.payload).order_by(JournalEntry.seq)):
+            fact = f.from_payload(kind, seq, at, json.loads(payload))
+            if fact is not None:
+                site.apply(fact)
+    return site
+
+
+def names_untrusted(verify_output: str, seq: int, reason: str) -> bool:
+    """`anchang verify` printed a line naming snapshot `seq` as untrusted, with `reason` (its English half)."""
+    return any(f"engine snapshot #{seq} untrusted: " in line and reason in line for line in verify_output.splitlines())
+
+
+BAD_MAC = "bad MAC (altered, or not saved by this site)"
+ATTACKS = {
+    "edited bytes": BAD_MAC,
+    "valid-looking wrong MAC": BAD_MAC,
+    "another site's key": BAD_MAC,
+    "truncated": BAD_MAC,
+    "truncated, MAC'd by this site (a torn write)": "not a snapshot (unreadable JSON or unknown format)",
+    "MAC stripped": "no MAC",
+}
+
+
+@pytest.mark.parametrize("attack_kind", list(ATTACKS))
+def test_a_tampered_snapshot_is_ignored_reported_and_named_by_verify(
+        attack_kind: str, db_url: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    store = snapshot_site(db_url, data_dir, monkeypatch)
+    owner = store.register_visit("13800000001").assigned_to
+    other = "B" if owner == "A" else "A"
+    store.save_snapshot()
+    seq, state, mac = stored_snapshot(store)
+    edited = with_owner(state, 1, other)
+    keyring = Keyring.load(data_dir)
+    forged = {
+        "edited bytes": (edited, mac),
+        "valid-looking wrong MAC": (state, keyring.snapshot_mac(seq - 1, state)),  # a real MAC, of another seq
+        "another site's key": (edited, Keyring.create(tmp_path / "other-site").snapshot_mac(seq, edited)),
+        "truncated": (state[: len(state) // 2], mac),
+        "truncated, MAC'd by this site (a torn write)": (state[:-7], keyring.snapshot_mac(seq, state[:-7])),
+        "MAC stripped": (edited, None),
+    }[attack_kind]
+    put_snapshot(store, seq, *forged)
+    store.dispose()
+
+    station = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(SITE_T0), station="kiosk2")
+    with caplog.at_level(logging.WARNING, logger="anchang.integrity"):
+        site = station.site()
+    assert snapshot.differences(site, replayed(station.engine)) == []  # ignored: judged on the journal
+    assert site.customers[1].owner == owner
+    assert station.rejected_snapshots == [seq]  # reported: to the station, and in its log
+    assert f"engine snapshot {seq} ignored" in caplog.text and ATTACKS[attack_kind] in caplog.text
+    tick(station, 2)
+    again = station.register_visit("13800000001")
+    assert again.assigned_to == owner and not again.outcome.touched_cases
+
+    capsys.readouterr()
+    assert cli_main(["verify"]) == 1  # named
+    out = capsys.readouterr().out
+    assert names_untrusted(out, seq, ATTACKS[attack_kind])
+    if attack_kind in ("edited bytes", "another site's key", "MAC stripped"):
+        assert f"engine snapshot #{seq} differs from a replay of the journal: customers #1 (owner)" in out
+
+    station.snapshot_every = 1  # the ignored snapshot does not count: a good one is due and replaces it
+    assert station.snapshot_due()
+    station.save_snapshot()
+    station.dispose()
+    capsys.readouterr()
+    assert cli_main(["verify"]) == 0
+
+
+def test_a_snapshot_whose_journal_entry_changed_in_a_restore_is_ignored_reported_and_named(
+        db_url: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    """A genuine snapshot (valid MAC) put back after a restore, on a journal that has since grown to the
+    same length with other facts: its journal_hash no longer matches the entry at its seq."""
+    store = snapshot_site(db_url, data_dir, monkeypatch)
+    store.register_visit("13800000001")
+    backup = tmp_path / "backup"
+    assert cli_main(["backup", "--out", str(backup)]) == 0
+    tick(store, 1)
+    store.register_visit("13800000002")
+    store.save_snapshot()
+    seq, state, mac = stored_snapshot(store)
+    store.dispose()
+    assert cli_main(["restore", str(backup)]) == 0  # the backup holds no snapshot
+
+    station = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(SITE_T0 + timedelta(hours=2)),
+                    station="kiosk2")
+    result = station.register_visit("13800000003")
+    assert result.seq == seq  # the journal is as long as when the snapshot was taken, but another one
+    station.dispose()
+    put_snapshot(station, seq, state, mac)
+
+    kiosk = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(SITE_T0 + timedelta(hours=3)),
+                  station="kiosk3")
+    with caplog.at_level(logging.WARNING, logger="anchang.integrity"):
+        site = kiosk.site()
+    assert snapshot.differences(site, replayed(kiosk.engine)) == []
+    assert kiosk.customer_id("13800000002") is None  # the snapshot's customer is not in this journal
+    assert kiosk.rejected_snapshots == [seq]
+    reason = f"journal entry {seq} no longer carries the snapshot's hash"
+    assert f"engine snapshot {seq} ignored" in caplog.text and reason in caplog.text
+    kiosk.dispose()
+    capsys.readouterr()
+    assert cli_main(["verify"]) == 1
+    out = capsys.readouterr().out
+    assert names_untrusted(out, seq, reason)
+    assert f"engine snapshot #{seq} differs from a replay of the journal" in out
+
+
+def test_an_authentic_snapshot_of_an_older_format_is_replayed_past_not_reported(
+        db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """After an upgrade that changed the snapshot format: the station replays the journal instead, says so
+    as information (not as tampering), and its next snapshot replaces the old one; verify is content."""
+    store = snapshot_site(db_url, data_dir, monkeypatch)
+    store.register_visit("13800000001")
+    store.save_snapshot()
+    seq, state, _mac = stored_snapshot(store)
+    journal_hash, data = snapshot.parse(state)
+    older = json.dumps({"journal_hash": journal_hash, "engine": {**data, "format": "anchang-engine-snapshot/3"}})
+    put_snapshot(store, seq, older, Keyring.load(data_dir).snapshot_mac(seq, older))
+    store.dispose()
+
+    station = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(SITE_T0), station="kiosk2")
+    with caplog.at_level(logging.INFO, logger="anchang.integrity"):
+        site = station.site()
+    assert snapshot.differences(site, replayed(station.engine)) == []
+    assert station.rejected_snapshots == [seq]  # not used, and replaced by the next one
+    older_format = [r for r in caplog.records if f"engine snapshot {seq} not used (older format" in r.getMessage()]
+    assert older_format and older_format[0].levelno == logging.INFO
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    capsys.readouterr()
+    assert cli_main(["verify"]) == 0
+    station.snapshot_every = 1
+    station.save_snapshot()
+    assert stored_snapshot(station)[1].startswith('{"format":"' + snapshot.FORMAT)
+    station.dispose()

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from admin.cli import main
 from db import migrate, users
-from db.cli import main
 from db.database import make_engine
 from db.keys import Keyring
 from db.models import JournalEntry, UserAccount

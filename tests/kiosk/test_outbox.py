@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -263,3 +264,18 @@ def test_none_lost_none_twice_across_a_real_outage(private_pg: tuple[str, Any], 
     assert rows == refs  # every check-in once, in the order the visitors checked in
     assert count == 30 and sent[0] == 30
     store.dispose()
+
+
+def test_the_outbox_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path, keyring: Keyring) -> None:
+    old_umask = os.umask(0o022)  # a kiosk started from a desktop session: new files would be 0644
+    try:
+        box = Outbox(tmp_path / "kiosk" / "outbox.sqlite3", keyring)
+        box.put(checkin(1))
+        with box._connect() as conn:  # while a connection is open the WAL and shm files exist
+            conn.execute("SELECT count(*) FROM outbox").fetchone()
+            modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "kiosk").iterdir()}
+        assert set(modes) >= {"outbox.sqlite3", "outbox.sqlite3-wal"}
+        assert modes == dict.fromkeys(modes, 0o600)
+        assert (tmp_path / "kiosk").stat().st_mode & 0o777 == 0o700
+    finally:
+        os.umask(old_umask)

@@ -15,7 +15,8 @@ from db.desk import Desk
 from db.journal import Checkpoint, verify, verify_signature
 from db.models import JournalEntry
 from db.users import User
-from reports.checkpoint import ChainBroken, signed_checkpoint
+from reports import checkpoint as checkpoint_module
+from reports.checkpoint import ChainBroken, keep_nightly, kept_in, signed_checkpoint
 from reports.commission import commission_statement
 from reports.details import day_details
 from reports.documents import commission_document, daily_document, verdict_document
@@ -139,3 +140,40 @@ def test_no_checkpoint_over_a_broken_chain(seeded: Seeded) -> None:
                         store.keyring.signing_key.sign(unsigned.signed_message()).hex(), good.public_key_pem)
     with pytest.raises(ChainBroken, match=f"checkpoint at entry {good.seq}"):
         signed_checkpoint(store, local(4, 0), kept=[forged])
+
+
+def test_the_nightly_checkpoint_is_kept_once_a_day_and_shortens_the_evenings_check(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store, folder = seeded.store, tmp_path / "checkpoints"
+    store.clock.at = local(4, 9)  # type: ignore[attr-defined]
+    nightly = keep_nightly(store, folder)
+    assert nightly is not None and nightly.at == local(4, 0)
+    with store.engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.max(JournalEntry.seq)).where(JournalEntry.at < local(4, 0))).scalar()
+    assert nightly.seq == before and [k.seq for k in kept_in(folder)] == [before]
+    assert keep_nightly(store, folder) is None  # kept already today
+    starts: list[int] = []
+    check = checkpoint_module._check_chain
+    monkeypatch.setattr(checkpoint_module, "_check_chain",
+                        lambda session, start, *rest: starts.append(start) or check(session, start, *rest))
+    signed_checkpoint(store, local(4, 18), kept_in(folder))  # the evening's report
+    assert starts == [before]  # from last night's checkpoint, not from the first entry
+    store.clock.at = local(5, 8)  # type: ignore[attr-defined]
+    assert keep_nightly(store, folder) is not None  # a new day: a new one
+    assert len(kept_in(folder)) in (1, 2)  # the same head twice is one file
+
+
+def test_no_nightly_checkpoint_over_a_broken_chain(seeded: Seeded, tmp_path: Path) -> None:
+    store = seeded.store
+    with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            for name in list(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                                  "AND tbl_name = 'journal'").scalars()):
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        else:
+            conn.exec_driver_sql("ALTER TABLE journal DISABLE TRIGGER USER")
+        conn.execute(sa.update(JournalEntry).where(JournalEntry.seq == seeded.visits["A1"]).values(actor="x"))
+    store.clock.at = local(4, 9)  # type: ignore[attr-defined]
+    with pytest.raises(ChainBroken):
+        keep_nightly(store, tmp_path / "checkpoints")
+    assert kept_in(tmp_path / "checkpoints") == []

@@ -66,10 +66,14 @@ def test_a_month_of_the_seeded_site(seeded: Seeded) -> None:
     assert f.channels[1].valid_rate == 0.5 and f.channels[1].deal_rate == 1.0
     assert f.invalid_reasons == (Count("already_visited", 1), Count("pre_intercept", 1))
     assert f.consultants == (
-        ConsultantFigures("李强", visits=5, first_visits=3, pledges=2, deals=1, protected=2, claims=1),  # C, D
+        ConsultantFigures("李强", visits=5, first_visits=3, pledges=2, deals=1, protected=2, claims=1,
+                          claimed=1),  # C, D; D claimed from the pool
         ConsultantFigures("王丽", visits=3, first_visits=3, pledges=0, deals=1, protected=3, claims=0))  # A, B, F
-    assert f.funnel == (FunnelStep("report", 4, None), FunnelStep("visit", 8, 2.0), FunnelStep("pledge", 2, 0.25),
-                        FunnelStep("subscribe", 2, 1.0), FunnelStep("contract", 1, 0.5))
+    assert f.funnel == (  # conversions as shares of one set of people (tests/reports/test_funnel.py)
+        FunnelStep("report", 4, None), FunnelStep("visit", 8, 1.0, 2, 2),  # C and F, the valid reports, came
+        FunnelStep("pledge", 2, 2 / 6, 2, 6),  # A and C of the 6 who visited
+        FunnelStep("subscribe", 2, 0.5, 1, 2),  # C of A and C; F subscribed without a pledge
+        FunnelStep("contract", 1, 0.5, 1, 2))  # F of C and F
     c = f.cases
     assert (c.opened, c.decided, c.kept, c.overridden) == (2, 2, 1, 1)
     assert c.opened_by_kind == (Count("ownership_conflict", 2),)

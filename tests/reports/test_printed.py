@@ -14,7 +14,7 @@ import cv2
 import openpyxl
 import pytest
 
-from db.cli import main
+from admin.cli import main
 from tests.reports.seed import A, B, C, D, E, F, Seeded, seed_site
 from vision.qr.decode import QrDecoder
 

@@ -1,0 +1,1 @@
+"""The `anchang` admin commands, one module per concern; `admin.cli` only parses arguments and calls them."""

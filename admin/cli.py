@@ -1,0 +1,201 @@
+"""The `anchang` admin command: argument parsing only; the work is in `db.admin`.
+
+Every command reads the database from `db.config.database_url()` and the keys from the data directory.
+Exit codes: 0 done, 1 failed (verification, database, keys), 2 bad argument or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+
+def _parser() -> argparse.ArgumentParser:
+    from admin.self_test import SelfTestAction
+    from admin.version import VersionAction
+
+    parser = argparse.ArgumentParser(prog="anchang", description="Anchang 案场通 administration / 管理命令")
+    parser.add_argument("--version", action=VersionAction)
+    parser.add_argument("--self-test", action=SelfTestAction)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    scenario = sub.add_parser("scenario", help="rule scenarios")
+    scenario_sub = scenario.add_subparsers(dest="action", required=True)
+    run = scenario_sub.add_parser("run", help="replay scenario files or folders through the engine")
+    run.add_argument("paths", nargs="+")
+
+    init = sub.add_parser("init", help="初始化 / create the data directory, keys and schema")
+    init.add_argument("--database-url", help="store this database URL in anchang.toml and use it")
+
+    sub.add_parser("demo", help="演示 / a demo week in demo.sqlite3, then today's board")
+
+    board = sub.add_parser("board", help="看板 / today's board of the configured database")
+    board.add_argument("--at", help="local time of the board (default: now)")
+
+    verify = sub.add_parser("verify", help="校验日志 / verify the journal's hash chain")
+    verify.add_argument("--checkpoint", metavar="FILE", action="append",
+                        help="a signed checkpoint exported earlier, or a folder of them (repeatable); those "
+                             "kept in <data dir>/checkpoints are always checked")
+    verify.add_argument("--public-key", metavar="PEM", help="the site's Ed25519 public key (PEM), kept apart from "
+                                                            "the database, where the site keys are not installed")
+
+    clock = sub.add_parser("clock", help="时钟 / this station's clock against the journal")
+    clock_sub = clock.add_subparsers(dest="action", required=True)
+    clock_sub.add_parser("accept", help="接受本站时钟（日期跳变或日志领先时）/ accept this station's clock when "
+                                        "writes are refused for a clock jump or a journal ahead of it")
+
+    checkpoint = sub.add_parser("checkpoint", help="导出签名检查点 / export a signed checkpoint")
+    checkpoint.add_argument("--out", metavar="DIR", help="folder (default: <data dir>/checkpoints)")
+
+    backup = sub.add_parser("backup", help="备份 / back the database up")
+    backup.add_argument("--out", metavar="PATH", help="file or folder (default: <data dir>/backups)")
+
+    restore = sub.add_parser("restore", help="恢复 / restore a backup into the configured database")
+    restore.add_argument("path", metavar="PATH")
+
+    rules = sub.add_parser("rules", help="判客规则 / the rule set")
+    rules_sub = rules.add_subparsers(dest="action", required=True)
+    show = rules_sub.add_parser("show", help="the rule set in force, as TOML")
+    show.add_argument("--at", help="local time, e.g. '2025-03-01 14:30' (default: now)")
+    set_ = rules_sub.add_parser("set", help="a new rule version: KEY=VALUE... or --file FILE.toml")
+    set_.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    set_.add_argument("--file", metavar="FILE.toml")
+
+    imports = sub.add_parser("import-reports", help="导入报备 / channel reports from an Excel sheet "
+                                                    "(exit 1 when some rows were rejected)")
+    imports.add_argument("file", metavar="FILE.xlsx")
+    imports.add_argument("--dry-run", action="store_true", help="check every row, record nothing")
+    imports.add_argument("--tolerance-minutes", type=int, metavar="N",
+                         help="flag reports whose stated time is more than N minutes from when they reached the "
+                              "system (default: [import] stated_time_tolerance_minutes, else 30)")
+
+    export = sub.add_parser("export", help="导出 / customers, reports, cases, warnings to Excel (masked)")
+    export.add_argument("--out", metavar="FILE.xlsx")
+
+    purge = sub.add_parser("purge", help="清理过期个人信息 / erase customers past [retention] customer_days")
+    purge.add_argument("--dry-run", action="store_true", help="list who would be erased, erase nobody")
+
+    forget = sub.add_parser("forget", help="删除请求 / erase one customer's personal data")
+    forget.add_argument("phone", metavar="PHONE")
+
+    user = sub.add_parser("user", help="用户 / station users and roles")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    add = user_sub.add_parser("add", help="a new user (secret from a prompt or --secret-stdin)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True,
+                     help="admin, manager, channel_manager, receptionist or consultant")
+    add.add_argument("--consultant", metavar="C", help="the consultant whose customers this user sees")
+    add.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
+    passwd = user_sub.add_parser("passwd", help="set a user's secret (password or PIN)")
+    passwd.add_argument("name", metavar="NAME")
+    passwd.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
+    disable = user_sub.add_parser("disable", help="disable a user")
+    disable.add_argument("name", metavar="NAME")
+    user_sub.add_parser("list", help="list the users")
+
+    from admin.report_cmd import add_parser as add_report_parser
+    add_report_parser(sub)
+    return parser
+
+
+def _command(args: argparse.Namespace) -> Callable[[], int]:
+    """The work for the parsed arguments; modules are imported only for the command that runs."""
+    if args.command == "init":
+        from admin.setup import init
+        return lambda: init(args.database_url)
+    if args.command == "demo":
+        from admin.demo import run_demo
+        return run_demo
+    if args.command == "board":
+        from admin.board import show_board
+        return lambda: show_board(args.at)
+    if args.command == "verify":
+        from admin.audit import verify
+        return lambda: verify(args.checkpoint, args.public_key)
+    if args.command == "clock":
+        from admin.clock import accept
+        return accept
+    if args.command == "checkpoint":
+        from admin.audit import checkpoint
+        return lambda: checkpoint(args.out)
+    if args.command == "backup":
+        from admin.backup import backup
+        return lambda: backup(args.out)
+    if args.command == "restore":
+        from admin.backup import restore
+        return lambda: restore(args.path)
+    if args.command == "rules":
+        from admin import rules
+        if args.action == "show":
+            return lambda: rules.show(args.at)
+        return lambda: rules.set_rules(args.assignments, args.file)
+    if args.command == "import-reports":
+        from admin.importer import import_reports
+        return lambda: import_reports(args.file, dry_run=args.dry_run, tolerance_minutes=args.tolerance_minutes)
+    if args.command == "export":
+        from admin.export import export
+        return lambda: export(args.out)
+    if args.command == "purge":
+        from admin.retention import purge
+        return lambda: purge(dry_run=args.dry_run)
+    if args.command == "report":
+        from admin.report_cmd import run as run_report
+        return lambda: run_report(args)
+    if args.command == "user":
+        from admin import users
+        if args.action == "add":
+            return lambda: users.add(args.name, args.role, args.consultant, args.secret_stdin)
+        if args.action == "passwd":
+            return lambda: users.passwd(args.name, args.secret_stdin)
+        if args.action == "disable":
+            return lambda: users.disable(args.name)
+        return users.show_list
+    from admin.retention import forget
+    return lambda: forget(args.phone)
+
+
+# Commands that make their own database (init migrates with a backup itself) or replace it (restore).
+WITHOUT_UPGRADE = {"init", "demo", "scenario", "restore"}
+PRIVATE_UMASK = 0o077  # folders 0700, files 0600: the database, backups, exports and checkpoints hold customers
+
+
+def _private_data_dir() -> None:
+    """The data folder (keys, database, backups) readable by its owner only, also when made by an older
+    version; a folder owned by someone else is left as it is."""
+    from db.config import ConfigError, data_dir
+
+    try:
+        folder = data_dir()
+        if folder.is_dir() and folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+    except (OSError, ConfigError):
+        pass  # the command itself reports a folder it cannot use
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse already printed
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command == "scenario":
+        from db.scenarios import run_paths
+        return run_paths(args.paths)
+    from admin.errors import run_guarded
+    from admin.upgrade import start_check
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        _private_data_dir()
+        if args.command not in WITHOUT_UPGRADE and (refused := start_check("anchang")) is not None:
+            return refused  # a newer program's database; an older one was backed up and migrated
+        code = run_guarded(_command(args))
+        _private_data_dir()  # `init` may have just made it
+        return code
+    finally:
+        os.umask(previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

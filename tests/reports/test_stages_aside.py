@@ -1,0 +1,74 @@
+"""The stage counts read on a second connection (reports/stages_aside.py) are used only when that read
+saw the same journal head as the figures' own session; otherwise (a write came between, or the second
+read failed) they are read again in the session, so the figures never mix two states of the site."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports import stage_figures, stages_aside
+from reports.figures import figures
+from reports.period import month_of
+from tests.reports.seed import ZONE, Seeded, seed_site
+
+MARCH = month_of(date(2026, 3, 1), ZONE)
+
+
+@pytest.fixture
+def seeded(db_url: str, tmp_path: Path) -> Iterator[Seeded]:
+    s = seed_site(db_url, tmp_path / "keys")
+    yield s
+    s.store.dispose()
+
+
+def _counted_in(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Where stage_counts ran: the reader thread or the figures' own (main) thread."""
+    import threading
+
+    where: list[str] = []
+    real = stage_figures.stage_counts
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        where.append("aside" if threading.current_thread().name.startswith("anchang-figures") else "session")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stages_aside, "stage_counts", counting)
+    return where
+
+
+def test_the_counts_read_alongside_are_used_at_the_same_head(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = figures(seeded.store, MARCH)
+    where = _counted_in(monkeypatch)
+    assert figures(seeded.store, MARCH) == expected
+    assert where == ["aside"]
+
+
+def test_a_write_between_the_two_reads_means_the_session_counts_again(
+        seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = figures(seeded.store, MARCH)
+    real_read = stages_aside._read
+
+    def an_older_head(*args: Any) -> Any:
+        head, counts = real_read(*args)
+        return head - 1, stage_figures.StageCounts({}, {}, {}, {}, {}, {"pledge": 999}, {})  # another state
+
+    monkeypatch.setattr(stages_aside, "_read", an_older_head)
+    where = _counted_in(monkeypatch)
+    assert figures(seeded.store, MARCH) == expected
+    assert where == ["aside", "session"]
+
+
+def test_a_failed_read_alongside_is_read_again_in_the_session(
+        seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = figures(seeded.store, MARCH)
+
+    def failing(*_args: Any) -> Any:
+        raise RuntimeError("the second connection was refused")
+
+    monkeypatch.setattr(stages_aside, "_read", failing)
+    assert figures(seeded.store, MARCH) == expected
