@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(libzbar0 xvfb xauth poppler-utils postgresql-client libgl1 libglib2.0-0 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
+# scripts/test.sh adds what only the tests need (nsis: the Windows installer script is compiled there).
+read -r -a extra <<< "${ANCHANG_EXTRA_SYSTEM_PACKAGES:-}"
+SYSTEM_PACKAGES+=("${extra[@]}")
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

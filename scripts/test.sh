@@ -4,7 +4,7 @@
 # with ANCHANG_BUILD_INSTALLER=1 also the installer's build and smoke test (installer/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis" bash scripts/setup.sh
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh
