@@ -53,24 +53,31 @@ def seq_range(session: Any, period: Period) -> tuple[int, int]:
     return first, (after - 1) if after is not None else 2**62
 
 
-def stage_events(dialect: str, period: Period) -> Any:
+def stage_events(dialect: str, period: Period, attributes: bool = True) -> Any:
     """Stage changes in the period with the customer they concern (merges followed to the customer the
-    engine judges), who recorded them, the stage, that customer's channel, owner, deal time and
-    commission, and whether the entry is the one that closed the deal."""
+    engine judges), who recorded them and the stage; with `attributes`, also that customer's channel,
+    owner, deal time and commission, and whether the entry is the one that closed the deal."""
     raw = (sa.select(StageRecord.id.label("seq"), StageRecord.at, StageRecord.customer_id.label("customer"),
                      StageRecord.consultant, StageRecord.stage)
            .where(StageRecord.at >= period.start, StageRecord.at < period.end).subquery())
     named = sa.orm.aliased(Customer)
-    merged = sa.orm.aliased(Customer)  # a number merged into another customer: that customer's attributes
+    judged_customer = sa.func.coalesce(named.merged_into, named.id).label("customer")
+    if not attributes:
+        return (sa.select(raw.c.seq, raw.c.at, raw.c.consultant, raw.c.stage, judged_customer)
+                .join(named, named.id == raw.c.customer).cte("stage_events").prefix_with("MATERIALIZED"))
+    # a number merged into another customer takes that customer's attributes; the few customers something
+    # was merged into are found first, so the join does not hash every customer a second time
+    merged_into = sa.select(Customer).where(
+        Customer.id.in_(sa.select(Customer.merged_into).where(Customer.merged_into.is_not(None)))).subquery()
+    merged = sa.orm.aliased(Customer, merged_into)
 
     def judged(column: str) -> Any:
         return sa.case((named.merged_into.is_(None), getattr(named, column)), else_=getattr(merged, column))
 
     closing = sa.case((sa.and_(raw.c.stage.in_(DEAL_STAGES), raw.c.at == judged("deal_at")), 1), else_=0)
-    return (sa.select(raw.c.seq, raw.c.at, raw.c.consultant, raw.c.stage,
-                      sa.func.coalesce(named.merged_into, named.id).label("customer"), judged("channel").label("channel"),
-                      judged("owner").label("owner"), judged("commission").label("commission"),
-                      closing.label("closing"))
+    return (sa.select(raw.c.seq, raw.c.at, raw.c.consultant, raw.c.stage, judged_customer,
+                      judged("channel").label("channel"), judged("owner").label("owner"),
+                      judged("commission").label("commission"), closing.label("closing"))
             .join(named, named.id == raw.c.customer)
-            .outerjoin(merged, merged.id == named.merged_into)  # one lookup for the (nearly all) unmerged
-            .cte("stage_events").prefix_with("MATERIALIZED"))  # read once for every count made of it
+            .outerjoin(merged, merged.id == named.merged_into)
+            .cte("stage_events").prefix_with("MATERIALIZED"))  # read once for every count made of it  # read once for every count made of it

@@ -1,6 +1,7 @@
-"""认筹, 认购, 签约 and deals in one statement: the period's stage changes (the stage_changes projection) are
-read once with their customers (a materialised CTE) and counted every way the channels, the leaderboard
-and the funnel need them (its conversions between stages: reports/funnel_figures.py says what they are)."""
+"""认筹, 认购, 签约 and deals in two statements: the period's stage changes (the stage_changes projection)
+are read with their customers (a materialised CTE) and counted every way the channels, the leaderboard
+and the funnel need them (its conversions between stages: reports/funnel_figures.py says what they are).
+The two halves are independent, so reports/stages_aside.py reads them at once on connections of their own."""
 
 from __future__ import annotations
 
@@ -55,36 +56,54 @@ def converted_where(reached: Any) -> dict[str, list[Any]]:
     return {stage: [reached.c[stage] == 1, reached.c[before] == 1] for stage, before in CONVERTED_FROM.items()}
 
 
-def stage_counts(session: Session, dialect: str, period: Period, consultant: str | None) -> StageCounts:
-    """`consultant`: channel counts over their own customers, stages reached as recorded by them.
+Found = dict[str, dict[str, int]]  # a StageCounts field -> its counts, as a half of them reads them
+HALVES = ("groupings", "conversions")  # one statement each: both are read at once where they can be
 
-    A customer has one channel and one commission, so the customers by stage and channel add up to the
-    customers by stage, and the deals by channel and commission to either: three groupings count all six
-    (four for a consultant, whose stages reached are filtered otherwise). A fourth (fifth) counts the
-    customers by which stages they reached and whether they visited: the funnel's conversions."""
-    events = stage_events(dialect, period)
+
+def stage_counts(session: Session, dialect: str, period: Period, consultant: str | None) -> StageCounts:
+    """`consultant`: channel counts over their own customers, stages reached as recorded by them."""
+    return counts_of([count_half(session, dialect, period, consultant, half) for half in HALVES])
+
+
+def counts_of(halves: list[Found]) -> StageCounts:
+    found: Found = {name: {} for name in StageCounts.__dataclass_fields__}
+    for half in halves:
+        for name, counts in half.items():
+            found[name].update(counts)
+    return StageCounts(**found)
+
+
+def count_half(session: Session, dialect: str, period: Period, consultant: str | None, half: str) -> Found:
+    """"groupings": a customer has one channel and one commission, so the customers by stage and channel
+    add up to the customers by stage, and the deals by channel and commission to either: three groupings
+    count all six (four for a consultant, whose stages reached are filtered otherwise).
+    "conversions": the customers by which stages they reached and whether they visited (the funnel's)."""
+    events = stage_events(dialect, period, attributes=half == "groupings")
     customers = sa.func.count(sa.distinct(events.c.customer)).label("n")
-    pledge, closing = sa.cast(events.c.stage == "pledge", sa.Integer), events.c.closing
-    own = [] if consultant is None else [events.c.owner == consultant]
 
     def part(name: str, keys: list[Any], *conditions: Any) -> Any:
         columns = [sa.cast(k, sa.String) for k in keys] + [sa.null()] * (2 - len(keys))
         return (sa.select(sa.literal(name).label("part"), columns[0].label("a"), columns[1].label("b"), customers)
                 .where(*conditions).group_by(*keys))
 
-    parts = [part("stage_channel", [events.c.stage, events.c.channel], *own),
-             part("deals", [events.c.channel, events.c.commission], closing == 1, *own),
-             part("recorded", [events.c.consultant, pledge], sa.or_(pledge == 1, closing == 1))]
-    if consultant is not None:
-        parts.append(part("reached", [events.c.stage], events.c.consultant == consultant))
-    reached = reached_by_customer(events, period, consultant).subquery()  # the customers by what they did
-    flags = [reached.c[name] for name in FLAGS]
-    code: Any = sa.cast(flags[0], sa.String)
-    for flag in flags[1:]:
-        code = code + sa.cast(flag, sa.String)
-    parts.append(sa.select(sa.literal("flags"), code, sa.null(), sa.func.count()).group_by(*flags))
-    found: dict[str, dict[str, int]] = {name: defaultdict(int) for name in StageCounts.__dataclass_fields__}
-    for name, a, b, n in session.execute(sa.union_all(*parts)):
+    if half == "groupings":
+        pledge, closing = sa.cast(events.c.stage == "pledge", sa.Integer), events.c.closing
+        own = [] if consultant is None else [events.c.owner == consultant]
+        parts = [part("stage_channel", [events.c.stage, events.c.channel], *own),
+                 part("deals", [events.c.channel, events.c.commission], closing == 1, *own),
+                 part("recorded", [events.c.consultant, pledge], sa.or_(pledge == 1, closing == 1))]
+        if consultant is not None:
+            parts.append(part("reached", [events.c.stage], events.c.consultant == consultant))
+        statement: Any = sa.union_all(*parts)
+    else:
+        reached = reached_by_customer(events, period, consultant).subquery()  # the customers by what they did
+        flags = [reached.c[name] for name in FLAGS]
+        code: Any = sa.cast(flags[0], sa.String)
+        for flag in flags[1:]:
+            code = code + sa.cast(flag, sa.String)
+        statement = sa.select(sa.literal("flags"), code, sa.null(), sa.func.count()).group_by(*flags)
+    found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, a, b, n in session.execute(statement):
         n = int(n)
         if name == "stage_channel":
             if consultant is None:
@@ -105,4 +124,4 @@ def stage_counts(session: Session, dialect: str, period: Period, consultant: str
             for stage, before in CONVERTED_FROM.items():
                 if did[stage] and did[before]:
                     found["converted"][stage] += n
-    return StageCounts(**{name: dict(counts) for name, counts in found.items()})
+    return {name: dict(counts) for name, counts in found.items()}

@@ -1,12 +1,12 @@
-"""The period's stage counts (reports/stage_figures.py, the longest statement of a long period's figures)
-read on a second connection while the figures' own session reads the rest: a year's figures wait for
-the longer of the two instead of their sum (the database runs them on two cores; both drivers let go
-of the GIL while a statement runs).
+"""The period's stage counts (reports/stage_figures.py, the longest statements of a long period's figures)
+read in their two halves on connections of their own while the figures' own session reads the rest: a
+year's figures wait for the longest of the three instead of their sum (the database runs them on as
+many cores as it has; both drivers let go of the GIL while a statement runs).
 
-Both reads note the journal's head first: every write that changes a projection appends to the journal
+Every read notes the journal's head first: every write that changes a projection appends to the journal
 in its transaction, so the same head means the same committed state (on SQLite, where a read
 transaction keeps the snapshot of its first statement). When the heads differ (a write came between),
-or the second read failed, the counts are read again in the figures' session, as before.
+or a read aside failed, that half is read again in the figures' session.
 """
 
 from __future__ import annotations
@@ -20,37 +20,42 @@ from sqlalchemy.orm import Session
 from db.database import read_session
 from db.models import JournalEntry
 from reports.period import Period
-from reports.stage_figures import StageCounts, stage_counts
+from reports.stage_figures import HALVES, Found, StageCounts, count_half, counts_of
 
-_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="anchang-figures")
+_READERS = ThreadPoolExecutor(max_workers=2 * len(HALVES), thread_name_prefix="anchang-figures")
 
 
 def journal_head(session: Session) -> int:
     return int(session.scalar(sa.select(sa.func.max(JournalEntry.seq))) or 0)
 
 
-def _read(engine: Engine, dialect: str, period: Period, consultant: str | None) -> tuple[int, StageCounts]:
+def _read(engine: Engine, dialect: str, period: Period, consultant: str | None, half: str) -> tuple[int, Found]:
     with read_session(engine) as session:
         head = journal_head(session)
-        return head, stage_counts(session, dialect, period, consultant)
+        return head, count_half(session, dialect, period, consultant, half)
 
 
 class StagesAside:
-    """Starts the stage counts on the second connection; `result` gives them for the session's head."""
+    """Starts both halves of the stage counts, each on a connection of its own; `result` gives them for
+    the session's head."""
 
     def __init__(self, engine: Engine, period: Period, consultant: str | None) -> None:
         self.dialect = engine.dialect.name
         self.period, self.consultant = period, consultant
         shared = isinstance(engine.pool, sa.pool.StaticPool)  # one connection for all (in-memory SQLite)
-        self._future: Future[tuple[int, StageCounts]] | None = (
-            None if shared else _READER.submit(_read, engine, self.dialect, period, consultant))
+        self._futures: dict[str, Future[tuple[int, Found]]] = {} if shared else {
+            half: _READERS.submit(_read, engine, self.dialect, period, consultant, half) for half in HALVES}
 
     def result(self, session: Session, head: int) -> StageCounts:
-        if self._future is not None:
+        return counts_of([self._half(session, head, half) for half in HALVES])
+
+    def _half(self, session: Session, head: int, half: str) -> Found:
+        future = self._futures.get(half)
+        if future is not None:
             try:
-                seen, counts = self._future.result()
+                seen, found = future.result()
             except Exception:  # noqa: BLE001 - read again below, where an error reaches the caller
                 seen = -1
             if seen == head:
-                return counts
-        return stage_counts(session, self.dialect, self.period, self.consultant)
+                return found
+        return count_half(session, self.dialect, self.period, self.consultant, half)

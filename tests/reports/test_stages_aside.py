@@ -26,41 +26,47 @@ def seeded(db_url: str, tmp_path: Path) -> Iterator[Seeded]:
     s.store.dispose()
 
 
-def _counted_in(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Where stage_counts ran: the reader thread or the figures' own (main) thread."""
+def _counted_in(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Where each half of the stage counts ran: a reader thread or the figures' own (main) thread."""
     import threading
 
-    where: list[str] = []
-    real = stage_figures.stage_counts
+    where: list[tuple[str, str]] = []
+    real = stage_figures.count_half
 
     def counting(*args: Any, **kwargs: Any) -> Any:
-        where.append("aside" if threading.current_thread().name.startswith("anchang-figures") else "session")
+        aside = threading.current_thread().name.startswith("anchang-figures")
+        where.append(("aside" if aside else "session", args[-1]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(stages_aside, "stage_counts", counting)
+    monkeypatch.setattr(stages_aside, "count_half", counting)
     return where
 
 
 def test_the_counts_read_alongside_are_used_at_the_same_head(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = figures(seeded.store, MARCH)
+    assert any(step.converted for step in expected.funnel[2:])  # the conversions' half counts something
+    assert any(c.pledges for c in expected.channels)  # and the groupings' half
     where = _counted_in(monkeypatch)
     assert figures(seeded.store, MARCH) == expected
-    assert where == ["aside"]
+    assert sorted(where) == [("aside", "conversions"), ("aside", "groupings")]
 
 
 def test_a_write_between_the_two_reads_means_the_session_counts_again(
         seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Here only the conversions' read saw another head: that half alone is counted again."""
     expected = figures(seeded.store, MARCH)
     real_read = stages_aside._read
 
     def an_older_head(*args: Any) -> Any:
-        head, counts = real_read(*args)
-        return head - 1, stage_figures.StageCounts({}, {}, {}, {}, {}, {"pledge": 999}, {})  # another state
+        head, found = real_read(*args)
+        if args[-1] == "conversions":
+            return head - 1, {"converted": {"pledge": 999}}  # another state of the site
+        return head, found
 
     monkeypatch.setattr(stages_aside, "_read", an_older_head)
     where = _counted_in(monkeypatch)
     assert figures(seeded.store, MARCH) == expected
-    assert where == ["aside", "session"]
+    assert sorted(where) == [("aside", "conversions"), ("aside", "groupings"), ("session", "conversions")]
 
 
 def test_a_failed_read_alongside_is_read_again_in_the_session(
