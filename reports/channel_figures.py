@@ -48,10 +48,13 @@ def channel_figures(session: Session, period: Period, consultant: str | None, re
     """`tally`: the site's daily rows of the period, which count 带访 (a consultant's own are counted here)."""
     made: dict[str, int] = defaultdict(int)
     valid: dict[str, int] = defaultdict(int)
+    brought: dict[str, int] = defaultdict(int)
     for (channel, status, _reason), n in reports.items():
         made[channel] += n
         if status != "invalid":
             valid[channel] += n
+        if status == "used":  # a channel-led visit used the report
+            brought[channel] += n
     if consultant is None and tally is not None:
         led = {name: n for name, (n, _m) in tally.keyed("led").items() if name}
     else:
@@ -61,7 +64,7 @@ def channel_figures(session: Session, period: Period, consultant: str | None, re
     names.discard(NATURAL)
     return [ChannelFigures(channel=name, reports=made.get(name, 0), valid_reports=valid.get(name, 0),
                            visits=led.get(name, 0), pledges=pledges.get(name, 0), deals=deals.get(name, 0),
-                           commissioned=owed.get(name, 0) if name != NATURAL else 0)
+                           commissioned=owed.get(name, 0) if name != NATURAL else 0, brought=brought.get(name, 0))
             for name in [NATURAL, *sorted(names)]]
 
 

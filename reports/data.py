@@ -61,6 +61,7 @@ class ChannelFigures:
     pledges: int  # its customers who pledged (认筹) in the period
     deals: int  # its customers whose deal (认购 or 签约) closed in the period
     commissioned: int  # of those deals, within the channel's protection: the channel is owed commission
+    brought: int = 0  # of the period's valid reports, those that have brought their customer (已带访) by now
 
     @property
     def valid_rate(self) -> float | None:
@@ -68,8 +69,9 @@ class ChannelFigures:
 
     @property
     def visit_rate(self) -> float | None:
-        """带访 ÷ valid reports."""
-        return rate(self.visits, self.valid_reports)
+        """Of the period's valid reports, the share that brought their customer: one set of reports, so
+        never above 100% (带访 ÷ 有效报备 was, on a day whose channel visits came from earlier reports)."""
+        return rate(self.brought, self.valid_reports)
 
     @property
     def pledge_rate(self) -> float | None:

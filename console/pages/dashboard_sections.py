@@ -148,6 +148,7 @@ class Board(QWidget):
         self.channels = FigureTable("dashboard_channels", [
             self.tr("渠道"), self.tr("报备"), self.tr("有效报备"), self.tr("有效率"), self.tr("带访"), self.tr("带访率"),
             self.tr("认筹"), self.tr("成交"), self.tr("应结佣"), self.tr("成交率")], self.on_open)
+        self.channels.set_header_tip(5, words.visit_rate_rule())
         self.column.addWidget(self.channels)
         self._heading("funnel", self.tr("漏斗与无效报备"))
         self.funnel_chart = ChartView("dashboard_chart_funnel", CHART_HEIGHT)

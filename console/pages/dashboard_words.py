@@ -19,6 +19,12 @@ def funnel_steps() -> dict[str, str]:
             "contract": QCoreApplication.translate("DashboardWords", "签约")}
 
 
+def visit_rate_rule() -> str:
+    """What the channel table's 带访率 is (reports/data.py ChannelFigures.visit_rate), for its tooltip."""
+    return QCoreApplication.translate(
+        "DashboardWords", "带访率：本期有效报备中已凭报备带客到访的比例，不超过100%；带访一列为本期首次到访并判给该渠道的客户。")
+
+
 def conversion_rule() -> str:
     """What the funnel's conversions are (reports/funnel_figures.py), for the column's tooltip."""
     return QCoreApplication.translate(

@@ -2291,6 +2291,10 @@
         <translation>Signed</translation>
     </message>
     <message>
+        <source>带访率：本期有效报备中已凭报备带客到访的比例，不超过100%；带访一列为本期首次到访并判给该渠道的客户。</source>
+        <translation>Visit rate: of the valid reports made in the period, the share whose customer the report brought to a visit (never above 100%). The Visits column counts the customers who first visited in the period and were judged to this channel.</translation>
+    </message>
+    <message>
         <source>转化率是同一批客户中的比例，不超过100%：来访一行为报备到访率，即本期有效报备的客户中已凭报备到访（带访）的；其后各行为本期到达上一环节的客户中，本期又到达该环节的。</source>
         <translation>Each conversion is a share of the same customers, never above 100%: for Visited, the report-to-visit rate (of the customers with a valid report made in the period, those the report brought); for each later step, of the customers who reached the step before in the period, those who also reached this one in it.</translation>
     </message>

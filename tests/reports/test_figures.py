@@ -60,9 +60,9 @@ def test_a_month_of_the_seeded_site(seeded: Seeded) -> None:
     assert v.by_channel == (Count("natural", 6), Count("贝壳", 1), Count("链家", 1))
     assert f.channels == (
         ChannelFigures("natural", reports=0, valid_reports=0, visits=3, pledges=1, deals=0, commissioned=0),
-        ChannelFigures("贝壳", reports=2, valid_reports=1, visits=1, pledges=1, deals=1, commissioned=1),
+        ChannelFigures("贝壳", reports=2, valid_reports=1, visits=1, pledges=1, deals=1, commissioned=1, brought=1),
         # F's deal came after 链家's protection ended: its deal, but no commission
-        ChannelFigures("链家", reports=2, valid_reports=1, visits=1, pledges=0, deals=1, commissioned=0))
+        ChannelFigures("链家", reports=2, valid_reports=1, visits=1, pledges=0, deals=1, commissioned=0, brought=1))
     assert f.channels[1].valid_rate == 0.5 and f.channels[1].deal_rate == 1.0
     assert f.invalid_reasons == (Count("already_visited", 1), Count("pre_intercept", 1))
     assert f.consultants == (
@@ -82,6 +82,32 @@ def test_a_month_of_the_seeded_site(seeded: Seeded) -> None:
                          WarningKindFigures("repeat_visits_no_pledge", 1, 1, 0, 0, 0))
     assert (w.raised, w.confirmed, w.handled, w.precision) == (3, 1, 2, 0.5)
     assert (f.month.visits, f.month.target, f.month.share) == (8, None, None)
+
+
+def test_the_visit_rate_is_a_share_of_the_periods_own_reports(seeded: Seeded) -> None:
+    """带访率 ÷ the period's valid reports: of those, the ones that brought their customer, even later;
+    a day whose channel visits came from the day before's reports is not 200%."""
+    store = seeded.store
+    h, i, j = "13900000008", "13900000009", "13900000010"
+    store.clock.at = datetime(2026, 3, 10, 10, 0, tzinfo=ZONE)  # type: ignore[attr-defined]
+    store.record_report("贝壳", "周杰", h, name="黄先生")
+    store.record_report("贝壳", "周杰", i, name="蒋女士")
+    for phone, moment in ((None, datetime(2026, 3, 11, 9, 0, tzinfo=ZONE)), (h, datetime(2026, 3, 11, 10, 0, tzinfo=ZONE)),
+                          (i, datetime(2026, 3, 11, 11, 0, tzinfo=ZONE)), (j, datetime(2026, 3, 12, 15, 0, tzinfo=ZONE))):
+        store.clock.at = moment  # type: ignore[attr-defined]
+        if phone is None:
+            store.record_report("贝壳", "吴芳", j, name="金女士")  # the 11th's own report: J comes the next day
+        else:
+            store.register_visit(phone, ref=f"ref-{phone}", arrived_at=moment, source="渠道带看", channel="贝壳",
+                                 agent="周杰" if phone != j else "吴芳")
+        if moment.day == 11 and phone == i:
+            beike = figures(store, day_of(date(2026, 3, 11), ZONE)).channels[1]
+            assert (beike.channel, beike.valid_reports, beike.visits, beike.brought) == ("贝壳", 1, 2, 0)
+            assert beike.visit_rate == 0.0  # 带访 ÷ 有效报备 said 200%
+    beike = figures(store, day_of(date(2026, 3, 11), ZONE)).channels[1]
+    assert (beike.valid_reports, beike.visits, beike.brought, beike.visit_rate) == (1, 2, 1, 1.0)  # J came on the 12th
+    both = figures(store, between(date(2026, 3, 10), date(2026, 3, 12), ZONE)).channels[1]
+    assert (both.valid_reports, both.visits, both.brought, both.visit_rate) == (3, 3, 3, 1.0)
 
 
 def test_a_day_and_the_midnight_between_two_groups(seeded: Seeded) -> None:
