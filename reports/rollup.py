@@ -185,6 +185,12 @@ def refresh(engine: Engine, zone: ZoneInfo, first: date, last: date) -> None:
             _write(session, zone, now, days, by_day)
 
         run_write(engine, work, site_lock=engine.dialect.name == "sqlite")
+    if engine.dialect.name == "postgresql" and len(missing) > WRITE_DAYS:
+        # many days counted at once (the first read after a rebuild): without statistics until autovacuum
+        # comes, the planner sorts a year's kept rows to group them (40 ms) instead of hashing them (18 ms)
+        with engine.connect() as connection:
+            connection.execute(sa.text("ANALYZE daily_figures, daily_figures_days"))
+            connection.commit()
 
 
 def _write(session: Session, zone: ZoneInfo, counted: Position, days: list[date], rows: dict[date, list[Row]]) -> None:

@@ -173,3 +173,22 @@ def test_a_read_that_finds_nothing_to_keep_writes_nothing(seeded: Seeded) -> Non
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", record)
     assert written == []
+
+
+def test_many_days_counted_at_once_leave_the_planner_statistics(seeded: Seeded) -> None:
+    """PostgreSQL: a read that keeps more than a week of days (the first after a rebuild) analyses the
+    rollup, so the next reads' plans see its rows (autovacuum may come minutes later)."""
+    store = seeded.store
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+
+    def rows_known() -> float:
+        with store.engine.connect() as conn:
+            return float(conn.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'daily_figures'::regclass")))
+
+    _at(seeded, 20, 9, 0)
+    store.set_busy("李强", True)  # an entry on D20: 19 closed days to keep
+    before = rows_known()
+    f = figures(store, MARCH)
+    assert len(_kept_days(seeded)) == 19 and f.visits.groups == 8
+    assert before <= 0 < rows_known()  # -1 (never analysed) before, the kept rows after
