@@ -26,6 +26,7 @@ def chart_words() -> ChartWords:
         share=QCoreApplication.translate("ChartWords", "%1（%2）"),
         funnel=QCoreApplication.translate("ChartWords", "转化漏斗：报备 → 来访 → 认筹 → 认购 → 签约"),
         conversion=QCoreApplication.translate("ChartWords", "转化 %1"),
+        report_visits=QCoreApplication.translate("ChartWords", "报备到访 %1"),
         leaderboard=QCoreApplication.translate("ChartWords", "顾问排行：接待组数、首访、成交"),
         received=QCoreApplication.translate("ChartWords", "接待组数"),
         deals=QCoreApplication.translate("ChartWords", "成交"),

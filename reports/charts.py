@@ -46,6 +46,7 @@ class ChartWords:
     share: str = "%1（%2）"  # a bar's count and share
     funnel: str = "转化漏斗：报备 → 来访 → 认筹 → 认购 → 签约"
     conversion: str = "转化 %1"
+    report_visits: str = "报备到访 %1"  # the visit step's conversion: of the valid reports' customers, who came
     leaderboard: str = "顾问排行：接待组数、首访、成交"
     received: str = "接待组数"
     deals: str = "成交"
@@ -162,7 +163,8 @@ def funnel(steps: Sequence[FunnelStep], words: ChartWords = ZH) -> Figure:
     for row, step in enumerate(steps):
         y = len(steps) - 1 - row
         axes.barh(y, step.count, left=(widest - step.count) / 2, color=BLUE if row else ORANGE, height=0.7)
-        rate = "" if step.rate is None else "  " + _fill(words.conversion, labels.percent(step.rate))
+        said = words.report_visits if step.key == "visit" else words.conversion  # "转化 0%" beside 37 visits misleads
+        rate = "" if step.rate is None else "  " + _fill(said, labels.percent(step.rate))
         name = words.steps.get(step.key, step.key)
         axes.text(widest * 1.04, y, f"{name} {step.count}{rate}", va="center", fontsize=9)
     axes.set_xlim(0, widest * 1.6)

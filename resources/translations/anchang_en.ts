@@ -1382,6 +1382,10 @@
         <translation>conv. %1</translation>
     </message>
     <message>
+        <source>报备到访 %1</source>
+        <translation>report-to-visit %1</translation>
+    </message>
+    <message>
         <source>顾问排行：接待组数、首访、成交</source>
         <translation>Consultants: groups received, first visits, deals</translation>
     </message>

@@ -12,7 +12,7 @@ from reports.chart_style import DARK, restyle
 from reports.data import ConsultantFigures, Count, FunnelStep
 
 SHARE = [Count("natural", 6), Count("贝壳", 3), Count(None, 1)]
-STEPS = [FunnelStep("report", 4, None), FunnelStep("visit", 6, 1.5), FunnelStep("pledge", 2, 1 / 3),
+STEPS = [FunnelStep("report", 4, None), FunnelStep("visit", 6, 0.75, 3, 4), FunnelStep("pledge", 2, 1 / 3),
          FunnelStep("subscribe", 1, 0.5), FunnelStep("contract", 0, 0.0)]
 
 

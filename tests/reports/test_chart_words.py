@@ -18,6 +18,7 @@ NAMES = ("贝壳", "李强", "王丽", "路过")  # a channel, consultants, a so
 ENGLISH = charts.ChartWords(
     no_data="No data", days="Groups by day", first="First", returning="Return", hours="By hour", hour="%1h",
     channels="By channel", sources="By source", share="%1 (%2)", funnel="Funnel", conversion="conv. %1",
+    report_visits="report-to-visit %1",
     leaderboard="Consultants", received="Received", deals="Deals", warnings="Warnings (precision %1)",
     active="Open", resolved="Resolved", blacklisted="Blacklisted", dismissed="Dismissed", natural="Walk-in",
     not_judged="Not judged", no_source="Not recorded",
@@ -52,7 +53,7 @@ def test_paper_charts_speak_chinese() -> None:
     assert {"来访时段（按每组首次到达的整点）", "10时"} <= set(shown["hours"])
     assert {"来访渠道构成（组）", "自然来访", "待核验", "贝壳", "6（60.0%）"} <= set(shown["channels"])
     assert {"来访来源（组）", "路过", "未记录（前台登记）", "3（75.0%）"} <= set(shown["sources"])
-    assert {"转化漏斗：报备 → 来访 → 认筹 → 认购 → 签约", "报备 4", "来访 6  转化 150.0%"} <= set(shown["funnel"])
+    assert {"转化漏斗：报备 → 来访 → 认筹 → 认购 → 签约", "报备 4", "来访 6  报备到访 75.0%", "认筹 2  转化 33.3%"} <= set(shown["funnel"])
     assert {"顾问排行：接待组数、首访、成交", "接待组数", "首访", "成交", "李强", "王丽"} <= set(shown["people"])
     assert {"预警处理结果（准确率 100.0%）", "渠道客户快速成交", "截客(报备过晚)", "处理中", "已解决", "已拉黑",
             "已排除"} <= set(shown["warnings"])
@@ -68,7 +69,7 @@ def test_other_words_reach_every_text_and_names_stay() -> None:
     assert {"By hour", "10h"} <= set(shown["hours"])
     assert {"By channel", "Walk-in", "Not judged", "贝壳", "6 (60.0%)"} <= set(shown["channels"])
     assert {"By source", "路过", "Not recorded", "3 (75.0%)"} <= set(shown["sources"])
-    assert {"Funnel", "Reported 4", "Visited 6  conv. 150.0%", "Signed 0  conv. 0.0%"} <= set(shown["funnel"])
+    assert {"Funnel", "Reported 4", "Visited 6  report-to-visit 75.0%", "Signed 0  conv. 0.0%"} <= set(shown["funnel"])
     assert {"Consultants", "Received", "First", "Deals", "李强", "王丽"} <= set(shown["people"])
     assert {"Warnings (precision 100.0%)", "Fast deal", "Reported too late", "Open", "Resolved", "Blacklisted",
             "Dismissed"} <= set(shown["warnings"])
