@@ -231,9 +231,10 @@ _GROUPED_DIGITS = re.compile(rf"\+?\d(?:{_SEPARATOR}{{0,3}}\d)*(?:{_SEPARATOR}{{
 _MOBILE_DIGITS = re.compile(r"(?:0{0,2}86)?1[3-9]\d{9}")
 _INTERNATIONAL_DIGITS = re.compile(r"\+[1-9]\d{6,14}")
 _ID_CARD_DIGITS = re.compile(r"\d{17}[\dXx]")
-# Hex digests (lookup tokens, note references) and UUIDs may hold digit runs by chance: not personal data.
+# Hex digests and identifiers (lookup tokens, note references, the 16-digit site id) and UUIDs may hold
+# digit runs by chance: not personal data.
 _OPAQUE_TOKEN = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,}"
+    r"(?<![0-9A-Za-z])(?:(?=[0-9]*[a-fA-F])[0-9a-fA-F]{16,}"
     r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![0-9A-Za-z])"
 )
 

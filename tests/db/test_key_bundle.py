@@ -123,3 +123,12 @@ def test_only_managers_and_administrators_export(site: Store) -> None:
     consultant = Desk(site, users.authenticate(site, "李强", PASSWORD))
     with pytest.raises(PermissionDenied):
         key_bundle.export_for(consultant)
+
+
+def test_a_site_id_whose_digits_look_like_a_phone_is_journalled(site: Store) -> None:
+    """The export's journal entry names the site by its 16 hex digits, which may hold an 11-digit run
+    (a CI run's site id did): an identifier, not a phone number, for the personal-data guard."""
+    seq = stations.note_key_export(manager(site), "7fb17907853935ae")
+    with read_session(site.engine) as session:
+        entry = session.get(JournalEntry, seq)
+        assert entry is not None and entry.kind == stations.KEYS_EXPORTED and "7fb17907853935ae" in entry.payload

@@ -211,6 +211,9 @@ def test_surname_of(name: str, surname: str) -> None:
         "110105-19491231-002X",
         "110105 1949 1231 002x",
         "身份证：110105.19491231.0021",
+        "电话13912345678",  # beside a word, not inside a hex token
+        "13912345678abcd",  # 15 characters: too short to be a token
+        "tel 13912345678 ab12cd34ef",
     ],
 )
 def test_guard_finds_numbers_in_any_spacing_or_punctuation(text: str) -> None:
@@ -225,6 +228,7 @@ def test_guard_finds_numbers_in_any_spacing_or_punctuation(text: str) -> None:
         "订单 202503011234",
         "客户 138****5678 张女士已核实",
         "a13800000001f" + "0" * 51,  # a hex digest that holds 11 digits by chance
+        "7fb17907853935ae",  # a site id (db/key_bundle.site_id, 8 bytes) that did, in a CI run
         "3f2a9c1e-1380-0000-0001-0a1b2c3d4e5f",
     ],
 )
