@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from console.context import ConsoleContext
 from console.login import LoginScreen
-from console.pages import PAGES, page_class
+from console.pages import PAGES, import_page_modules, page_class
 from console.pages.base import Page
 from console.widgets import button
 from db.desk import Desk
@@ -160,8 +160,9 @@ class ConsoleWindow(QMainWindow):
         if self.nav.count():
             self.nav.setCurrentRow(0)
         # The other pages (their modules import reports, pinyin tables, ...: seconds in all) are built
-        # once the first page's data is back, one per turn of the event loop, so it is not kept waiting.
-        self.ctx.runner.idle.connect(self._build_later, Qt.ConnectionType.SingleShotConnection)
+        # once the first page's data is back: their modules imported on a worker, then one page per turn
+        # of the event loop, so neither the first page nor the window is kept waiting.
+        self.ctx.runner.idle.connect(self._import_then_build, Qt.ConnectionType.SingleShotConnection)
         QTimer.singleShot(BUILD_LATER_MS, self, self._build_later)  # `self` as context: dropped if closed
 
     @property
@@ -185,6 +186,10 @@ class ConsoleWindow(QMainWindow):
         self.nav.blockSignals(False)
         self._pages[key] = page
         self.stack.addWidget(_scrolling(page))
+
+    def _import_then_build(self) -> None:
+        if shiboken6.isValid(self.nav) and self._unbuilt:
+            self.ctx.runner.run(import_page_modules, list(self._unbuilt), on_done=lambda _: self._build_later())
 
     def _build_later(self) -> None:
         if not shiboken6.isValid(self.nav):  # the window was closed before the runner went idle

@@ -39,3 +39,16 @@ def page_class(key: str) -> type[Page] | None:
         if isinstance(value, type) and issubclass(value, Page) and value is not Page and value.key == key:
             return value
     raise LookupError(f"{module_name} defines no Page with key {key!r}")
+
+
+def import_page_modules(keys: list[str]) -> None:
+    """Imports the pages' modules (matplotlib, reportlab, the pinyin tables ...: ~1 s) on a worker thread, so
+    that building the pages afterwards on the GUI thread only makes widgets. A module that fails here
+    fails again in page_class, on the GUI thread, where the error is reported."""
+    modules = dict(PAGES)
+    for key in keys:
+        try:
+            importlib.import_module(modules[key])
+        except Exception:  # noqa: BLE001, S112 - reported by page_class when the page is built
+            continue
+
