@@ -80,4 +80,4 @@ def stage_events(dialect: str, period: Period, attributes: bool = True) -> Any:
                       judged("commission").label("commission"), closing.label("closing"))
             .join(named, named.id == raw.c.customer)
             .outerjoin(merged, merged.id == named.merged_into)
-            .cte("stage_events").prefix_with("MATERIALIZED"))  # read once for every count made of it  # read once for every count made of it
+            .cte("stage_events").prefix_with("MATERIALIZED"))  # read once for every count made of it
