@@ -4,9 +4,7 @@ customers its figure counts (tests/reports/test_figures.py), and a consultant's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,7 @@ from reports import behind as b
 from reports.behind import Behind
 from reports.desk_reports import behind_count, behind_page
 from reports.period import Period, day_of, month_of
-from tests.reports.seed import ZONE, Seeded, seed_site
+from tests.reports.seed import ZONE, Seeded
 
 MARCH = month_of(date(2026, 3, 1), ZONE)
 NAMES = {f"138****000{i}": name for i, name in enumerate("ABCDEFG", start=1)}
@@ -70,12 +68,6 @@ EXPECTED = [
     (Behind(b.WARNINGS, None, "blacklisted"), ""),
 ]
 
-
-@pytest.fixture
-def seeded(db_url: str, tmp_path: Path) -> Iterator[Seeded]:
-    s = seed_site(db_url, tmp_path / "keys")
-    yield s
-    s.store.dispose()
 
 
 def listed(desk: Desk, behind: Behind, period: Period = MARCH) -> str:

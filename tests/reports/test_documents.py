@@ -4,7 +4,6 @@ version, the decision sheet's two sides, and the signed checkpoint that vouches 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,17 +20,11 @@ from reports.commission import commission_statement
 from reports.details import day_details
 from reports.documents import commission_document, daily_document, verdict_document
 from reports.period import day_of, month_of
-from tests.reports.seed import ZONE, Seeded, local, seed_site
+from tests.reports.seed import ZONE, Seeded, local
 
 D2 = day_of(date(2026, 3, 2), ZONE)
 MARCH = month_of(date(2026, 3, 1), ZONE)
 
-
-@pytest.fixture
-def seeded(db_url: str, tmp_path: Path) -> Iterator[Seeded]:
-    s = seed_site(db_url, tmp_path / "keys")
-    yield s
-    s.store.dispose()
 
 
 def _local(at: datetime | None) -> tuple[int, int, int, int] | None:

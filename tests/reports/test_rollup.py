@@ -14,9 +14,7 @@ Added to the seed (D3 is 2026-03-03, read from D4 on, when an entry after D3's m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,17 +23,11 @@ from db.models import DailyFigure, DailyFiguresDay
 from reports.data import ChannelFigures, Count, Figures
 from reports.figures import figures
 from reports.period import day_of, month_of
-from tests.reports.seed import CONSULTANTS, ZONE, B, D, G, Seeded, local, seed_site
+from tests.reports.seed import CONSULTANTS, ZONE, B, D, G, Seeded, local
 
 MARCH = month_of(date(2026, 3, 1), ZONE)
 D1, D2, D3, D4 = (date(2026, 3, d) for d in range(1, 5))
 
-
-@pytest.fixture
-def seeded(db_url: str, tmp_path: Path) -> Iterator[Seeded]:
-    s = seed_site(db_url, tmp_path / "keys")
-    yield s
-    s.store.dispose()
 
 
 def _at(seeded: Seeded, day: int, hour: int, minute: int = 0) -> None:

@@ -4,9 +4,7 @@ read failed) they are read again in the session, so the figures never mix two st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +12,10 @@ import pytest
 from reports import stage_figures, stages_aside
 from reports.figures import figures
 from reports.period import month_of
-from tests.reports.seed import ZONE, Seeded, seed_site
+from tests.reports.seed import ZONE, Seeded
 
 MARCH = month_of(date(2026, 3, 1), ZONE)
 
-
-@pytest.fixture
-def seeded(db_url: str, tmp_path: Path) -> Iterator[Seeded]:
-    s = seed_site(db_url, tmp_path / "keys")
-    yield s
-    s.store.dispose()
 
 
 def _counted_in(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
