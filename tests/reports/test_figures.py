@@ -21,7 +21,6 @@ The site, local time (Asia/Shanghai), March 2026:
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -34,16 +33,10 @@ from reports.data import ChannelFigures, ConsultantFigures, Count, DayVisits, Fu
 from reports.figures import figures
 from reports.period import LocalTime, between, day_of, month_of, week_of
 from reports.target import set_visit_target, visit_target
-from tests.reports.seed import ZONE, Seeded, seed_site
+from tests.reports.seed import ZONE, Seeded
 
 MARCH = month_of(date(2026, 3, 1), ZONE)
 
-
-@pytest.fixture
-def seeded(db_url: str, tmp_path: Path) -> Seeded:
-    s = seed_site(db_url, tmp_path / "keys")
-    yield s
-    s.store.dispose()
 
 
 def test_a_month_of_the_seeded_site(seeded: Seeded) -> None:
@@ -89,21 +82,27 @@ def test_the_visit_rate_is_a_share_of_the_periods_own_reports(seeded: Seeded) ->
     a day whose channel visits came from the day before's reports is not 200%."""
     store = seeded.store
     h, i, j = "13900000008", "13900000009", "13900000010"
-    store.clock.at = datetime(2026, 3, 10, 10, 0, tzinfo=ZONE)  # type: ignore[attr-defined]
+
+    def at(day: int, hour: int) -> datetime:
+        moment = datetime(2026, 3, day, hour, tzinfo=ZONE)
+        store.clock.at = moment  # type: ignore[attr-defined]
+        return moment
+
+    def comes(phone: str, day: int, hour: int, agent: str) -> None:
+        store.register_visit(phone, ref=f"ref-{phone}", arrived_at=at(day, hour), source="渠道带看", channel="贝壳",
+                             agent=agent)
+
+    at(10, 10)
     store.record_report("贝壳", "周杰", h, name="黄先生")
     store.record_report("贝壳", "周杰", i, name="蒋女士")
-    for phone, moment in ((None, datetime(2026, 3, 11, 9, 0, tzinfo=ZONE)), (h, datetime(2026, 3, 11, 10, 0, tzinfo=ZONE)),
-                          (i, datetime(2026, 3, 11, 11, 0, tzinfo=ZONE)), (j, datetime(2026, 3, 12, 15, 0, tzinfo=ZONE))):
-        store.clock.at = moment  # type: ignore[attr-defined]
-        if phone is None:
-            store.record_report("贝壳", "吴芳", j, name="金女士")  # the 11th's own report: J comes the next day
-        else:
-            store.register_visit(phone, ref=f"ref-{phone}", arrived_at=moment, source="渠道带看", channel="贝壳",
-                                 agent="周杰" if phone != j else "吴芳")
-        if moment.day == 11 and phone == i:
-            beike = figures(store, day_of(date(2026, 3, 11), ZONE)).channels[1]
-            assert (beike.channel, beike.valid_reports, beike.visits, beike.brought) == ("贝壳", 1, 2, 0)
-            assert beike.visit_rate == 0.0  # 带访 ÷ 有效报备 said 200%
+    at(11, 9)
+    store.record_report("贝壳", "吴芳", j, name="金女士")  # the 11th's own report: J comes the next day
+    comes(h, 11, 10, "周杰")
+    comes(i, 11, 11, "周杰")
+    beike = figures(store, day_of(date(2026, 3, 11), ZONE)).channels[1]
+    assert (beike.channel, beike.valid_reports, beike.visits, beike.brought) == ("贝壳", 1, 2, 0)
+    assert beike.visit_rate == 0.0  # 带访 ÷ 有效报备 said 200%
+    comes(j, 12, 15, "吴芳")
     beike = figures(store, day_of(date(2026, 3, 11), ZONE)).channels[1]
     assert (beike.valid_reports, beike.visits, beike.brought, beike.visit_rate) == (1, 2, 1, 1.0)  # J came on the 12th
     both = figures(store, between(date(2026, 3, 10), date(2026, 3, 12), ZONE)).channels[1]
