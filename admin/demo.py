@@ -1,7 +1,10 @@
 """`anchang demo`: a week of a sales office replayed through the real `Store`, then today's board.
 
 Everything is written through the service API with a `ManualClock`, in time order, from a seeded random
-generator: the same story every run (only the dates move, the week always ends today). The demo goes
+generator: the same story every run (only the dates move, the week always ends today). The week ends at
+the moment the demo is made: earlier days are full, today's only up to now, so nothing in the journal
+lies ahead of the real clock and a station's first write after `anchang demo` is never refused for the
+clock (db/clock.py refuses a clock more than two minutes behind the journal's last entry). The demo goes
 into `demo.sqlite3` in the data directory, replaced on every run, never into the site's database.
 """
 
@@ -45,6 +48,7 @@ CHEATING_AGENT = ("中原", "冯涛")  # reports customers at the door (截客);
 MANAGER = "案场经理"
 RECEPTIONIST = "前台小陈"  # receives the visitors (接待开始/结束); a demo login too
 WEEK_DAYS = 7
+OFFICE_CLOSES = 18  # the tours' today ends here (their clock is their own, not the real one)
 HISTORY_DAYS = 12  # quieter days before the week: their customers lapse to the pool during it
 MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188", "189")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
@@ -65,10 +69,14 @@ class Person:
 class DemoWeek:
     """Plans each day as timed actions and runs them in time order on the store's manual clock."""
 
-    def __init__(self, store: Store, clock: ManualClock, today: date, zone: ZoneInfo) -> None:
+    def __init__(self, store: Store, clock: ManualClock, today: date, zone: ZoneInfo, *,
+                 until: datetime | None = None) -> None:
         self.store, self.clock, self.zone = store, clock, zone
         self.rng = random.Random(SEED)
         self.today = today
+        # the moment the demo is made: nothing is stamped after it. None (the tours, on a clock of their
+        # own that never meets a real one): today up to the end of office hours
+        self.until = until if until is not None else self.at(today, OFFICE_CLOSES, 0)
         self.week_start = today - timedelta(days=WEEK_DAYS - 1)
         self.people: list[Person] = []
         self.phones: set[str] = set()
@@ -351,8 +359,9 @@ class DemoWeek:
         for index in range(WEEK_DAYS):
             day = self.week_start + timedelta(days=index)
             self.week_day(day, index)
-            self.run_until(self.at(day, 23, 59) if index < WEEK_DAYS - 1 else self.at(day, 18, 0))
-        return self.at(self.today, 18, 0)
+            self.run_until(min(self.at(day, 23, 59), self.until))
+        self.queue.clear()  # what today still had planned after `until` never happened
+        return self.until
 
 
 DEMO_PASSWORD = "demo1234"  # printed by `anchang demo`; the demo database only, never a site's
@@ -385,15 +394,22 @@ def _demo_url(directory: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def run_demo(*, quiet: bool = False) -> int:
-    """Writes the demo week; prints the board unless `quiet` (the console shows it instead)."""
+def wall_clock() -> datetime:
+    """The real time the demo is made at (a test pins it to tell the same week twice)."""
+    return datetime.now(UTC)
+
+
+def run_demo(*, quiet: bool = False, now: datetime | None = None) -> int:
+    """Writes the demo week up to `now` (default: the real time); prints the board unless `quiet` (the
+    console shows it instead)."""
     started = timer.perf_counter()
     directory = data_dir()
     directory.mkdir(parents=True, exist_ok=True)
     ensure_keys(directory)
     url = _demo_url(directory)
     zone = RuleSet().timezone
-    today = datetime.now(zone).date()
+    now = (now or wall_clock()).astimezone(zone)
+    today = now.date()
     engine = open_engine(url, must_exist=False)
     try:
         migrate.upgrade(engine)
@@ -404,7 +420,7 @@ def run_demo(*, quiet: bool = False) -> int:
                              f"holds {entries} journal entries (unset ANCHANG_DATABASE_URL to use demo.sqlite3)")
         clock = ManualClock(datetime.combine(today, time(0), zone).astimezone(UTC))  # play() sets it
         store = Store(engine, Keyring.load(directory), clock=clock, station="demo")
-        week = DemoWeek(store, clock, today, zone)
+        week = DemoWeek(store, clock, today, zone, until=now.astimezone(UTC))
         end = week.play()
         add_demo_users(store)
         board = build_board(engine, end, zone)
