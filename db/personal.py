@@ -102,6 +102,38 @@ def normalize_phone(text: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+def phone_entry_kind(digits: str) -> str:
+    """What a number being typed on a keypad (digits only) is, decided as soon as its start shows it,
+    so a visitor keying a hotline or a landline is told at once instead of counting digits:
+
+    "" nothing typed; "mobile" a complete mainland mobile (normalize_phone accepts it); "short" the start
+    of a mobile; "invalid" 11 digits no mobile has (no such prefix); "service" a hotline or service
+    number (400/800, 95xxx/96xxx, 10086, 110, 12345); "landline" an area code (0…) or a local number;
+    "foreign" an international prefix (00…); "not_mobile" not a mobile, hotline or landline not yet told
+    (4, 40, 8, 80, 9).
+    """
+    services = ("400", "800", "95", "96")
+    if not digits:
+        return ""
+    if digits.startswith("00"):
+        return "foreign"
+    if digits.startswith("0"):
+        return "landline"
+    if digits[0] != "1":
+        if digits.startswith(services):
+            return "service"
+        return "not_mobile" if any(s.startswith(digits) for s in services) else "landline"
+    if len(digits) >= 2 and digits[1] in "012":
+        return "service"
+    if len(digits) < 11:
+        return "short"
+    try:
+        normalize_phone(digits)
+    except InvalidPhone:
+        return "invalid"
+    return "mobile"
+
+
 def is_masked_phone(text: str) -> bool:
     """Written with hidden digits (138****5678, 138xxxx5678, 138＊＊＊＊5678): a channel's masked report."""
     return any(ch in "*xX" for ch in _fold(text))

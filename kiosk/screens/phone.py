@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout
 
-from db.personal import InvalidPhone, normalize_phone
+from db.personal import InvalidPhone, normalize_phone, phone_entry_kind
 from kiosk.widgets import Keypad, Screen, button, label
 
 CLEAR, BACK = "C", "<"
@@ -75,22 +75,30 @@ class PhoneScreen(Screen):
 
     def _update(self) -> None:
         self.display.setText(grouped(self.digits) or "—")
-        ok = self.valid_number() is not None
+        kind = phone_entry_kind(self.digits)
+        ok = kind == "mobile"
         self.next.setEnabled(ok)
-        if not self.digits:
-            self.hint.setText(self.tr("11 位手机号"))
-        elif len(self.digits) < MOBILE_DIGITS:
-            self.hint.setText(self.tr("还差 %1 位").replace("%1", str(MOBILE_DIGITS - len(self.digits))))
-        elif not self.digits.startswith("1") or not ok:
-            self.hint.setText(self.tr("这不是有效的手机号，请检查"))
-        else:
-            self.hint.setText(self.tr("号码正确"))
-        self.display.setProperty("state", "ok" if ok else ("bad" if len(self.digits) == MOBILE_DIGITS else ""))
+        self.hint.setText(self._hint(kind))
+        self.display.setProperty("state", "ok" if ok else ("" if kind in ("", "short") else "bad"))
+
+    def _hint(self, kind: str) -> str:
+        """Said as soon as the number's start shows what it is: a hotline or a landline is not a mobile,
+        whatever its length (it was "还差 1 位" for a 400 number, "请检查" for a landline)."""
+        if kind == "short":
+            return self.tr("还差 %1 位").replace("%1", str(MOBILE_DIGITS - len(self.digits)))
+        return {
+            "": self.tr("11 位手机号"),
+            "mobile": self.tr("号码正确"),
+            "landline": self.tr("请输入您的手机号：座机号码无法登记"),
+            "service": self.tr("请输入您的手机号：热线号码无法登记"),
+            "not_mobile": self.tr("请输入您的手机号：热线/座机号码无法登记"),
+            "foreign": self.tr("请输入中国大陆手机号：境外号码无法登记"),
+        }.get(kind, self.tr("这不是有效的手机号，请检查"))
 
     def _next(self) -> None:
         flow = self.kiosk.flow
         if flow is None or self.valid_number() is None:
-            self.hint.setText(self.tr("这不是有效的手机号，请检查"))
+            self.hint.setText(self._hint(phone_entry_kind(self.digits) or "invalid"))
             return
         flow.phone = self.digits
         self.kiosk.show_screen("source" if flow.id_name else "visitor")

@@ -41,7 +41,7 @@ def test_the_number_is_checked_as_it_is_typed(qtbot: Any, store: Store) -> None:
     type_digits(qtbot, window, "0")
     assert window.screen("phone").next.isEnabled()
     tap(qtbot, window, "digits_C")
-    type_digits(qtbot, window, "10012345678")
+    type_digits(qtbot, window, "15412345678")  # 11 digits, but no mobile starts with 154
     assert text(window, "phone_hint") == "这不是有效的手机号，请检查"
     assert not window.screen("phone").next.isEnabled()
 
