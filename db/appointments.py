@@ -26,11 +26,13 @@ from db.database import read_session
 from db.keys import Keyring
 from db.models import Appointment, Consultant, Customer
 from db.service import Step
+from judge import facts
 from judge.reasons import EngineError
 
 if TYPE_CHECKING:
     from db.desk import Desk
     from db.service import Store, WriteResult
+    from judge.engine import Site
 
 ARRIVED = "appointment_arrived"  # journal kind: {"appointment": code, "customer": id, "visit": seq}
 
@@ -87,6 +89,53 @@ class AppointmentRefused(EngineError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Protection:
+    """Another consultant's hold on a customer: who, and until when (None: frozen by an open case)."""
+
+    owner: str
+    until: datetime | None
+
+
+class ProtectedCustomer(AppointmentInputError):
+    """A booking for a customer another consultant protects, refused beside the consultant field."""
+
+    def __init__(self, held: Protection, zone: ZoneInfo) -> None:
+        until = "" if held.until is None else f"至 {held.until.astimezone(zone):%Y-%m-%d}"
+        until_en = "" if held.until is None else f" until {held.until.astimezone(zone):%Y-%m-%d}"
+        super().__init__("consultant", f"该客户受 {held.owner} 保护{until}，请由其本人预约或由经理指定 / this "
+                                       f"customer is protected by {held.owner}{until_en}: they book, or a "
+                                       "manager assigns")
+        self.held = held
+
+
+def protection(site: Site, customer: int, consultant: str | None, at: datetime) -> Protection | None:
+    """The protection another consultant than `consultant` holds on `customer` at `at`, as the engine
+    judges a visit then (a protected customer is received by their owner, judge/visits.py); None when
+    nobody, or `consultant` themself, holds one."""
+    if customer not in site.customers:  # customer_view would make a record for a customer never judged
+        return None
+    view = site.customer_view(site.resolve(customer), at)
+    if view.owner in ("pool", "none", consultant):
+        return None
+    return Protection(view.owner, view.protected_until)
+
+
+def receiving(site: Site, customer: int, booked: str | None, at: datetime) -> tuple[str | None, str | None]:
+    """(the consultant an appointment's check-in names, the consultant who receives the visitor) if the
+    visitor checked in at `at`. A protected customer goes to the owner, and the check-in then names nobody
+    (naming the booked consultant would open an ownership case over a booking). The kiosk's confirmation
+    and the check-in both ask this, so the screen promises the name the write gives. The receiver is None
+    when it cannot be known before the write: no consultant booked (the rotation's turn), or a check-in
+    still waiting for reception that another consultant received (the engine may join the two)."""
+    held = protection(site, customer, booked, at)
+    if held is not None:
+        return None, held.owner
+    state = site.customers.get(site.resolve(customer))
+    waiting = state.unconfirmed_by if state is not None and state.unconfirmed_seq is not None else None
+    return booked, booked if waiting in (None, booked) else None
+
+
 def project_name() -> str:
     """The project the codes are signed for: `[kiosk] project` in anchang.toml, as the kiosk reads it."""
     try:
@@ -104,9 +153,16 @@ def _new_code() -> str:
 
 # ------------------------------------------------------------------------------------------- writes
 def create(desk: Desk, surname: str, title: str, phone: str, starts_at: datetime, ends_at: datetime,
-           consultant: str | None) -> str:
-    """Books a visit and returns its code. A consultant books for themself; the others name the consultant."""
+           consultant: str | None, *, assign: bool = False) -> str:
+    """Books a visit and returns its code. A consultant books for themself; the others name the consultant.
+
+    A customer another consultant protects is not booked with someone else (the visit would go to the
+    owner anyway, and the slip would name the wrong consultant): ProtectedCustomer says who and until when.
+    A manager may book them with `assign=True`: the customer is assigned to the named consultant (the
+    journal's `assign`, as on the customer page) in the same write as the booking, or neither is written."""
     desk.require("appointments.create")
+    if assign:
+        desk.require("customers.assign")
     store = desk.store
     errors: dict[str, str] = {}
     name = _checked(errors, _visitor_name, surname, title)
@@ -115,14 +171,23 @@ def create(desk: Desk, surname: str, title: str, phone: str, starts_at: datetime
     _checked(errors, _check_window, starts_at, ends_at, store.now())
     if errors:
         raise AppointmentInputError.of(errors)
-    assert keys is not None
+    assert keys is not None and consultant is not None
     code = _new_code()
+    zone = store.rules_at().timezone
 
-    def work(session: Session) -> dict[str, Any]:
+    def assignment(session: Session, site: Site, seq: int, at: datetime) -> facts.Fact | None:
         if not session.scalar(sa.select(Consultant.active).where(Consultant.name == consultant)):
             raise AppointmentInputError("consultant", f"置业顾问 {consultant} 不在职 / {consultant} is not an "
                                                       "active consultant")
-        at = store.clock.now(session)
+        known = identity.find_customer(session, "phone", keys.lookup)
+        held = None if known is None else protection(site, known, consultant, at)
+        if known is None or held is None:
+            return None
+        if not assign:
+            raise ProtectedCustomer(held, zone)
+        return facts.Assign(seq=seq, at=at, customer=site.resolve(known), consultant=consultant)
+
+    def booking(session: Session, earlier: list[Any], at: datetime) -> dict[str, Any]:
         customer = identity.customer_for_phone(session, store.keyring, keys, name, at)
         overlapping = session.scalar(sa.select(Appointment.code).where(
             Appointment.customer_id == customer, Appointment.status == "booked",
@@ -132,10 +197,14 @@ def create(desk: Desk, surname: str, title: str, phone: str, starts_at: datetime
                                                   "appointment at that time")
         session.add(Appointment(code=code, customer_id=customer, consultant=consultant, starts_at=starts_at,
                                 ends_at=ends_at, created_at=at, created_by=desk.actor, status="booked"))
-        return {"appointment": code, "customer": customer, "consultant": consultant,
+        body = {"appointment": code, "customer": customer, "consultant": consultant,
                 "starts_at": _iso(starts_at), "ends_at": _iso(ends_at)}
+        if earlier[0] is not None:  # the customer was assigned to the consultant for it
+            body["assigned"] = earlier[0].seq
+        return body
 
-    store._journal_only("appointment", desk.actor, work)
+    # the assignment (when there is one) and the booking are one write: neither stands without the other
+    store._write_steps(desk.actor, (Step("assign", fact=assignment), Step("appointment", entry=booking)))
     return code
 
 
@@ -229,7 +298,7 @@ class KioskAppointment:
     code: str
     surname: str | None
     phone_masked: str
-    consultant: str | None
+    consultant: str | None  # who receives the visitor if they check in now (appointments.receiving)
     starts_at: datetime  # in the site's zone
     ends_at: datetime
 
@@ -247,16 +316,21 @@ def _usable(row: Appointment | None, at: datetime) -> Appointment:
 
 
 def for_kiosk(store: Store, code: str) -> KioskAppointment:
-    """The appointment behind a verified QR code, if it can be checked in now (booked, in its window)."""
+    """The appointment behind a verified QR code, if it can be checked in now (booked, in its window), and
+    the consultant who would receive the visitor now, as the check-in decides it (a protected customer's
+    owner, not the consultant booked; nobody named when the write alone can tell)."""
     zone = store.rules_at().timezone
     with read_session(store.engine) as session:
-        row = _usable(session.get(Appointment, code), store.clock.now(session))
+        now = store.clock.now(session)
+        row = _usable(session.get(Appointment, code), now)
         masked = session.scalar(sa.select(Customer.phone_masked).where(Customer.id == row.customer_id))
         if masked is None:
             raise AppointmentRefused("unknown")  # the customer was erased since
         surname = reception.surname_display(session, store.keyring, row.customer_id)
-        return KioskAppointment(code, surname, masked, row.consultant, row.starts_at.astimezone(zone),
-                                row.ends_at.astimezone(zone))
+        customer, booked = row.customer_id, row.consultant
+        starts_at, ends_at = row.starts_at.astimezone(zone), row.ends_at.astimezone(zone)
+    _, receiver = receiving(store.site(), customer, booked, now)
+    return KioskAppointment(code, surname, masked, receiver, starts_at, ends_at)
 
 
 def _phone(store: Store, session: Session, row: Appointment) -> str:
@@ -286,7 +360,7 @@ def check_in_appointment(store: Store, code: str, *, ref: str, arrived_at: datet
     it gets the first result back. The window is judged at the kiosk's time of the check-in when it has one
     (a check-in that waited in the outbox), never later than the store's. The appointment's consultant
     receives the visitor unless the customer already belongs to another consultant, whose protection
-    stands (naming someone else would open an ownership case over a booking)."""
+    stands (`receiving`: the same answer the kiosk's confirmation showed)."""
     with read_session(store.engine) as session:
         now = store.clock.now(session)
         row = session.get(Appointment, code)
@@ -296,11 +370,7 @@ def check_in_appointment(store: Store, code: str, *, ref: str, arrived_at: datet
                 return store.register_visit(_phone(store, session, row), ref=ref)
         row = _usable(row, min(arrived_at, now) if arrived_at is not None else now)
         phone, customer, consultant = _phone(store, session, row), row.customer_id, row.consultant
-    site = store.site()
-    if consultant is not None and customer in site.customers:
-        owner = site.customer_view(site.resolve(customer), now).owner
-        if owner not in ("pool", "none", consultant):
-            consultant = None
+    consultant, _ = receiving(store.site(), customer, consultant, now)  # as the kiosk's confirmation said
 
     def arrived(session: Session, earlier: list[Any], _at: datetime) -> dict[str, Any] | None:
         visit = earlier[0]

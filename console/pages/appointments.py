@@ -3,12 +3,14 @@ consultants for themselves), a form to book one, the appointment's signed QR cod
 cancelling. The kiosk reads the code and checks the visitor in for the appointment's customer.
 
 The phone typed into the form goes to the store and is cleared once the booking is made; the page only
-ever shows it masked.
+ever shows it masked. A customer another consultant protects is refused beside the consultant field
+(db.appointments.ProtectedCustomer); a manager is then offered to assign the customer with the booking.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +31,7 @@ from console.pages.appointment_code import AppointmentCodeCard, code_picture
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
 from db import appointments
-from db.appointments import AppointmentInputError
+from db.appointments import AppointmentInputError, ProtectedCustomer
 from db.desk import Desk
 from db.queries import appointments as queries
 
@@ -172,6 +174,12 @@ class AppointmentsPage(Page):
         column.addWidget(self.form)
         self.create_button = button(self.tr("创建预约"), "appointments_create", "primary", self.book)
         column.addWidget(self.create_button)
+        # a manager's way past another consultant's protection: an explicit assignment, never a silent one
+        self.assign_button = button("", "appointments_assign", "secondary", lambda: self.book(assign=True))
+        self.assign_button.hide()
+        column.addWidget(self.assign_button)
+        self.phone.textChanged.connect(lambda _t: self.assign_button.hide())
+        self.consultant.currentIndexChanged.connect(lambda _i: self.assign_button.hide())
         column.addStretch(1)
         return card
 
@@ -244,16 +252,18 @@ class AppointmentsPage(Page):
         self.ctx.run(_code_for, self.desk, code, on_done=lambda found: self.card.show_code(*found))
 
     # ------------------------------------------------------------ booking
-    def book(self) -> None:
+    def book(self, assign: bool = False) -> None:
+        """`assign`: the manager's 改派并预约 after a refusal for another consultant's customer."""
         self.form.clear_errors()
         if self.zone is None or not self.create_button.isEnabled():
             return  # not loaded yet, or a booking on its way
+        self.assign_button.hide()
         day = _day(self.date.date())
         starts = datetime.combine(day, _time(self.starts.time()), self.zone)
         ends = datetime.combine(day, _time(self.ends.time()), self.zone)
         self.create_button.setEnabled(False)
-        self.ctx.run(appointments.create, self.desk, self.surname.text(), self.title_choice.currentData(),
-                     self.phone.text(), starts, ends, self.consultant.currentData(),
+        self.ctx.run(partial(appointments.create, assign=assign), self.desk, self.surname.text(),
+                     self.title_choice.currentData(), self.phone.text(), starts, ends, self.consultant.currentData(),
                      on_done=lambda code: self._created(code, day), on_error=self._refused)
 
     def _created(self, code: str, day: date) -> None:
@@ -273,6 +283,9 @@ class AppointmentsPage(Page):
         if isinstance(error, AppointmentInputError) and set(error.errors) <= set(FIELDS):
             for field, message in error.errors.items():
                 self.form.error(FIELDS[field], message)
+            if isinstance(error, ProtectedCustomer) and self.desk.can("customers.assign"):
+                self.assign_button.setText(self.tr("改派给 %1 并预约").replace("%1", self.consultant.currentText()))
+                self.assign_button.show()
         else:
             self.ctx.message.emit(str(error), "error")
 

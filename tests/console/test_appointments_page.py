@@ -122,6 +122,28 @@ def test_a_consultant_books_for_themself_and_sees_only_their_own(qtbot: Any, any
     assert [row[3] for row in _shown(page)] == ["李强"]
 
 
+def test_another_consultants_customer_is_refused_and_a_manager_may_assign_them_with_the_booking(
+        qtbot: Any, any_store: Store) -> None:
+    any_store.register_visit(PHONE, consultant="王丽", name="张女士")  # 王丽 protects 张女士 from now on
+    window, page = _page(qtbot, any_store, "前台")
+    _fill(page, consultant="李强")
+    click(qtbot, window, "appointments_create")
+    assert page.form.error_text("appointments_consultant").startswith(
+        "该客户受 王丽 保护至 2026-03-08，请由其本人预约或由经理指定")
+    assert page.model.rowCount() == 0 and page.phone.text() == PHONE  # nothing booked, nothing typed lost
+    assert not page.assign_button.isVisibleTo(window)  # reception does not assign customers
+    window.close()
+    window, page = _page(qtbot, any_store, "经理")
+    _fill(page, consultant="李强")
+    click(qtbot, window, "appointments_create")
+    assert page.form.error_text("appointments_consultant").startswith("该客户受 王丽 保护")
+    assert page.assign_button.text() == "改派给 李强 并预约"
+    click(qtbot, window, "appointments_assign")
+    assert [row[3] for row in _shown(page)] == ["李强"] and page.form.error_text("appointments_consultant") == ""
+    assert any_store.customer_view(PHONE).owner == "李强"  # type: ignore[union-attr]
+    assert not page.assign_button.isVisibleTo(window)
+
+
 def test_cancelling_makes_the_code_useless_at_the_kiosk(qtbot: Any, any_store: Store) -> None:
     window, page = _page(qtbot, any_store, "前台")
     _fill(page)

@@ -4,6 +4,7 @@ appointment's customer (once; a resend from the outbox gets the first result).""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from db import appointments
-from db.appointments import AppointmentInputError, AppointmentRefused
+from db.appointments import AppointmentInputError, AppointmentRefused, ProtectedCustomer
 from db.desk import Desk
 from db.models import Appointment, Identity, JournalEntry
 from db.queries import appointments as queries
@@ -195,14 +196,72 @@ def test_outside_the_window_and_cancelled_codes_are_refused(store: Store) -> Non
         appointments.for_kiosk(store, "NOSUCHCODEXX")
 
 
-def test_the_owner_keeps_a_protected_customer_booked_with_someone_else(store: Store) -> None:
+def test_a_protected_customer_of_another_consultant_is_not_booked_with_someone_else(store: Store) -> None:
+    store.register_visit(PHONE, consultant="王丽", name="张女士")  # 王丽's customer from now on
+    before = journal_count(store)
+    for booker, consultant in ((desk(store, "receptionist"), "李强"), (desk(store, "consultant", "李强"), None)):
+        with pytest.raises(ProtectedCustomer) as refused:
+            book(store, booker, consultant=consultant)
+        assert refused.value.field == "consultant" and refused.value.held.owner == "王丽"
+        assert str(refused.value).startswith("该客户受 王丽 保护至 2026-03-08，请由其本人预约或由经理指定")
+    with pytest.raises(ProtectedCustomer):  # a manager too, unless the booking assigns the customer
+        book(store, desk(store, "manager"))
+    assert journal_count(store) == before and not queries.expected(desk(store, "manager"), TEN.date())
+    # the owner books them, or anyone books them with the owner
+    book(store, desk(store, "consultant", "王丽"), consultant=None)
+    book(store, consultant="王丽", start=3)
+    assert [row.consultant for row in queries.expected(desk(store, "manager"), TEN.date())] == ["王丽", "王丽"]
+    # a customer whose protection lapsed (no follow-up in 7 days) is in the pool: anyone books them
+    advance(store, days=8)
+    book(store, consultant="李强", start=8 * 24 + 2)
+
+
+def test_a_manager_books_another_consultants_customer_only_as_an_explicit_assignment(store: Store) -> None:
     store.register_visit(PHONE, consultant="王丽", name="张女士")
-    advance(store, hours=2)
-    code = book(store, start=3, consultant="李强")
-    advance(store, hours=1)
+    manager = desk(store, "manager")
+    with pytest.raises(PermissionDenied):  # only a manager assigns
+        appointments.create(desk(store, "receptionist"), "张", "女士", PHONE, TEN + timedelta(hours=1),
+                            TEN + timedelta(hours=2), "李强", assign=True)
+    book(store, manager, consultant="王丽", start=1)
+    # refused as a whole: an overlapping booking does not leave the assignment behind
+    before = journal_count(store)
+    with pytest.raises(AppointmentInputError) as refused:
+        appointments.create(manager, "张", "女士", PHONE, TEN + timedelta(hours=1), TEN + timedelta(hours=2),
+                            "李强", assign=True)
+    assert refused.value.field == "window" and journal_count(store) == before
+    assert store.customer_view(PHONE).owner == "王丽"  # type: ignore[union-attr]
+    code = appointments.create(manager, "张", "女士", PHONE, TEN + timedelta(hours=3), TEN + timedelta(hours=4),
+                               "李强", assign=True)
+    assert store.customer_view(PHONE).owner == "李强"  # type: ignore[union-attr]
+    with store.engine.connect() as conn:
+        [(assigned_seq, assigned)] = conn.execute(sa.select(JournalEntry.seq, JournalEntry.payload)
+                                                  .where(JournalEntry.kind == "assign")).all()
+    [payload] = [p for p in entries(store, "appointment") if code in p]
+    assert json.loads(payload)["assigned"] == assigned_seq == journal_count(store) - 1  # in the same write
+    assert json.loads(assigned)["consultant"] == "李强" and "5678" not in assigned + payload
+    # with nobody else's protection to lift, assign=True books and assigns nothing
+    appointments.create(manager, "王", "先生", "13900000007", TEN + timedelta(hours=1), TEN + timedelta(hours=2),
+                        "王丽", assign=True)
+    assert len(entries(store, "assign")) == 1
+
+
+def test_the_visitor_goes_to_whoever_protects_them_at_the_check_in_and_the_kiosk_says_so(store: Store) -> None:
+    code = book(store, start=0, consultant="李强")  # a new visitor, booked with 李强
+    assert appointments.for_kiosk(store, code).consultant == "李强"
+    store.register_visit(PHONE, consultant="王丽", name="张女士")  # ... who came by earlier and met 王丽
+    advance(store, minutes=30)
+    shown = appointments.for_kiosk(store, code)
+    assert shown.consultant == "王丽"  # the confirmation names who will receive them, not who was booked
     result = appointments.check_in_appointment(store, code, ref="kiosk-3")
-    assert result.assigned_to == "王丽"  # protection stands; no ownership case over a booking
+    assert result.assigned_to == shown.consultant  # protection stands; no ownership case over a booking
     assert all(case.kind != "ownership_conflict" for case in store.site().cases.values())
+
+
+def test_the_kiosk_names_nobody_while_another_consultants_check_in_waits_for_reception(store: Store) -> None:
+    code = book(store, start=0, consultant="王丽")
+    store.register_visit(PHONE, verified=False, name="张女士")  # the rotation's 李强, unconfirmed
+    assert appointments.for_kiosk(store, code).consultant is None  # the write alone can tell
+    assert appointments.check_in_appointment(store, code, ref="kiosk-4").assigned_to in ("李强", "王丽")
 
 
 def test_an_erased_visitor_cannot_be_checked_in(store: Store) -> None:
