@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -42,6 +43,8 @@ class ConsoleContext(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self._desk: Desk | None = None
+        self._session: QObject | None = None
         self.desk = desk
         self.runner = runner or TaskRunner(self, max_threads=3)
         self.lost = False
@@ -49,6 +52,21 @@ class ConsoleContext(QObject):
         self._probe = QTimer(self)
         self._probe.setInterval(RECONNECT_MS)
         self._probe.timeout.connect(self._try_reconnect)
+
+    @property
+    def desk(self) -> Desk | None:
+        return self._desk
+
+    @desk.setter
+    def desk(self, desk: Desk | None) -> None:
+        """A login (a new Desk) or a logout (None) ends the session before: the answers of its pages'
+        store work still on the workers are dropped (their widgets are being deleted)."""
+        if desk is self._desk:
+            return
+        if self._session is not None:
+            shiboken6.delete(self._session)
+        self._session = QObject(self) if desk is not None else None
+        self._desk = desk
 
     @property
     def zone(self) -> ZoneInfo:
@@ -68,7 +86,7 @@ class ConsoleContext(QObject):
                 if not isinstance(error, (ValueError, LookupError)) and not _is_refusal(error):
                     log.error("console task failed", exc_info=error)
 
-        self.runner.run(fn, *args, on_done=on_done, on_error=failed)
+        self.runner.run(fn, *args, on_done=on_done, on_error=failed, owner=self._session)
 
     # ---------------------------------------------------------------- outage
     def connection_lost(self, detail: str) -> None:

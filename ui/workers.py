@@ -2,7 +2,9 @@
 
 `run(fn, *args, on_done=..., on_error=...)` runs `fn(*args)` on a QThreadPool. The worker emits one
 signal of the runner itself, a QObject living on the GUI thread, so the callbacks always run there
-(a queued connection), whatever thread finished the work.
+(a queued connection), whatever thread finished the work. A task given an `owner` (a QObject: a page,
+a session) has its callbacks skipped once the owner is deleted: a window closed or a user logged out
+while the work ran.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,7 @@ class TaskRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
-        self._callbacks: dict[int, tuple[Callback | None, Callback | None]] = {}
+        self._callbacks: dict[int, tuple[Callback | None, Callback | None, QObject | None]] = {}
         self._finished.connect(self._deliver)
 
     @property
@@ -53,9 +56,9 @@ class TaskRunner(QObject):
         return len(self._callbacks)
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callback | None = None,
-            on_error: Callback | None = None) -> None:
+            on_error: Callback | None = None, owner: QObject | None = None) -> None:
         task_id = next(self._ids)
-        self._callbacks[task_id] = (on_done, on_error)
+        self._callbacks[task_id] = (on_done, on_error, owner)
         self._pool.start(_Task(self, task_id, fn, args))
 
     def wait(self, msecs: int = 30_000) -> bool:
@@ -64,9 +67,12 @@ class TaskRunner(QObject):
 
     @Slot(int, bool, object)
     def _deliver(self, task_id: int, ok: bool, value: Any) -> None:
-        on_done, on_error = self._callbacks.pop(task_id, (None, None))
+        on_done, on_error, owner = self._callbacks.pop(task_id, (None, None, None))
         try:
-            if ok:
+            if owner is not None and not shiboken6.isValid(owner):  # its widgets are gone with it
+                if not ok:
+                    log.warning("a task failed after its owner was gone: %s", value)
+            elif ok:
                 if on_done is not None:
                     on_done(value)
             elif on_error is not None:

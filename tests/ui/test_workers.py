@@ -48,3 +48,21 @@ def test_many_tasks_each_answer_once(qtbot: Any, qapp: QApplication) -> None:
         runner.run(lambda i=i: i, on_done=answers.append)
     qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
     assert sorted(answers) == list(range(50))
+
+
+def test_the_callbacks_of_a_deleted_owner_are_skipped(qtbot: Any, qapp: QApplication) -> None:
+    """A page deleted while its read ran (a logout): its answer is dropped, not delivered to dead widgets."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    runner = TaskRunner()
+    gone, kept = QObject(), QObject()
+    answers: list[str] = []
+    release = threading.Event()
+    runner.run(release.wait, 10, on_done=lambda _: answers.append("gone"), owner=gone)
+    runner.run(release.wait, 10, on_done=lambda _: answers.append("kept"), owner=kept)
+    runner.run(lambda: 1 / 0, on_error=lambda _: answers.append("gone failed"), owner=gone)
+    shiboken6.delete(gone)
+    release.set()
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
+    assert answers == ["kept"]
