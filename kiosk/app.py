@@ -34,13 +34,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def open_camera(choice: str) -> Any:
+    """The camera asked for: an index, a stream URL or file, `demo` (the demo video, for the demo only), or
+    `none` (a kiosk without a camera). A camera that does not answer is reported lost and looked for
+    again (the start screen offers the other ways in, reception is told); it is never replaced by the
+    demo video, whose faces the kiosk would "recognise"."""
     from vision.camera import Camera, demo_video_path
 
     if choice == "demo":
         return Camera(str(demo_video_path()), loop_file=True)
-    if choice.isdigit():
-        return Camera.default(int(choice))  # the demo video when no camera answers
-    return Camera(choice)
+    if choice in ("none", ""):
+        return None
+    return Camera(int(choice) if choice.isdigit() else choice)
 
 
 def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:

@@ -3,6 +3,11 @@ the screen in front (QR decoding, face tracking) done on that thread, never on t
 
 Any object with `start()`, `stop()`, `next_frame(timeout)` and `state` works as the camera
 (vision.camera.Camera, or a fake in tests).
+
+A camera that says it runs but hands out no picture for STALL_S counts as lost (a USB camera whose reads
+hang, a stream that stopped sending); once lost, it is back only when a picture comes again, not when the
+device merely opens. Each loss and each return is logged and signalled once (`availability_changed`),
+however often the camera's worker retries in between, so reception is told once, not every few seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from vision.camera import CameraState, Frame
 log = logging.getLogger(__name__)
 
 Processor = Callable[[np.ndarray, float], Any]
+STALL_S = 3.0  # no picture for this long from a camera that says it runs: it is lost
 
 
 class FrameSource(Protocol):
@@ -43,6 +49,7 @@ def to_qimage(image: np.ndarray) -> QImage:
 class CameraFeed(QObject):
     frame = Signal(QImage)
     state_changed = Signal(str)  # CameraState.value
+    availability_changed = Signal(bool)  # False: lost (absent, unplugged, stalled); True: pictures again
     processed = Signal(int, object)  # (generation, what the processor returned when not None)
 
     def __init__(self, camera: FrameSource | None, parent: QObject | None = None) -> None:
@@ -55,6 +62,8 @@ class CameraFeed(QObject):
         self._thread: threading.Thread | None = None
         self.state = CameraState.STOPPED if camera is None else camera.state
         self.last_frame: np.ndarray | None = None
+        self.down = False  # lost, and no picture since
+        self._waiting_since: float | None = None  # running, and no picture since then
 
     @property
     def available(self) -> bool:
@@ -83,11 +92,8 @@ class CameraFeed(QObject):
     def _run(self) -> None:
         assert self.camera is not None
         while not self._stop.is_set():
-            state = self.camera.state
-            if state != self.state:
-                self.state = state
-                self.state_changed.emit(state.value)
             got = self.camera.next_frame(timeout=0.2)
+            self._track(got is not None, time.monotonic())
             if got is None:
                 continue
             self.last_frame = got.image
@@ -103,3 +109,32 @@ class CameraFeed(QObject):
                 continue
             if result is not None:
                 self.processed.emit(generation, result)
+
+    def _track(self, pictured: bool, now: float) -> None:
+        """The state the screens see (the camera's, with a stall as lost) and the losses and returns."""
+        assert self.camera is not None
+        raw = self.camera.state
+        if pictured:
+            self._waiting_since = None
+            if self.down:
+                self.down = False
+                log.info("camera %s is back", getattr(self.camera, "source", ""))
+                self.availability_changed.emit(True)
+        elif raw != CameraState.RUNNING:
+            self._waiting_since = None
+        elif self._waiting_since is None:
+            self._waiting_since = now
+        state = raw
+        if raw == CameraState.RUNNING and not pictured:
+            if self._waiting_since is not None and now - self._waiting_since > STALL_S:
+                state = CameraState.LOST  # open, but no picture comes
+            elif self.down:
+                state = CameraState.CONNECTING  # opened again: back once a picture comes
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state.value)
+        if state in (CameraState.LOST, CameraState.ENDED) and not self.down:
+            self.down = True
+            log.warning("camera %s unavailable (%s): face check-in and QR codes paused until it returns",
+                        getattr(self.camera, "source", ""), "no picture" if raw == CameraState.RUNNING else raw.value)
+            self.availability_changed.emit(False)

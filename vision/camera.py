@@ -3,7 +3,10 @@
 Frames go into a small bounded buffer: when the consumer (face pipeline) is slower than the camera,
 the oldest frames are dropped, so the kiosk always works on the newest picture and memory never
 grows. When the camera disappears the worker reconnects with exponential back-off and reports each
-state change through `on_state`. Frames stay in memory only: nothing is written anywhere.
+state change through `on_state`. Frames stay in memory only: nothing is written anywhere. A camera
+that is not there is reported lost and looked for again, never replaced: the demo video plays only when
+it is the source asked for (a kiosk that "recognised" the demo video's faces when no camera answered
+would check in people who are not there).
 """
 
 from __future__ import annotations
@@ -112,17 +115,6 @@ class Camera:
         self.frames_read = 0
         self.frames_dropped = 0
         self.reconnects = 0
-
-    @classmethod
-    def default(cls, device: int = 0, **options: object) -> Camera:
-        """The attached camera, or the looping demo video when no camera answers."""
-        capture = cv2.VideoCapture(device)
-        attached = capture.isOpened()
-        capture.release()
-        if attached:
-            return cls(device, **options)  # type: ignore[arg-type]
-        log.info("no camera at index %s: using the demo video", device)
-        return cls(str(demo_video_path()), loop_file=True, **options)  # type: ignore[arg-type]
 
     @property
     def is_file(self) -> bool:

@@ -38,11 +38,13 @@ class FaceScreen(Screen):
         self.looking_up = False
         self.found: tuple[bytes | None, Any] | None = None  # (template, KnownVisitor or None)
         self.passed = False
+        self.interrupted = False  # the camera went while this attempt ran (or before it could start)
 
     def enter(self) -> None:
         self.attempts += 1
         self.looking_up, self.found, self.passed = False, None, False
         engine = self.kiosk.services.faces
+        self.interrupted = engine is not None and not self.kiosk.feed.available
         if engine is None or not self.kiosk.feed.available:
             self.guidance.setText(self.tr("摄像头暂不可用，请用手机号登记"))
             return
@@ -55,10 +57,15 @@ class FaceScreen(Screen):
         self.preview.show_frame(image)
 
     def camera_state_changed(self, _state: str) -> None:
-        if self.kiosk.current == "face" and not self.kiosk.feed.available:
+        if self.kiosk.current != "face" or self.passed:
+            return
+        if not self.kiosk.feed.available:
             self.kiosk.set_frame_handler(None)
             self.timeout.stop()
             self.guidance.setText(self.tr("摄像头暂不可用，请用手机号登记"))
+            self.interrupted = True
+        elif self.interrupted:  # the camera is back while the visitor still stands here: start again
+            self.enter()
 
     def _step(self, step: steps.FaceStep) -> None:
         if self.kiosk.current != "face" or self.kiosk.flow is None:

@@ -51,6 +51,7 @@ class StartScreen(Screen):
         self.layout_.addLayout(grid)
         self.hint = label(self.tr("也可以直接把预约二维码对准摄像头"), "qr_hint", size=20)
         self.layout_.addWidget(self.hint)
+        kiosk.feed.availability_changed.connect(self._camera_availability)
         self.refresh()
 
     # --------------------------------------------------------------- choices
@@ -84,6 +85,8 @@ class StartScreen(Screen):
             self.camera_status.setText(self.tr("未连接摄像头，请用身份证或手机号登记"))
         elif state == CameraState.RUNNING:
             self.camera_status.setText("")
+        elif state in (CameraState.LOST, CameraState.ENDED) and not self.kiosk.reader_ok:
+            self.camera_status.setText(self.tr("摄像头暂不可用，正在重新连接；请用手机号登记"))
         elif state in (CameraState.LOST, CameraState.ENDED):
             self.camera_status.setText(self.tr("摄像头暂不可用，正在重新连接；请用身份证或手机号登记"))
         else:
@@ -98,6 +101,14 @@ class StartScreen(Screen):
         self.refresh()
         if self.kiosk.current == "start":
             self.enter()
+
+    def _camera_availability(self, up: bool) -> None:
+        """Reception is told in staff mode's 提醒 once when the camera goes (missing at start, unplugged,
+        no picture) and once when it is back; the feed logs both."""
+        at = time.strftime("%H:%M", time.localtime(self.kiosk.services.wall_clock()))
+        self.kiosk.services.alerts.append(f"{at} " + (
+            self.tr("摄像头已恢复：刷脸和扫码登记可用") if up else
+            self.tr("摄像头不可用：刷脸和扫码登记已暂停（访客可用手机号或身份证登记），请检查摄像头连接")))
 
     def show_frame(self, image: Any) -> None:
         if self.kiosk.feed.available:

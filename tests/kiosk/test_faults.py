@@ -85,7 +85,7 @@ def test_camera_lost_leaves_the_other_paths_and_comes_back(qtbot: Any, store: St
     camera.state = CameraState.LOST
     until(qtbot, lambda: not start.face.isEnabled())
     assert not start.qr_button.isEnabled()
-    assert text(window, "camera_status") == "摄像头暂不可用，正在重新连接；请用身份证或手机号登记"
+    assert text(window, "camera_status") == "摄像头暂不可用，正在重新连接；请用手机号登记"  # no ID reader here
     assert start.phone.isEnabled()
     tap(qtbot, window, "choice_phone")
     phone_path(qtbot, window, "13800003434")

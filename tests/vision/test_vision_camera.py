@@ -139,8 +139,3 @@ def test_stop_interrupts_a_long_backoff():
 def test_missing_real_sources_report_lost(source):
     with Camera(source, backoff_initial=5) as camera:
         wait_until(lambda: camera.state is CameraState.LOST)
-
-
-def test_default_falls_back_to_the_demo_video_without_a_camera():
-    camera = Camera.default(device=99)
-    assert camera.source == str(demo_video_path()) and camera.loop_file
