@@ -8,6 +8,8 @@ screen and state with demo data to numbered PNG files in DIR and exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import sys
 import time
@@ -24,7 +26,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tour", type=Path, metavar="DIR", help="render every screen to numbered PNGs and exit")
     parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: settings, else zh)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
-    parser.add_argument("--camera", default=None, help="camera index, stream URL or 'demo' (default: settings, else 0)")
+    parser.add_argument("--camera", default=None, help="camera index, stream URL, 'demo' (the demo video) or 'none' (default: settings, else 0)")
     parser.add_argument("--reader-port", default=None, help="ID-card reader serial port (default: settings)")
     parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--self-test", action="store_true", help="自检 / check the installed program and exit")
@@ -75,6 +77,30 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     )
 
 
+def open_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
+    """The kiosk's services after the schema check (an older database is backed up and migrated), or
+    CannotStart with the reason, once it is on stderr: no site on this computer yet, a database that
+    cannot be opened, a schema from a newer version."""
+    from admin.first_run import needed as no_site
+    from admin.upgrade import start_check
+    from db.config import data_dir
+    from kiosk.no_site import CannotStart
+
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):  # what it says goes to stderr and, on a refusal, to the window
+        refused = start_check("anchang-kiosk")
+    sys.stderr.write(said.getvalue())
+    if refused is not None:
+        raise CannotStart(said.getvalue().strip(), data_dir(), code=refused)
+    try:
+        return build_services(args, settings)
+    except Exception as error:
+        reason = str(error).splitlines()[0]
+        print(f"anchang-kiosk: 无法启动 / cannot start: {reason}\n"
+              "  没有数据库时请先运行 anchang init / on a new station run `anchang init` first", file=sys.stderr)
+        raise CannotStart(reason, data_dir(), no_site=no_site()) from error
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -94,17 +120,17 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_app(["anchang-kiosk"], lang=lang)
         return run_tour(app, args.tour, lang)
-    from admin.upgrade import start_check
+    from kiosk.no_site import CannotStart, can_show_window, wait_until_started
 
-    if (refused := start_check("anchang-kiosk")) is not None:  # back up and migrate an older database
-        return refused
-    try:  # before any window: a missing database or key is said plainly, even without a display
-        services = build_services(args, settings)
-    except Exception as error:
-        reason = str(error).splitlines()[0]
-        print(f"anchang-kiosk: 无法启动 / cannot start: {reason}\n"
-              "  没有数据库时请先运行 anchang init / on a new station run `anchang init` first", file=sys.stderr)
-        return 2
+    try:  # before any window: why it cannot start is said plainly, even without a display
+        services = open_services(args, settings)
+    except CannotStart as problem:
+        if not can_show_window():
+            return problem.code
+        app = create_app(["anchang-kiosk"], lang=lang)  # a window that says what to do, and 重试
+        services = wait_until_started(app, problem, lambda: open_services(args, kiosk_section()))
+        if services is None:
+            return problem.code
     app = create_app(["anchang-kiosk"], lang=lang)
     from kiosk.window import KioskWindow
 
