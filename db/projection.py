@@ -68,11 +68,12 @@ def warning_values(w: WarningState) -> dict[str, Any]:
 
 
 def visit_values(fact: f.Visit, outcome: Outcome, site: Site) -> dict[str, Any]:
-    """Judged at the visit: `first_visit` means it was the customer's first registration at the site."""
+    """Judged at the visit: `first_visit` means it was the customer's first registration at the site (a
+    check-in that joined an arrival waiting for reception is not: that arrival's first one is)."""
     customer = outcome.customer if outcome.customer is not None else fact.customer
     return {"id": fact.seq, "at": fact.at, "customer_id": customer, "registered_as": fact.customer,
             "consultant": outcome.assigned_to, "channel": fact.channel, "verified": fact.verified,
-            "first_visit": len(site.customers[customer].visits) == 1}
+            "first_visit": outcome.joined is None and len(site.customers[customer].visits) == 1}
 
 
 def claim_values(fact: f.Claim, outcome: Outcome) -> dict[str, Any]:
@@ -100,9 +101,11 @@ class Replayed:
         if isinstance(fact, f.Visit):
             self.visits[fact.seq] = visit_values(fact, outcome, site)
         elif isinstance(fact, f.Confirm):
-            self.visits[fact.visit]["verified"] = True
+            for seq in outcome.checkins:  # every check-in of the arrival
+                self.visits[seq]["verified"] = True
         elif isinstance(fact, f.Dismiss):
-            del self.visits[fact.visit]
+            for seq in outcome.checkins:
+                del self.visits[seq]
         elif isinstance(fact, f.Claim):
             self.claims.append(claim_values(fact, outcome))
         elif isinstance(fact, f.StageChange):
@@ -132,10 +135,11 @@ def writes(site: Site, fact: f.Fact, outcome: Outcome, report_display: str | Non
             out.append(write_sql.update("customers", {"id": cid, **values}))
     if isinstance(fact, f.Visit):
         out.append(write_sql.insert("visits", visit_values(fact, outcome, site)))
-    elif isinstance(fact, f.Confirm):
-        out.append(write_sql.update("visits", {"id": fact.visit, "verified": True}))
-    elif isinstance(fact, f.Dismiss):
-        out.append(write_sql.delete("visits", fact.visit))
+    elif isinstance(fact, f.Confirm):  # every check-in of the arrival it confirmed
+        out.append(write_sql.RowWrite("visits", "update", tuple({"id": seq, "verified": True}
+                                                                 for seq in outcome.checkins)))
+    elif isinstance(fact, f.Dismiss):  # a later check-in alone, or the whole arrival
+        out.append(write_sql.RowWrite("visits", "delete", tuple({"id": seq} for seq in outcome.checkins)))
     elif isinstance(fact, f.Claim):
         out.append(write_sql.insert("claims", claim_values(fact, outcome)))
     elif isinstance(fact, f.StageChange):

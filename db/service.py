@@ -843,7 +843,7 @@ def _unconfirmed_customer(session: Session, site: Site, visit_seq: int) -> int:
     """The customer whose check-in `visit_seq` still waits for reception's confirmation."""
     judged_as = session.scalar(sa.select(VisitRecord.customer_id).where(VisitRecord.id == visit_seq))
     customer = None if judged_as is None else site.resolve(judged_as)
-    if customer is None or customer not in site.customers or site.customers[customer].unconfirmed_seq != visit_seq:
+    if customer is None or customer not in site.customers or visit_seq not in site.customers[customer].awaiting():
         raise EngineError(f"登记 #{visit_seq} 不在待确认队列中 / check-in #{visit_seq} is not waiting for confirmation")
     return customer
 

@@ -1,5 +1,7 @@
-"""Cases and warnings over time: sightings and their registration window, blacklists, appeals, case
-decisions and the warning workflow.
+"""Cases and warnings over time: the warnings time raises (a sighting nobody registered within its
+window, a check-in still waiting for reception when its local day ended: one queue of deadlines, settled
+before each fact and seen in a view as of any time), blacklists, appeals, case decisions and the warning
+workflow.
 
 An appeal (申诉) is a consultant saying a customer is theirs. It opens an `appeal` case with the
 consultant as claimant and a recommendation by the rules as they stand at the appeal:
@@ -24,9 +26,11 @@ from datetime import datetime, timedelta
 from judge import facts as f
 from judge.reasons import WARNING_CLOSED, EngineError
 from judge.site_core import OWNERSHIP_KINDS, Outcome, Reason, SiteCore, _opt
-from judge.state import CaseState, FaceState, PendingSighting, WarningState
+from judge.state import CaseState, FaceState, PendingDeadline, WarningState
 
 POOL = "pool"  # an appeal's verdict that leaves the customer in the public pool
+# the rule a warning raised by time names
+DEADLINE_RULES = {"unregistered_sighting": "warnings.unregistered_minutes", "unconfirmed_checkin": "reception.confirm"}
 
 
 def closed_warning(warning: WarningState) -> str | None:
@@ -40,46 +44,52 @@ def closed_warning(warning: WarningState) -> str | None:
 
 class CaseRules(SiteCore):
     def _settle(self, at: datetime, out: Outcome) -> None:
-        """Raises the warnings for sightings whose registration window closed by `at`."""
-        if not self.pending_sightings or min(s.deadline for s in self.pending_sightings) > at:
+        """Raises the warnings whose deadline `at` has reached and no fact has met: a sighting nobody
+        registered within its window, a check-in still waiting for reception when its local day ended."""
+        if not self.deadlines or min(d.deadline for d in self.deadlines) > at:
             return
-        due = [s for s in self.pending_sightings if s.deadline <= at]  # a rule change can reorder deadlines
-        self.pending_sightings = deque(s for s in self.pending_sightings if s.deadline > at)
-        for sighting in sorted(due, key=lambda s: (s.deadline, s.seq)):
-            if not self._sighting_registered(sighting):
-                face = self.faces.get(sighting.face)
-                customer = self.resolve(face.customer) if face and face.customer is not None else None
-                self._warn(out, customer, "unregistered_sighting", sighting.deadline, [sighting.seq],
-                           "warnings.unregistered_minutes")
+        due = [d for d in self.deadlines if d.deadline <= at]  # a rule change can reorder deadlines
+        self.deadlines = deque(d for d in self.deadlines if d.deadline > at)
+        for deadline in sorted(due, key=lambda d: (d.deadline, d.seq)):
+            if not self._deadline_met(deadline):
+                self._warn(out, self._deadline_customer(deadline), deadline.kind, deadline.deadline,
+                           [deadline.seq], DEADLINE_RULES[deadline.kind])
 
-    def _sighting_registered(self, sighting: PendingSighting) -> bool:
-        face = self.faces.get(sighting.face)
+    def _deadline_met(self, d: PendingDeadline) -> bool:
+        if d.kind == "unconfirmed_checkin":
+            assert d.customer is not None
+            return d.seq not in self._peek(d.customer).awaiting()
+        return self._sighting_registered(d)
+
+    def _deadline_customer(self, d: PendingDeadline) -> int | None:
+        if d.customer is not None:
+            return self.resolve(d.customer)
+        face = self.faces.get(d.face) if d.face else None
+        return self.resolve(face.customer) if face and face.customer is not None else None
+
+    def _sighting_registered(self, sighting: PendingDeadline) -> bool:
+        face = self.faces.get(sighting.face) if sighting.face else None
         if face is None or face.customer is None:
             return False
         window = sighting.deadline - sighting.at
         c = self.customer(face.customer)
         return any(sighting.at - window <= t <= sighting.deadline for t in c.visits)
 
-    def _overdue_sightings(self, customer: int, at: datetime) -> list[WarningState]:
+    def _overdue(self, customer: int, at: datetime) -> list[WarningState]:
         """Warnings that time has brought but no fact has settled yet."""
-        found = []
-        for s in self.pending_sightings:
-            if s.deadline > at:
-                continue
-            face = self.faces.get(s.face)
-            if face and face.customer is not None and self.resolve(face.customer) == customer \
-                    and not self._sighting_registered(s):
-                found.append(WarningState(id=0, customer=customer, kind="unregistered_sighting",
-                                          at=s.deadline, evidence=[s.seq], rule="warnings.unregistered_minutes"))
-        return found
+        return [WarningState(id=0, customer=customer, kind=d.kind, at=d.deadline, evidence=[d.seq],
+                             rule=DEADLINE_RULES[d.kind])
+                for d in self.deadlines if d.deadline <= at and self._deadline_customer(d) == customer
+                and not self._deadline_met(d)]
 
     def _apply_sighting(self, e: f.Sighting, out: Outcome) -> None:
         rules = self.ruleset(e.at)
         face = self.faces.get(e.face)
         if face is None:
             self.faces[e.face] = FaceState(customer=None, first_seen_at=e.at, first_seen_seq=e.seq)
-        self.pending_sightings.append(PendingSighting(
-            seq=e.seq, at=e.at, face=e.face, deadline=e.at + timedelta(minutes=rules.unregistered_minutes)))
+        self.deadlines.append(PendingDeadline(
+            seq=e.seq, at=e.at, deadline=e.at + timedelta(minutes=rules.unregistered_minutes),
+            kind="unregistered_sighting", face=e.face))
         if face is not None and face.customer is not None:
             out.customer = self.resolve(face.customer)
 

@@ -38,12 +38,13 @@ class Site(VisitRules, PipelineRules, CaseRules):
         if isinstance(fact, f.Visit):
             self._validate_visit(fact)
         elif isinstance(fact, (f.Confirm, f.Dismiss)):
-            pending = self._peek(fact.customer).unconfirmed_seq
-            if pending is None:
+            waiting = self._peek(fact.customer).awaiting()
+            if not waiting:
                 raise EngineError("没有待确认的登记 / this customer has no check-in waiting for confirmation")
-            if pending != fact.visit:
-                raise EngineError(f"登记 #{fact.visit} 不是待确认的那一条 (#{pending}) / check-in #{fact.visit} "
-                                  f"is not the one waiting for confirmation (#{pending})")
+            if fact.visit not in waiting:
+                shown = ", ".join(f"#{seq}" for seq in waiting)
+                raise EngineError(f"登记 #{fact.visit} 不是待确认的登记 ({shown}) / check-in #{fact.visit} "
+                                  f"is not one waiting for confirmation ({shown})")
         elif isinstance(fact, f.Report):
             if fact.masked and self.ruleset(fact.at).number_mode != "masked_3_4":
                 raise EngineError("本项目要求全号报备 / this project takes reports with the full phone number "
@@ -119,7 +120,7 @@ class Site(VisitRules, PipelineRules, CaseRules):
         group = [c.id, *self.aliases.get(c.id, [])]
         cases = tuple(self.cases[i] for g in group for i in self.cases_by_customer.get(g, []))
         warnings = [self.warnings[i] for g in group for i in self.warnings_by_customer.get(g, [])]
-        warnings.extend(self._overdue_sightings(c.id, at))
+        warnings.extend(self._overdue(c.id, at))
         return CustomerView(customer=c.id, owner=owner_label, protected_until=lapse, frozen=c.frozen(),
                             channel=c.channel, agent=c.agent, commission=c.commission(), stage=c.stage,
                             cases=cases, warnings=tuple(warnings))

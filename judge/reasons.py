@@ -20,6 +20,7 @@ WARNING_KINDS = (
     "unregistered_sighting",
     "fast_deal",
     "deal_by_non_owner",
+    "unconfirmed_checkin",  # a check-in still waiting for 前台确认 when its local day ended
 )
 WARNING_STATUSES = ("open", "following", "intervened", "resolved", "dismissed", "blacklisted")
 WARNING_CLOSED = {"resolved": "已解决", "dismissed": "已排除", "blacklisted": "已拉黑"}  # take no further step
@@ -47,6 +48,7 @@ LABELS_ZH = {
     "identity_split": "一人多号",
     "unregistered_sighting": "到场未登记",
     "fast_deal": "渠道客户快速成交",
+    "unconfirmed_checkin": "待确认登记未处理",
 }
 
 

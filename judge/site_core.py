@@ -15,7 +15,7 @@ from judge.state import (
     CaseState,
     CustomerState,
     FaceState,
-    PendingSighting,
+    PendingDeadline,
     ReportState,
     WarningState,
 )
@@ -46,6 +46,8 @@ class Outcome:
     touched_reports: set[int] = field(default_factory=set)
     touched_cases: set[int] = field(default_factory=set)
     touched_warnings: set[int] = field(default_factory=set)
+    joined: int | None = None  # a check-in that joined the arrival waiting since this check-in (its seq)
+    checkins: list[int] = field(default_factory=list)  # the check-ins a confirm or dismiss settled
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class SiteCore:
         self.reports_by_mask: dict[str, list[int]] = {}
         self.seen_by_mask: dict[str, list[int]] = {}
         self.faces: dict[str, FaceState] = {}
-        self.pending_sightings: deque[PendingSighting] = deque()
+        self.deadlines: deque[PendingDeadline] = deque()  # warnings time raises (judge/cases.py)
         self.cases: dict[int, CaseState] = {}
         self.cases_by_customer: dict[int, list[int]] = {}
         self.warnings: dict[int, WarningState] = {}

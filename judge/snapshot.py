@@ -1,7 +1,7 @@
 """The engine's state as plain JSON-ready data, and back: a station starts from the latest snapshot and
 replays only the journal entries after it, instead of the whole year.
 
-The records of a table (customers, reports, cases, warnings, faces, overdue sightings) are stored by
+The records of a table (customers, reports, cases, warnings, faces, deadlines) are stored by
 column, one list per field in the order the snapshot's `layout` gives, with the table's keys in a list
 of their own. Loading a column is then one C-level pass (`map(datetime.fromisoformat, ...)`) and a
 table's records are made by `map(RecordClass, *columns)`: at 1,000,000 journal entries this reads in
@@ -30,10 +30,12 @@ from typing import Any
 
 from judge.engine import Site
 from judge.rules import RuleBook, RuleSet
-from judge.state import CaseState, CustomerState, FaceState, PendingSighting, ReportState, WarningState
+from judge.state import CaseState, CustomerState, FaceState, PendingDeadline, ReportState, WarningState
 
-FORMAT = "anchang-engine-snapshot/4"
-RECORDS: tuple[type, ...] = (CustomerState, ReportState, CaseState, WarningState, FaceState, PendingSighting)
+# 5: a later check-in joins the arrival waiting for reception (a replay judges old journals so: an older
+# snapshot is replayed past, not loaded); deadlines of two kinds (sightings, check-ins) in one queue
+FORMAT = "anchang-engine-snapshot/5"
+RECORDS: tuple[type, ...] = (CustomerState, ReportState, CaseState, WarningState, FaceState, PendingDeadline)
 
 Codec = Callable[[Any], Any]
 
@@ -242,7 +244,7 @@ def load(data: dict[str, Any]) -> Site:
         value = _decode_field(kind, data["state"][name], fields)
         if name in ("busy", "blacklisted_agents", "blacklisted_channels"):
             value = set(value)
-        elif name == "pending_sightings":
+        elif name == "deadlines":
             value = deque(value)
         setattr(site, name, value)
     return site
@@ -369,7 +371,7 @@ _FIELDS: dict[str, Any] = {
     "reports_by_mask": dict[str, list[int]],
     "seen_by_mask": dict[str, list[int]],
     "faces": dict[str, FaceState],
-    "pending_sightings": list[PendingSighting],
+    "deadlines": list[PendingDeadline],
     "cases": dict[int, CaseState],
     "cases_by_customer": dict[int, list[int]],
     "warnings": dict[int, WarningState],

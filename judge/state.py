@@ -30,13 +30,23 @@ class CustomerState:
     channel_protection_end: datetime | None = None
     visits: list[datetime] = field(default_factory=list)
     last_visit_seq: int | None = None
-    # the latest check-in reception has not confirmed yet (verified: false): seq, time, who received it
+    # the arrival waiting for 前台确认: its first unverified check-in (seq, time, who received it), and the
+    # later unverified check-ins of the same phone before reception acted (the same arrival, FORMAT.md),
+    # each as (seq, the channel it named: natural when none or a blacklisted one, the consultant it named
+    # or ""), in time order
     unconfirmed_seq: int | None = None
     unconfirmed_at: datetime | None = None
     unconfirmed_by: str | None = None
+    unconfirmed_later: list[tuple[int, str, str]] = field(default_factory=list)
     faces: list[str] = field(default_factory=list)
     lost_at: dict[str, datetime] = field(default_factory=dict)  # consultant -> when they lost it
     blacklisted: bool = False
+
+    def awaiting(self) -> list[int]:
+        """The check-ins of the arrival waiting for reception, first one first (empty when none waits)."""
+        if self.unconfirmed_seq is None:
+            return []
+        return [self.unconfirmed_seq, *(item[0] for item in self.unconfirmed_later)]
 
     def protected_until(self) -> datetime | None:
         """None when frozen (by a pledge or a deal) or without an owner."""
@@ -110,8 +120,14 @@ class FaceState:
 
 
 @dataclass
-class PendingSighting:
-    seq: int
+class PendingDeadline:
+    """A warning time raises unless a fact settles it first: a face seen at the door and not registered
+    within `warnings.unregistered_minutes` (`unregistered_sighting`, `face` set), or a check-in still
+    waiting for reception when its local day ends (`unconfirmed_checkin`, `customer` set)."""
+
+    seq: int  # the fact it starts from: the sighting, the check-in
     at: datetime
-    face: str
     deadline: datetime
+    kind: str
+    face: str | None = None
+    customer: int | None = None

@@ -57,6 +57,9 @@ class OfficeDays(RuleBasedStateMachine):
     def visit(self, customer: int, consultant: str | None, step: int, verified: bool, channel: str) -> None:
         at = self._advance(step)
         before = self._owner(customer)
+        state = self.site.customers.get(customer)
+        # an unverified check-in while one waits for reception joins that arrival (FORMAT.md)
+        arrival = state.unconfirmed_by if state is not None and not verified else None
         out = self._apply(f.Visit(seq=0, at=at, customer=customer, consultant=consultant, verified=verified,
                                   channel=channel, agent="x" if channel != "natural" else None, mask=f"m{customer}"))
         assert out is not None
@@ -64,11 +67,43 @@ class OfficeDays(RuleBasedStateMachine):
         if before in ("pool", "none"):
             expected = out.assigned_to if verified else before  # type: ignore[attr-defined]
             assert after == expected
-            if consultant is not None:
+            if arrival is not None:
+                assert out.assigned_to == arrival  # type: ignore[attr-defined]
+            elif consultant is not None:
                 assert out.assigned_to == consultant  # type: ignore[attr-defined]
         else:
             assert after == before, "a registration took a protected customer"
             assert out.assigned_to == before  # type: ignore[attr-defined]
+
+    def _waiting(self, customer: int) -> list[int]:
+        state = self.site.customers.get(customer)
+        return state.awaiting() if state is not None else []
+
+    @rule(customer=CUSTOMERS, step=STEP, through_later=st.booleans())
+    def confirm(self, customer: int, step: int, through_later: bool) -> None:
+        """Reception confirms the arrival, through its first or its latest check-in: all of it at once."""
+        waiting = self._waiting(customer)
+        if not waiting:
+            return
+        at = self._advance(step)
+        receiver, before = self.site.customers[customer].unconfirmed_by, self._owner(customer)
+        out = self._apply(f.Confirm(seq=0, at=at, customer=customer, visit=waiting[-1 if through_later else 0]))
+        assert out is not None and out.checkins == waiting  # type: ignore[attr-defined]
+        assert self._waiting(customer) == []
+        assert self._owner(customer) == (receiver if before in ("pool", "none") else before)
+
+    @rule(customer=CUSTOMERS, step=STEP, later=st.booleans())
+    def dismiss(self, customer: int, step: int, later: bool) -> None:
+        """A later check-in marked a mistake goes alone; the first takes its arrival with it."""
+        waiting = self._waiting(customer)
+        if not waiting:
+            return
+        before = self._owner(customer)
+        gone = waiting[-1] if later and len(waiting) > 1 else waiting[0]
+        out = self._apply(f.Dismiss(seq=0, at=self._advance(step), customer=customer, visit=gone))
+        assert out is not None
+        assert self._waiting(customer) == ([seq for seq in waiting if seq != gone] if gone != waiting[0] else [])
+        assert self._owner(customer) in (before, "pool")  # a dismissal gives nobody the customer
 
     @rule(customer=CUSTOMERS, step=STEP)
     def report(self, customer: int, step: int) -> None:
