@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -32,6 +32,7 @@ from console.login import LoginScreen
 from console.pages import PAGES, import_page_modules, page_class
 from console.pages.base import Page
 from console.widgets import button
+from console.words import role_text
 from db.desk import Desk
 from db.users import User
 from ui.app import running_app
@@ -41,11 +42,6 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCK_MINUTES = 10
 BUILD_LATER_MS = 3_000  # after a login, the other pages are built by then even if the first page's loads are not back
 _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
-ROLE_NAMES = {"admin": QT_TRANSLATE_NOOP("ConsoleWindow", "管理员"),
-              "manager": QT_TRANSLATE_NOOP("ConsoleWindow", "案场经理"),
-              "channel_manager": QT_TRANSLATE_NOOP("ConsoleWindow", "渠道经理"),
-              "receptionist": QT_TRANSLATE_NOOP("ConsoleWindow", "前台"),
-              "consultant": QT_TRANSLATE_NOOP("ConsoleWindow", "置业顾问")}
 
 
 class ConsoleWindow(QMainWindow):
@@ -149,7 +145,7 @@ class ConsoleWindow(QMainWindow):
             return
         self._clear_pages()
         self.ctx.desk = Desk(self.ctx.store, user)
-        self.user_label.setText(f"{user.name} · {self.tr(str(ROLE_NAMES.get(user.role, user.role)))}")
+        self.user_label.setText(f"{user.name} · {role_text(user.role)}")
         self._unbuilt = [key for key, _module in PAGES]
         self.nav.blockSignals(True)
         while self._unbuilt and not self._pages:  # the first page this user may see: shown at once

@@ -29,6 +29,7 @@ from console.context import ConsoleContext
 from console.long_task import ProgressPanel
 from console.pages.base import Page, Snap
 from console.widgets import Column, PagedTableModel, button, table_view
+from console.words import actor_text
 from db.config import data_dir
 from db.queries import audit as queries
 
@@ -64,7 +65,7 @@ class AuditPage(Page):
 
         self.reveals = PagedTableModel(ctx, [
             Column(self.tr("时间"), lambda r: self._local(r.at)),
-            Column(self.tr("查看人"), lambda r: r.actor),
+            Column(self.tr("查看人"), lambda r: actor_text(r.actor)),
             Column(self.tr("客户"), lambda r: r.customer),
             Column(self.tr("流水号"), lambda r: r.seq, align_right=True),
             Column(self.tr("原因"), lambda r: r.reason)])

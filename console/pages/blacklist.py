@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
+from console.words import actor_text
 from db import blacklist_admin, reception
 from db.desk import Desk
 from db.queries import blacklist as queries
@@ -59,7 +60,7 @@ class BlacklistPage(Page):
             Column(self.tr("对象"), lambda r: r.shown),
             Column(self.tr("所属渠道"), lambda r: r.channel),
             Column(self.tr("列入时间"), lambda r: self._local(r.since)),
-            Column(self.tr("操作人"), lambda r: r.by),
+            Column(self.tr("操作人"), lambda r: actor_text(r.by)),
             Column(self.tr("原因"), lambda r: r.reason)])
         self.current_view = table_view(self.current, "blacklist_current")
         self.current_view.selectionModel().selectionChanged.connect(self._row_selected)
@@ -69,7 +70,7 @@ class BlacklistPage(Page):
             Column(self.tr("变更"), lambda r: self.tr("列入") if r.listed else self.tr("移出")),
             Column(self.tr("类型"), lambda r: kinds[r.kind]),
             Column(self.tr("对象"), lambda r: r.shown),
-            Column(self.tr("操作人"), lambda r: r.actor),
+            Column(self.tr("操作人"), lambda r: actor_text(r.actor)),
             Column(self.tr("原因"), lambda r: r.reason),
             Column(self.tr("流水号"), lambda r: r.seq, align_right=True)])
         self.tabs = QTabWidget()

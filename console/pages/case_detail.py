@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.widgets import Form, button
+from console.words import actor_text, station_text
 from db.desk import MIN_REASON
 from db.queries.cases import CaseDetail, Evidence
 
@@ -189,7 +190,7 @@ class CaseDetailView(QScrollArea):
 
     def _lines(self, evidence: tuple[Evidence, ...]) -> list[tuple[str, str]]:
         return [(self.tr("%1 · 流水号 #%2 · 记录人 %3（%4）").replace("%1", self._local(e.at))
-                 .replace("%2", str(e.seq)).replace("%3", e.actor).replace("%4", e.station), self.describe(e))
+                 .replace("%2", str(e.seq)).replace("%3", actor_text(e.actor)).replace("%4", station_text(e.station)), self.describe(e))
                 for e in evidence]
 
     def _local(self, at: Any) -> str:

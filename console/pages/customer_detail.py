@@ -28,6 +28,7 @@ from console.pages import customer_words as words
 from console.pages.customer_actions import CustomerActions
 from console.pages.report_words import report_outcome, warning_kinds, warning_statuses
 from console.widgets import Column, Form, PagedTableModel, button, table_view
+from console.words import actor_text
 from db.queries.customer_page import CustomerPage, customer_page
 
 
@@ -69,7 +70,7 @@ class CustomerDetail(QWidget):
             Column(self.tr("日志号"), lambda e: f"#{e.seq}", align_right=True),
             Column(self.tr("时间"), lambda e: self._local(e.at)),
             Column(self.tr("事件"), words.event_text),
-            Column(self.tr("经办"), lambda e: e.actor),
+            Column(self.tr("经办"), lambda e: actor_text(e.actor)),
             Column(self.tr("详情"), words.detail_text)])
         self.reports = self._table("customer_reports", [
             Column(self.tr("日志号"), lambda r: f"#{r.id}", align_right=True),

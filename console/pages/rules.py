@@ -19,6 +19,7 @@ from console.pages.audit import fitted_view
 from console.pages.base import Page, Snap
 from console.pages.rules_edit import RulesEditor
 from console.widgets import Column, PagedTableModel
+from console.words import actor_text
 from db.queries.rules import RuleDiff, RulesOverview, RuleVersion, rules_overview, version_diff
 from judge.rules import DEFAULT_VALUES
 
@@ -56,7 +57,7 @@ class RulesPage(Page):
             Column(self.tr("状态"), lambda v: self._status(v.status)),
             Column(self.tr("生效时间"), lambda v: self._local(v.effective_at) or self.tr("始终")),
             Column(self.tr("修改内容"), lambda v: self._changes_text(v)),
-            Column(self.tr("修改人"), lambda v: v.actor),
+            Column(self.tr("修改人"), lambda v: actor_text(v.actor)),
             Column(self.tr("记录时间"), lambda v: self._local(v.recorded_at)),
             Column(self.tr("流水号"), lambda v: v.seq, align_right=True),
             Column(self.tr("原因"), lambda v: v.reason)])
@@ -130,7 +131,7 @@ class RulesPage(Page):
         else:
             self.summary.setText(self.tr("现行规则：版本 %1，自 %2 起生效，由 %3 修改").replace(
                 "%1", str(current.number)).replace("%2", self._local(current.effective_at)).replace(
-                "%3", current.actor))
+                "%3", actor_text(current.actor)))
         pending = overview.scheduled
         self.scheduled.setVisible(bool(pending))
         self.scheduled.setText("；".join(
