@@ -31,7 +31,7 @@ ROLE_NAMES = {"admin": QT_TRANSLATE_NOOP("ConsoleWindow", "管理员"),
 def actor_text(actor: str) -> str:
     """前台自助机 for `kiosk`, 前台 for `reception`...; a person's name as it is."""
     code = _ACTORS.get(actor)
-    return QCoreApplication.translate(_CONTEXT, code) if code is not None else actor
+    return QCoreApplication.translate(_CONTEXT, str(code)) if code is not None else actor
 
 
 def station_text(station: str) -> str:
@@ -40,10 +40,10 @@ def station_text(station: str) -> str:
     code = _STATIONS.get(kind)
     if code is None:
         return station
-    said = QCoreApplication.translate(_CONTEXT, code)
+    said = QCoreApplication.translate(_CONTEXT, str(code))
     return f"{said} {name}" if name else said
 
 
 def role_text(role: str) -> str:
     code = ROLE_NAMES.get(role)
-    return QCoreApplication.translate("ConsoleWindow", code) if code is not None else role
+    return QCoreApplication.translate("ConsoleWindow", str(code)) if code is not None else role
