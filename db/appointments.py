@@ -129,11 +129,10 @@ def receiving(site: Site, customer: int, booked: str | None, at: datetime) -> tu
     when it cannot be known before the write: no consultant booked (the rotation's turn), or a check-in
     still waiting for reception that another consultant received (the engine may join the two)."""
     held = protection(site, customer, booked, at)
-    if held is not None:
-        return None, held.owner
+    named, receiver = (None, held.owner) if held is not None else (booked, booked)
     state = site.customers.get(site.resolve(customer))
     waiting = state.unconfirmed_by if state is not None and state.unconfirmed_seq is not None else None
-    return booked, booked if waiting in (None, booked) else None
+    return named, receiver if waiting in (None, receiver) else None
 
 
 def project_name() -> str:

@@ -1,5 +1,6 @@
-"""ID card: the GA 467 reader fills the name and the ID number (shown masked); an ID read verifies the
-visit. Reader unplugged, no card, a bad checksum: a message, no crash, nothing recorded."""
+"""ID card: the GA 467 reader fills the name and the ID number (both shown masked: 孙**, 110105********002X,
+as everywhere on the visitor's screens); an ID read verifies the visit. Reader unplugged, no card, a bad
+checksum: a message, no crash, nothing recorded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout
 
+from db.reception import shown_surname
 from kiosk.widgets import Screen, button, label
 from vision.idcard import (
     InvalidIdNumber,
@@ -82,7 +84,7 @@ class IdCardScreen(Screen):
             return
         name, number = result
         flow.id_name, flow.id_card = name, number.number
-        self.name.setText(name)
+        self.name.setText(shown_surname(name) or "")  # a public screen: 孙**, never the full name
         self.number.setText(number.masked)
         self.status.setText(self.tr("读取成功"))
         self.next.setEnabled(True)

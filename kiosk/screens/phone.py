@@ -101,4 +101,4 @@ class PhoneScreen(Screen):
             self.hint.setText(self._hint(phone_entry_kind(self.digits) or "invalid"))
             return
         flow.phone = self.digits
-        self.kiosk.show_screen("source" if flow.id_name else "visitor")
+        self.kiosk.screen("returning").after_phone(flow)  # a known number: 张女士 · 138****5678，是您吗？

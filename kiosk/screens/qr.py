@@ -89,7 +89,7 @@ class QrScreen(Screen):
         window = f"{details.starts_at:%H:%M}-{details.ends_at:%H:%M}"
         lines = [" ".join(part for part in (details.surname, details.phone_masked) if part),
                  self.tr("您预约了 %1").replace("%1", window)]
-        if details.consultant:
+        if details.consultant:  # who the write gives the visitor to (appointments.receiving), or unsaid
             lines.append(self.tr("置业顾问 %1").replace("%1", details.consultant))
         text = "\n".join(lines)
         self.summary.setText(text)

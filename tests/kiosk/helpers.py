@@ -57,10 +57,14 @@ def wait_screen(qtbot: Any, window: KioskWindow, name: str, timeout: int = PATIE
 
 
 def phone_path(qtbot: Any, window: KioskWindow, phone: str, surname: str = "张", title: str = "title_ms") -> None:
-    """From the phone screen to the source screen."""
+    """From the phone screen to the source screen, by the surname and title given: a number the site knows
+    is asked about first ("张女士 · 138****5678，是您吗？"), answered 不是 so the surname is picked as given."""
     wait_screen(qtbot, window, "phone")
     type_digits(qtbot, window, phone)
     tap(qtbot, window, "phone_next")
+    until(qtbot, lambda: window.current in ("visitor", "returning"))
+    if window.current == "returning":
+        tap(qtbot, window, "returning_no")
     wait_screen(qtbot, window, "visitor")
     tap(qtbot, window, f"surname_{surname}")
     tap(qtbot, window, title)

@@ -82,6 +82,38 @@ def test_a_valid_code_prefills_the_check_in_for_the_appointments_customer(qtbot:
     assert [p.visit_seq for p in reception.pending_checkins(any_store)] == [row.visit_seq]  # 前台确认
 
 
+def test_the_confirmation_and_the_done_screen_name_the_same_consultant(qtbot: Any, any_store: Store) -> None:
+    """Booked with 王丽 while new; 李强 received the visitor since and protects them: both screens say 李强."""
+    code, text_code = book(any_store, consultant="王丽")
+    any_store.register_visit("13812345678", consultant="李强", name="张女士")
+    codes = Codes()
+    window = qr_window(qtbot, any_store, codes)
+    codes.showing = [text_code]
+    until(qtbot, lambda: window.screen("qr").details is not None)
+    codes.showing = []
+    assert text(window, "qr_appointment") == summary(any_store, code, consultant="李强")
+    tap(qtbot, window, "qr_submit")
+    wait_screen(qtbot, window, "done")
+    assert text(window, "done_message") == "登记成功，置业顾问 李强 马上为您服务"
+
+
+def test_the_confirmation_promises_no_name_the_write_alone_can_tell(qtbot: Any, any_store: Store) -> None:
+    """A check-in another consultant received still waits for reception: who receives the appointment's
+    visit is the write's to say, so the confirmation shows the time and the masked phone only."""
+    code, text_code = book(any_store, consultant="王丽")
+    any_store.register_visit("13812345678", consultant="李强", name="张女士", verified=False)
+    codes = Codes()
+    window = qr_window(qtbot, any_store, codes)
+    codes.showing = [text_code]
+    until(qtbot, lambda: window.screen("qr").details is not None)
+    codes.showing = []
+    assert text(window, "qr_appointment") == summary(any_store, code).rsplit("\n", 1)[0]
+    assert "置业顾问" not in text(window, "qr_appointment")
+    tap(qtbot, window, "qr_submit")
+    wait_screen(qtbot, window, "done")
+    assert text(window, "done_message").startswith("登记成功")
+
+
 @pytest.mark.parametrize(("state", "message"), [("cancelled", "此预约已取消，请用其他方式登记"),
                                                  ("used", "此预约码已使用过，请用其他方式登记")])
 def test_a_cancelled_or_used_code_is_refused_in_plain_words(qtbot: Any, any_store: Store, state: str,
@@ -177,7 +209,7 @@ def test_id_card_read_verifies_the_visit(qtbot: Any, any_store: Store) -> None:
         window = open_window(qtbot, services_for(any_store, reader_port=reader.port))
         tap(qtbot, window, "choice_idcard")
         until(qtbot, lambda: window.screen("idcard").next.isEnabled())
-        assert text(window, "idcard_name") == "张三"
+        assert text(window, "idcard_name") == "张*"  # the public screen shows no full name
         assert text(window, "idcard_number") == "110105********002X"
         tap(qtbot, window, "idcard_next")
         wait_screen(qtbot, window, "phone")
