@@ -146,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.self_test import exit_when_ready
 
         exit_when_ready(app, window)
+    from kiosk.shutdown import SignalWatch
+
+    def close() -> None:  # SIGTERM / SIGINT: closed as staff mode closes it (camera, workers, face worker)
+        window.allow_close = True
+        window.close()
+        app.quit()
+
+    SignalWatch(close, parent=app)
     return app.exec()
 
 

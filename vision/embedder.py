@@ -14,12 +14,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import numpy as np
 
 from vision.faces.pipeline import Box, FacePipeline
+from vision.lifeline import end_with_parent
 
 _pipeline: FacePipeline | None = None
 
 
 def _start() -> None:
     global _pipeline
+    end_with_parent()  # a killed kiosk must not leave this process (and its models) behind
     _pipeline = FacePipeline()
 
 
