@@ -56,11 +56,11 @@ class ReturningScreen(Screen):
 
     def ask(self, known: Any, via: str = "face") -> None:
         self.known, self.via = known, via
+        who = known.display or self.tr("您好")
         if via == "phone":
-            self.question.setText(self.tr("%1 · %2，是您吗？").replace("%1", known.display).replace("%2", known.masked))
+            self.question.setText(self.tr("%1 · %2，是您吗？").replace("%1", who).replace("%2", known.masked))
             self.no.setText(self.tr("不是"))
             return
-        who = known.display or self.tr("您好")
         self.question.setText(self.tr("欢迎回来，%1 — %2 是您吗？").replace("%1", who).replace("%2", known.masked))
         self.no.setText(self.tr("不是我"))
 
