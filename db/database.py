@@ -9,6 +9,7 @@ the same instant yield one customer.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -35,6 +36,15 @@ class DatabaseUnavailable(RuntimeError):
     """The database is gone, locked for too long, or refuses the connection."""
 
 
+class LockTimeout(DatabaseUnavailable):
+    """The site's write lock was not had within the station's write budget (another program holds it)."""
+
+    def __init__(self, budget_s: float) -> None:
+        super().__init__(f"数据库正忙，{budget_s:g} 秒内未能写入 / the database is busy: no write lock within "
+                         f"{budget_s:g} s")
+        self.budget_s = budget_s
+
+
 class UnsupportedDatabase(ValueError):
     """A database URL for a database or driver Anchang does not work with."""
 
@@ -59,10 +69,24 @@ def supported_url(url: str) -> sa.URL:
     return parsed
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, lock_budget_s: float | None = None,
+                **kwargs: Any) -> Engine:
+    """`lock_budget_s` (a kiosk's): how long a write may wait for a lock or a server before it is given up
+    as unavailable, so the check-in goes to the outbox instead of keeping the visitor waiting."""
     parsed = supported_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if lock_budget_s is not None:
+            busy_timeout_ms = min(busy_timeout_ms, int(lock_budget_s * 1000))
         return _sqlite_engine(url, busy_timeout_ms, **kwargs)
+    if lock_budget_s is not None:
+        # the server's own lock wait (the advisory lock included) and the connection attempt are bounded;
+        # keepalives find a dropped connection instead of waiting on it for the kernel's two hours
+        budget_ms = int(lock_budget_s * 1000)
+        connect_args = {"connect_timeout": max(1, int(lock_budget_s)), "options": f"-c lock_timeout={budget_ms}",
+                        "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
+                        **kwargs.pop("connect_args", {})}
+        kwargs["connect_args"] = connect_args
+        kwargs.setdefault("pool_timeout", lock_budget_s)
     return sa.create_engine(parsed, pool_pre_ping=True, future=True, **kwargs)
 
 
@@ -105,31 +129,71 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 @contextmanager
-def _sqlite_writer_queue(engine: Engine) -> Iterator[None]:
+def _sqlite_writer_queue(engine: Engine, budget_s: float | None = None) -> Iterator[None]:
     """Kiosks wait for the SQLite writer in the kernel (flock on a file beside the database) instead of
-    SQLite's busy loop, whose growing sleeps let one kiosk wait seconds while others write."""
+    SQLite's busy loop, whose growing sleeps let one kiosk wait seconds while others write. With a budget,
+    a wait longer than it raises LockTimeout (the kernel's queue is kept: see `_flock_within`)."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if fcntl is None or not database or database == ":memory:":
         yield
         return
     try:
-        handle = open(f"{database}-writer.lock", "a+b")  # noqa: SIM115 - closed below
+        handle = open(f"{database}-writer.lock", "a+b")  # noqa: SIM115 - closed below or by the waiter
     except OSError as exc:
         raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: {database}: {exc.strerror}") from exc
-    with handle:
+    if budget_s is None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    elif not _flock_within(handle, budget_s):
+        raise LockTimeout(budget_s)  # the handle now belongs to the waiter, which closes it
+    try:
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
 
 
-def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, site_lock: bool = True) -> T:
+def _flock_within(handle: Any, budget_s: float) -> bool:
+    """Takes the lock on `handle` within `budget_s`. A blocking flock cannot be interrupted from Python, so
+    a contended wait happens on a thread of its own: it stays in the kernel's queue (fair among kiosks),
+    and when the budget runs out first, that thread releases the lock as soon as it gets it and closes the
+    handle. False: not had in time (the handle is the waiter's from then on)."""
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    got, guard = threading.Event(), threading.Lock()
+    abandoned = False
+
+    def wait() -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with guard:
+            if not abandoned:
+                got.set()
+                return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+
+    threading.Thread(target=wait, name="anchang-write-lock", daemon=True).start()
+    if got.wait(budget_s):
+        return True
+    with guard:
+        if got.is_set():  # had it at the last instant
+            return True
+        abandoned = True
+    return False
+
+
+def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, site_lock: bool = True,
+              budget_s: float | None = None) -> T:
     """Runs `work` in one write transaction, retrying on lock and serialization failures. With
-    `site_lock` (the default) it holds the site's single-writer lock for the whole transaction."""
+    `site_lock` (the default) it holds the site's single-writer lock for the whole transaction. With
+    `budget_s` no retry starts after that many seconds: LockTimeout instead (the kiosk's outbox takes it)."""
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     for attempt in range(attempts):
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            with (_sqlite_writer_queue(engine) if site_lock else nullcontext()), \
+            with (_sqlite_writer_queue(engine, remaining) if site_lock else nullcontext()), \
                     Session(engine, expire_on_commit=False) as session, session.begin():
                 if site_lock and is_postgres(engine):
                     # one lock per database and schema, so two sites on one server never wait on each other
@@ -138,6 +202,8 @@ def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, s
                         {"key": WRITER_LOCK_KEY})
                 return work(session)
         except DBAPIError as exc:
+            if budget_s is not None and _retryable(exc) and deadline is not None and time.monotonic() >= deadline:
+                raise LockTimeout(budget_s) from exc
             if not _retryable(exc) or attempt == attempts - 1:
                 if isinstance(exc, OperationalError):
                     raise DatabaseUnavailable(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -101,6 +101,7 @@ class Step:
 
 SYSTEM = "system"
 log = logging.getLogger("anchang.store")
+T = TypeVar("T")
 SNAPSHOT_EVERY = 5000  # journal entries between engine snapshots
 KEEP_SNAPSHOTS = 2
 
@@ -121,20 +122,24 @@ class Store:
         self.rejected_snapshots: list[int] = []  # not used at load: untrusted (logged), or of an older format
         self._lock = threading.RLock()
         self.snapshot_every = SNAPSHOT_EVERY
+        self.write_budget_s: float | None = None  # a kiosk's: a write waits no longer for the site's lock
 
     @classmethod
     def open(cls, url: str, data_dir: Path, *, station: str = "console", clock: Clock | None = None,
-             kind: str | None = None) -> Store:
+             kind: str | None = None, write_budget_s: float | None = None) -> Store:
         """A station's store on `url` with the keys in `data_dir`; with `kind` (kiosk, console, admin) the
-        station registers itself (db/stations.py), and a retired one is refused here, at start."""
+        station registers itself (db/stations.py), and a retired one is refused here, at start.
+        `write_budget_s`: a write that has not had the site's lock (or the server) by then raises
+        LockTimeout, a DatabaseUnavailable (the kiosk's check-in then goes to its outbox)."""
         from db import migrate
 
-        engine = make_engine(url)
+        engine = make_engine(url, lock_budget_s=write_budget_s)
         migrate.check(engine)
         keyring = Keyring.load(data_dir)
         with read_session(engine) as session:
             integrity.check_keys(session, keyring)  # another site's key files: refuse to start
         store = cls(engine, keyring, clock=clock, station=station)
+        store.write_budget_s = write_budget_s
         if kind is not None:
             try:
                 stations.register(store, kind)
@@ -327,39 +332,63 @@ class Store:
         """Several journal entries as one write: one transaction under the site's lock, one entry per step
         in order (a step whose builder returns None writes nothing), all committed or none. Returns per
         step its WriteResult (a judged fact), its seq (an entry the engine does not judge) or None."""
-        with self._lock:
-            def work(session: Session) -> tuple[journal.Head, list[WriteResult | int | None]]:
-                site, at = self._sync_for_write(session, probes=probes)
-                head, results = self._head(), list[WriteResult | int | None]()
-                changed = False  # has a step changed the cached engine? Then a later refusal resets it
-                probed = next((i for i, step in enumerate(steps) if step.probed), None)
-                try:
-                    for index, step in enumerate(steps):
-                        given = index == probed if probed is not None else not changed
-                        entry, result = self._step(session, site, step, head, at, actor, results,
-                                                   probes if given else ())
-                        changed = changed or isinstance(result, WriteResult)
-                        results.append(result)
-                        if entry is not None:
-                            head = journal.Head(entry.seq, entry.hash)
-                except EngineError:
-                    if changed:
-                        self._site = None
-                    raise  # a refusal is raised before the engine changes anything: the cache is intact
-                except BaseException:
-                    self._site = None  # the cache may hold a fact that never committed
-                    raise
-                return head, results
-
+        def work(session: Session) -> tuple[journal.Head, list[WriteResult | int | None]]:
+            site, at = self._sync_for_write(session, probes=probes)
+            head, results = self._head(), list[WriteResult | int | None]()
+            changed = False  # has a step changed the cached engine? Then a later refusal resets it
+            probed = next((i for i, step in enumerate(steps) if step.probed), None)
             try:
-                head, results = run_write(self.engine, work)
+                for index, step in enumerate(steps):
+                    given = index == probed if probed is not None else not changed
+                    entry, result = self._step(session, site, step, head, at, actor, results,
+                                               probes if given else ())
+                    changed = changed or isinstance(result, WriteResult)
+                    results.append(result)
+                    if entry is not None:
+                        head = journal.Head(entry.seq, entry.hash)
+            except EngineError:
+                if changed:
+                    self._site = None
+                raise  # a refusal is raised before the engine changes anything: the cache is intact
+            except BaseException:
+                self._site = None  # the cache may hold a fact that never committed
+                raise
+            return head, results
+
+        def committed(done: tuple[journal.Head, list[WriteResult | int | None]]) -> list[WriteResult | int | None]:
+            head, results = done
+            self._synced_seq, self._synced_hash = head.seq, head.hash
+            return results
+
+        return self._locked_write(work, committed)
+
+    def _locked_write(self, work: Callable[[Session], Any], committed: Callable[[Any], T]) -> T:
+        """`run_write` (within this station's write budget) with this station's lock taken inside the
+        transaction, once the site's lock is held, and kept until `committed` has moved this station's
+        position: a write waiting for another program's lock never holds up this station's reads, which
+        take the same lock to bring the engine cache up to date."""
+        taken = False
+
+        def locked(session: Session) -> Any:
+            nonlocal taken
+            if not taken:
+                self._lock.acquire()
+                taken = True
+            return work(session)
+
+        try:
+            try:
+                done = run_write(self.engine, locked, budget_s=self.write_budget_s)
             except (EngineError, ClockRefused):  # refused before anything changed: the cache is intact
                 raise
             except BaseException:
-                self._site = None
+                if taken:
+                    self._site = None
                 raise
-            self._synced_seq, self._synced_hash = head.seq, head.hash
-            return results
+            return committed(done)
+        finally:
+            if taken:
+                self._lock.release()
 
     def _step(self, session: Session, site: Site, step: Step, head: journal.Head, at: datetime, actor: str,
               earlier: list[WriteResult | int | None],
@@ -393,24 +422,19 @@ class Store:
                       payload: dict[str, Any] | Callable[[Session], dict[str, Any]]) -> int:
         """Journals a fact the engine does not judge (staff, consents, erasures, PII viewing). With a
         callable, its database work and the journal entry commit together, or not at all."""
-        with self._lock:
-            def work(session: Session) -> int:
-                _, at = self._sync_for_write(session, accepting=kind == CLOCK_ACCEPTED)
-                body = payload(session) if callable(payload) else payload
-                entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
-                                       payload=body, head=self._head(), notify_channel=NOTIFY_CHANNEL)
-                self._written_hash = entry.hash
-                return entry.seq
+        def work(session: Session) -> int:
+            _, at = self._sync_for_write(session, accepting=kind == CLOCK_ACCEPTED)
+            body = payload(session) if callable(payload) else payload
+            entry = journal.append(session, at=at, actor=actor, station=self.station, kind=kind,
+                                   payload=body, head=self._head(), notify_channel=NOTIFY_CHANNEL)
+            self._written_hash = entry.hash
+            return entry.seq
 
-            try:
-                seq = run_write(self.engine, work)
-            except (EngineError, ClockRefused):
-                raise
-            except BaseException:
-                self._site = None
-                raise
+        def committed(seq: int) -> int:
             self._synced_seq, self._synced_hash = seq, self._written_hash
             return seq
+
+        return self._locked_write(work, committed)
 
     # --------------------------------------------------------------- registry
     def add_consultant(self, name: str, actor: str = SYSTEM) -> None:
@@ -818,14 +842,13 @@ class Store:
 
     def rebuild(self) -> Site:
         """Replays the whole journal into a fresh engine and rewrites every projection from it."""
-        with self._lock:
-            def work(session: Session) -> Site:
-                self._site, self._synced_seq = None, 0
-                replayed = projection.Replayed()  # visits, claims with their outcome, stage changes
-                site = self._sync(session, from_zero=True, on_outcome=replayed)
-                projection.rebuild_all(session, site, replayed)
-                return site
-            return run_write(self.engine, work)
+        def work(session: Session) -> Site:
+            self._site, self._synced_seq = None, 0
+            replayed = projection.Replayed()  # visits, claims with their outcome, stage changes
+            site = self._sync(session, from_zero=True, on_outcome=replayed)
+            projection.rebuild_all(session, site, replayed)
+            return site
+        return self._locked_write(work, lambda site: site)
 
     def dispose(self) -> None:
         self.engine.dispose()

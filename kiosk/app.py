@@ -60,7 +60,12 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from vision.qr import AppointmentVerifier
 
     directory = data_dir()
-    store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")), kind="kiosk")
+    # a write that cannot have the site's lock (or the server) within the budget leaves the kiosk's writer
+    # free at once: the check-in is already in the outbox (kiosk.submitter)
+    from kiosk.submitter import SUBMIT_BUDGET_S
+
+    store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")), kind="kiosk",
+                       write_budget_s=SUBMIT_BUDGET_S)
     project = str(settings.get("project", "anchang"))
     notice = site_settings.consent_notice(store.engine)  # the site's own, set in the first-run wizard
     own_notice: dict[str, Any] = {"notice_text": notice[0], "notice_version": notice[1]} if notice is not None else {}
@@ -135,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.window import KioskWindow
 
     window = KioskWindow(services)
-    if args.windowed:
-        window.resize(1080, 1920 * 2 // 3)
+    if args.windowed:  # a portrait kiosk's proportions, within the screen it opens on
+        available = app.primaryScreen().availableGeometry()
+        window.resize(min(1080, available.width()), min(1920 * 2 // 3, available.height()))
         window.show()
     else:
         window.showFullScreen()

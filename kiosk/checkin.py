@@ -79,6 +79,7 @@ class Outcome:
     phone_masked: str
     consultant: str | None = None
     ref: str = ""
+    reason: str = ""  # queued: why ("unavailable", "busy": the lock held too long, "clock": writes refused)
 
 
 def is_blacklisted(store: Store, checkin: Checkin) -> bool:

@@ -32,6 +32,7 @@ class Flow:
     agent: str | None = None
     ref: str = field(default_factory=lambda: uuid.uuid4().hex)  # one per flow: a double tap writes once
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    submitted: bool = False  # 提交 tapped: a second tap writes nothing
 
     @property
     def display_name(self) -> str | None:

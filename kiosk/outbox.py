@@ -79,7 +79,9 @@ class Outbox:
         os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.path.chmod(0o600)
         keyring = keyring if keyring is not None else Keyring.load(self.path.parent)
-        self._lock = threading.Lock()  # one writer in this process; drains one at a time
+        self._lock = threading.Lock()  # the file's writes in this process, each a short transaction
+        self._draining = threading.Lock()  # one drain at a time; a put never waits for a drain's store write
+        self.stopped_by: BaseException | None = None  # why the last drain stopped short (the database away)
         with self._connect() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                          "ref TEXT NOT NULL UNIQUE, body BLOB NOT NULL, queued_at TEXT NOT NULL)")
@@ -171,25 +173,27 @@ class Outbox:
         moved to `rejected()` so it cannot block the ones behind it. Any other error propagates and
         leaves the check-in queued."""
         sent = 0
-        with self._lock:
+        with self._draining:
+            self.stopped_by = None
             while True:
-                with self._connect() as conn:
+                with self._lock, self._connect() as conn:
                     row = conn.execute("SELECT id, ref, body FROM outbox ORDER BY id LIMIT 1").fetchone()
                 if row is None:
                     return sent
                 row_id, ref, body = row
-                try:
+                try:  # the store write, outside the file's lock: a visitor's put never waits for it
                     write(_decode(self._open(ref, body)))
-                except UNREACHABLE:
+                except UNREACHABLE as exc:
+                    self.stopped_by = exc
                     return sent
                 except ValueError as exc:  # refused: InvalidPhone, UnknownName, EngineError...
-                    with self._connect() as conn:
+                    with self._lock, self._connect() as conn:
                         conn.execute("INSERT OR REPLACE INTO rejected (ref, body, error, at) VALUES (?, ?, ?, ?)",
                                      (ref, body, self._seal(ref, str(exc), _ERROR_AAD),
                                       datetime.now(UTC).isoformat()))
                         conn.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
                     continue
-                with self._connect() as conn:  # a crash before this line resends it: the ref makes that harmless
+                with self._lock, self._connect() as conn:  # a crash before this resends it: the ref makes that harmless
                     conn.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
                 sent += 1
 

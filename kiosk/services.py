@@ -32,6 +32,7 @@ class Timings:
     card_wait_ms: int = 20_000  # give up waiting for a card
     outbox_retry_ms: int = 15_000  # try the outbox again while the database was away
     face_timeout_ms: int = 20_000  # a face attempt that neither passes nor fails
+    submit_budget_ms: int = 3_000  # 提交: a write not answered by then goes to the outbox (kiosk.submitter)
 
 
 def _open_reader(port: str) -> CardReader:

@@ -12,17 +12,20 @@ from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from db.database import DatabaseUnavailable
-from kiosk import checkin as checkin_mod
+from kiosk import catalog as catalog_mod
 from kiosk.camera_feed import CameraFeed
+from kiosk.catalog import Catalog
 from kiosk.checkin import Outcome
 from kiosk.flow import Flow
 from kiosk.services import KioskServices
+from kiosk.submitter import Submitter
 from kiosk.widgets import LongPress, Screen
 from ui.app import running_app
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
+CATALOG_REFRESH_MS = 60_000  # sources, channels and rotation read anew at least this often
 _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
 
 class KioskWindow(QMainWindow):
@@ -30,6 +33,7 @@ class KioskWindow(QMainWindow):
     outcome_ready = Signal(object)  # Outcome of the last submit
     arrival = Signal(object)  # db.live.Arrival: a protected customer checked in; reception tells the owner
     _journal_news = Signal(int)  # from the live feed's thread to the GUI thread
+    catalog_changed = Signal()  # sources, channels or rotation read anew (kiosk.catalog)
 
     def __init__(self, services: KioskServices, *, runner: TaskRunner | None = None,
                  parent: QWidget | None = None) -> None:
@@ -42,7 +46,10 @@ class KioskWindow(QMainWindow):
         self.flow: Flow | None = None
         self.staff_user: Any = None  # the receptionist in staff mode
         self.allow_close = False  # set by staff mode, tests and the tour: the window may close
-        self.submitting = False
+        # check-ins and outbox drains: never in the queue of the screens' reads (ui.workers.TaskRunner)
+        self.submits = TaskRunner(self, max_threads=2)
+        self.submitter = Submitter(self.store, services.outbox, budget_s=services.timings.submit_budget_ms / 1000,
+                                   alert=services.alerts.append)
         self.reader_ok = bool(services.reader_port)
         self.feed = CameraFeed(services.camera, self)
         self.stack = QStackedWidget()
@@ -54,6 +61,9 @@ class KioskWindow(QMainWindow):
         self.idle_timer = self._timer(services.timings.idle_ms, self.reset)
         self.done_timer = self._timer(services.timings.done_ms, self.reset)
         self.outbox_timer = self._timer(services.timings.outbox_retry_ms, self.drain_outbox)
+        self.catalog = Catalog()
+        self._catalog_loading = False
+        self.catalog_timer = self._timer(CATALOG_REFRESH_MS, self.refresh_catalog)
         running_app().installEventFilter(self)
         self.feed.frame.connect(self._on_frame)
         self.feed.state_changed.connect(self._on_camera_state)
@@ -80,6 +90,8 @@ class KioskWindow(QMainWindow):
             screen = factory(self)
             self.screens[screen.objectName()] = screen
             self.stack.addWidget(screen)
+            if hasattr(screen, "catalog_changed"):
+                self.catalog_changed.connect(screen.catalog_changed)
         corner = self.screens["start"].findChild(QWidget, "staff_corner")
         if corner is not None:
             LongPress(corner, self.services.timings.long_press_ms).held.connect(
@@ -103,10 +115,30 @@ class KioskWindow(QMainWindow):
             faces = self.services.faces
             self.runner.run(lambda: faces.load(store.face_templates()),
                             on_error=lambda error: log.warning("face gallery not loaded: %s", error))
+        self.refresh_catalog()
         self.drain_outbox()
         if self.services.live is not None:
             self.live = self.services.live(self.store)
             self.live.subscribe(self._journal_news.emit)
+
+    def refresh_catalog(self) -> None:
+        """Reads the sources, channels and rotation anew in the background, one read at a time; the
+        screens keep showing what was read last meanwhile."""
+        self.catalog_timer.start()
+        if self._catalog_loading:
+            return
+        self._catalog_loading = True
+
+        def loaded(catalog: Catalog) -> None:
+            self._catalog_loading = False
+            self.catalog = catalog
+            self.catalog_changed.emit()
+
+        def failed(error: BaseException) -> None:
+            self._catalog_loading = False
+            log.warning("sources and channels not read: %s", error)
+
+        self.runner.run(catalog_mod.load, self.store, on_done=loaded, on_error=failed)
 
     def _faces_ready(self, engine: Any) -> None:
         self.services.faces = engine
@@ -114,6 +146,7 @@ class KioskWindow(QMainWindow):
 
     def _on_journal_news(self, seq: int) -> None:
         """A protected customer checking in (here or at another station): the owner is to be told."""
+        self.refresh_catalog()  # a channel, an agent or the rotation may have changed
         since = seq - 1 if self._arrivals_since is None else self._arrivals_since
         self._arrivals_since = max(seq, since)
 
@@ -154,7 +187,6 @@ class KioskWindow(QMainWindow):
         """Back to the start screen; whatever was half-entered is dropped, nothing half-written."""
         self.done_timer.stop()
         self.flow = None
-        self.submitting = False
         self.staff_user = None
         self.show_screen("start")
 
@@ -187,17 +219,33 @@ class KioskWindow(QMainWindow):
                 update(state)
 
     # ------------------------------------------------------------------- submit
-    def submit(self) -> None:
-        """Writes the flow's check-in on a worker; a second tap while it runs does nothing."""
+    def for_flow(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """`callback`, delivered only while the flow that asked is still the visitor's: a late answer of an
+        earlier visitor's work never reaches a later visitor's screen."""
         flow = self.flow
-        if flow is None or self.submitting:
+
+        def deliver(value: Any) -> None:
+            if flow is not None and self.flow is flow:
+                callback(value)
+            else:
+                log.info("a late answer for an earlier visitor was dropped: %s", type(value).__name__)
+        return deliver
+
+    def submit(self) -> None:
+        """Writes the flow's check-in: in the database, or in the outbox when the database has not answered
+        within the budget (Submitter). A second tap while it runs does nothing."""
+        flow = self.flow
+        if flow is None or flow.submitted:
             return
-        self.submitting = True
-        self.runner.run(checkin_mod.submit, self.store, self.services.outbox, flow.checkin(),
-                        self.services.alerts.append, on_done=self._submitted, on_error=self._submit_failed)
+        flow.submitted = True
+        self.submits.run(self.submitter.submit, flow.checkin(),
+                         on_done=self.for_flow(self._submitted), on_error=self.for_flow(self._submit_failed))
+
+    @property
+    def submitting(self) -> bool:
+        return self.flow is not None and self.flow.submitted and self.current != "done"
 
     def _submitted(self, outcome: Outcome) -> None:
-        self.submitting = False
         self.screen("done").show_outcome(outcome)
         self.show_screen("done")
         if outcome.status == "queued":
@@ -219,10 +267,13 @@ class KioskWindow(QMainWindow):
         self.done_timer.start()
 
     def _submit_failed(self, error: BaseException) -> None:
-        self.submitting = False
+        """The check-in itself was refused (not the database away): the visitor goes to reception, which
+        is told why."""
         log.warning("check-in refused: %s", error)
+        self.services.alerts.append(self.tr("登记被拒绝：%1").replace("%1", str(error).splitlines()[0]))
         self.screen("done").show_error(error)
         self.show_screen("done")
+        self.done_timer.start()
         self.outcome_ready.emit(error)
 
     # ------------------------------------------------------------------- outbox
@@ -240,7 +291,12 @@ class KioskWindow(QMainWindow):
                 log.warning("outbox: %s", error)
             self.outbox_timer.start()
 
-        self.runner.run(checkin_mod.drain_outbox, self.store, outbox, on_done=drained, on_error=failed)
+        self.submits.run(self.submitter.drain, on_done=drained, on_error=failed)
+
+    @property
+    def pending(self) -> int:
+        """Work not yet reported back: the screens' reads and the check-ins' writes."""
+        return self.runner.pending + self.submits.pending
 
     # -------------------------------------------------------------------- close
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
@@ -253,6 +309,8 @@ class KioskWindow(QMainWindow):
             self.live.close()
         self.feed.stop()
         self.runner.wait(5000)
+        self.submits.wait(5000)
+        self.submitter.close()
         if self.services.faces is not None:
             self.services.faces.close()  # the embedding worker process ends with the kiosk
         event.accept()

@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(libzbar0 xvfb xauth poppler-utils postgresql-client libgl1 libglib2.0-0 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
+SYSTEM_PACKAGES=(libzbar0 xvfb xauth poppler-utils postgresql-client libgl1 libglib2.0-0 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3
+                 # Qt's xcb platform (a real window on an X display): its plugin needs these beside libxcb
+                 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+                 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0)
 # scripts/test.sh adds what only the tests need (nsis: the Windows installer script is compiled there).
 read -r -a extra <<< "${ANCHANG_EXTRA_SYSTEM_PACKAGES:-}"
 SYSTEM_PACKAGES+=("${extra[@]}")

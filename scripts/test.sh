@@ -4,7 +4,9 @@
 # with ANCHANG_BUILD_INSTALLER=1 also the installer's build and smoke test (installer/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis" bash scripts/setup.sh
+# nsis: the Windows installer script; xdotool and imagemagick (import): the end-to-end tests drive the
+# real programs in an Xvfb display and keep screenshots (tests/e2e/)
+ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool imagemagick" bash scripts/setup.sh
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh

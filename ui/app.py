@@ -24,6 +24,10 @@ def create_app(argv: list[str], *, lang: str = "zh", theme: str = "kiosk") -> QA
     app.setFont(font)
     install_translator(app, lang)
     apply_theme(app, theme)
+    from ui import probe
+
+    if app.property("anchang_probe") is None:  # ANCHANG_UI_PROBE: the end-to-end tests' view of the screens
+        probe.install(app)
     return app
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 from db import reception
 from judge import facts
 from kiosk.screens.visitor import initial_of
-from kiosk.widgets import LETTERS, Keypad, Screen, button, clear_layout, label
+from kiosk.widgets import LETTERS, Columns, Keypad, Screen, button, clear_layout, label
 
 AGENTS_SHOWN = 12
 
@@ -34,28 +34,34 @@ class SourceScreen(Screen):
         self.shown_agents: list[str] = []
         self.loaded = False
         self.layout_.addWidget(label(self.tr("请问您是怎么了解到本项目的？"), "source_title", size=34, bold=True))
+        body = Columns("source_body", stretch=((1, 1), (0, 0)))  # landscape: the agent picker beside the source
         self.source_row = QGridLayout()
         self.source_row.setSpacing(12)
-        self.layout_.addLayout(self.source_row)
+        body.first.addLayout(self.source_row)
         self.channel_box = QWidget()
         self.channel_box.setObjectName("channel_box")
         self.channel_grid = QGridLayout(self.channel_box)
-        self.layout_.addWidget(self.channel_box)
+        self.channel_grid.setContentsMargins(0, 0, 0, 0)
+        body.first.addWidget(self.channel_box)
+        body.first.addStretch(1)
         self.agent_box = QWidget()
         self.agent_box.setObjectName("agent_box")
         agent_layout = QVBoxLayout(self.agent_box)
+        agent_layout.setContentsMargins(0, 0, 0, 0)
         self.typed_label = label("", "agent_typed", size=26, bold=True)
         agent_layout.addWidget(self.typed_label)
         self.agent_list = QWidget()
         self.agent_grid = QGridLayout(self.agent_list)
+        self.agent_grid.setContentsMargins(0, 0, 0, 0)
         agent_layout.addWidget(self.agent_list)
         self.letters = Keypad([list(row) for row in LETTERS[:3]] + [list(LETTERS[3]) + ["<"]], "letters",
                               key_height=64)
         self.letters.key("<").setText(self.tr("删除"))
         self.letters.pressed.connect(self._letter)
         agent_layout.addWidget(self.letters)
-        self.layout_.addWidget(self.agent_box)
-        self.layout_.addStretch(1)
+        agent_layout.addStretch(1)
+        body.second.addWidget(self.agent_box)
+        self.layout_.addWidget(body, 1)
         self.message = label("", "source_message", size=22)
         self.layout_.addWidget(self.message)
         row = QHBoxLayout()
@@ -65,20 +71,25 @@ class SourceScreen(Screen):
         self.layout_.addLayout(row)
 
     def enter(self) -> None:
+        """Shows at once what the kiosk knows (kiosk.catalog), this visitor's choices only: nothing of an
+        earlier visitor's is kept, and nothing waits for the database."""
         self.message.setText("")
-        self.loaded = False
-        self.submit.setEnabled(False)
-        store = self.kiosk.store
-        self.kiosk.runner.run(lambda: (reception.sources(store), reception.channels(store)),
-                              on_done=self._loaded, on_error=lambda _e: self._loaded(None))
+        self.channel, self.agent, self.typed = None, None, ""
+        self.source = None
+        self._show_catalog()
+        self.kiosk.refresh_catalog()
 
-    def _loaded(self, loaded: tuple[list[reception.Source], dict[str, list[str]]] | None) -> None:
-        if loaded is not None:
-            self.sources, self.channels = loaded
-        elif not self.channels:  # database away and nothing known yet: what needs no channel list
-            self.sources = [s for s in reception.DEFAULT_SOURCES if s.registers_as == "natural"]
+    def catalog_changed(self) -> None:
+        """A fresh read of the sources and channels while the visitor is here: the lists change, what the
+        visitor chose stays (when it is still offered)."""
+        if self.kiosk.current == "source":
+            self._show_catalog(keep_choice=True)
+
+    def _show_catalog(self, keep_choice: bool = False) -> None:
+        catalog = self.kiosk.catalog
+        self.sources, self.channels = list(catalog.sources), dict(catalog.channels)
         self.loaded = True
-        self.submit.setEnabled(True)
+        self.submit.setEnabled(self.kiosk.flow is not None and not self.kiosk.flow.submitted)
         clear_layout(self.source_row)
         for index, source in enumerate(self.sources):
             widget = button(QCoreApplication.translate("Kiosk", source.name), f"source_{index}", "toggle", height=72,
@@ -86,6 +97,13 @@ class SourceScreen(Screen):
             widget.setCheckable(True)
             self.source_row.addWidget(widget, index // 3, index % 3)
         flow = self.kiosk.flow
+        if keep_choice and self.source is not None and self.source in self.sources:
+            channel, agent, typed = self.channel, self.agent, self.typed
+            self.choose_source(self.source)
+            if channel in self.channels or self.source.channel is not None:
+                self.channel, self.agent, self.typed = channel, agent, typed
+            self._refresh()
+            return
         chosen = next((s for s in self.sources if flow is not None and s.name == flow.source), self.sources[0])
         self.choose_source(chosen, keep=flow is not None and flow.source == chosen.name)
 
@@ -114,7 +132,7 @@ class SourceScreen(Screen):
                                 on_click=lambda c=name: self._channel(c))
                 widget.setCheckable(True)
                 widget.setChecked(name == self.channel)
-                self.channel_grid.addWidget(widget, 0, index)
+                self.channel_grid.addWidget(widget, index // 4, index % 4)
         clear_layout(self.agent_grid)
         self.shown_agents = []
         if self.channel is not None:
@@ -143,6 +161,9 @@ class SourceScreen(Screen):
 
     def _back(self) -> None:
         flow = self.kiosk.flow
+        if flow is not None and flow.method in ("face", "qr"):
+            self.kiosk.reset()  # the number came from a recognised face or a code: never shown in full
+            return
         self.kiosk.show_screen("phone" if flow is None or flow.id_name else "visitor")
 
     def _submit(self) -> None:

@@ -1,0 +1,106 @@
+"""The automation probe: what a program's windows show, written to a file for end-to-end tests.
+
+With `ANCHANG_UI_PROBE=FILE` in the environment, every program (kiosk, console, big screen) writes,
+several times a second, a JSON description of its visible windows: each visible widget that has an
+objectName, with its class, its place on the X screen, its text and whether it is enabled or checked, and
+which page each stacked widget shows. The end-to-end tests (tests/e2e/) read it to know where a button is
+and what a screen says, and then act through the window system (xdotool), as a person does: the probe
+only reports, it never acts. Without the variable nothing is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QPoint, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
+
+ENV = "ANCHANG_UI_PROBE"
+INTERVAL_MS = 100
+
+
+def _text(widget: QWidget) -> str | None:
+    if isinstance(widget, (QLabel, QAbstractButton, QLineEdit)):
+        return widget.text()
+    if isinstance(widget, (QPlainTextEdit, QTextEdit)):
+        return widget.toPlainText()
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    return None
+
+
+def _rows(widget: QAbstractItemView) -> list[list[str]]:
+    model = widget.model()
+    if model is None:
+        return []
+    rows = min(model.rowCount(), 200)
+    return [[str(model.index(row, column).data() or "") for column in range(model.columnCount())]
+            for row in range(rows)]
+
+
+def describe(window: QWidget) -> dict[str, Any]:
+    """One window: its geometry and every visible named widget in it."""
+    widgets = []
+    for widget in [window, *window.findChildren(QWidget)]:
+        name = widget.objectName()
+        if not name or not widget.isVisible() or name.startswith("qt_"):
+            continue
+        corner = widget.mapToGlobal(QPoint(0, 0))
+        item: dict[str, Any] = {"name": name, "class": type(widget).__name__, "x": corner.x(), "y": corner.y(),
+                                "w": widget.width(), "h": widget.height(), "enabled": widget.isEnabled()}
+        text = _text(widget)
+        if text is not None:
+            item["text"] = text
+        if isinstance(widget, QAbstractButton) and widget.isCheckable():
+            item["checked"] = widget.isChecked()
+        if isinstance(widget, QStackedWidget | QTabWidget):
+            current = widget.currentWidget()
+            item["current"] = current.objectName() if current is not None else ""
+        if isinstance(widget, QAbstractItemView):
+            item["rows"] = _rows(widget)
+        widgets.append(item)
+    frame = window.frameGeometry()
+    return {"name": window.objectName(), "title": window.windowTitle(), "active": window.isActiveWindow(),
+            "x": frame.x(), "y": frame.y(), "w": frame.width(), "h": frame.height(), "widgets": widgets}
+
+
+class Probe(QObject):
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self._timer = QTimer(self)
+        self._timer.setInterval(INTERVAL_MS)
+        self._timer.timeout.connect(self.write)
+        self._timer.start()
+
+    def write(self) -> None:
+        windows = [describe(w) for w in QApplication.topLevelWidgets() if w.isVisible()]
+        data = json.dumps({"pid": os.getpid(), "windows": windows}, ensure_ascii=False)
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(data, encoding="utf-8")
+        partial.replace(self.path)  # the reader never sees half a file
+
+
+def install(app: QApplication) -> Probe | None:
+    """The probe, when the environment asks for it."""
+    target = os.environ.get(ENV)
+    if not target:
+        return None
+    probe = Probe(Path(target), app)
+    app.setProperty("anchang_probe", True)
+    return probe
