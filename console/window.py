@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -27,14 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.banners import AdminClockDialog, ClockBanner, RefusalBanner
 from console.context import ConsoleContext
 from console.login import LoginScreen
 from console.pages import PAGES, import_page_modules, page_class
 from console.pages.base import Page
+from console.refusals import Kind, clock_gap, gap_text, said
 from console.widgets import button
 from console.words import role_text
 from db.desk import Desk
-from db.users import User
+from db.roles import PermissionDenied
+from db.users import AuthError, User
 from ui.app import running_app
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class ConsoleWindow(QMainWindow):
         self.ctx = ctx
         self.live = live
         self._pages: dict[str, Page] = {}
+        self.admin_dialog: QDialog | None = None  # 管理员确认…, while it is open
         self._unbuilt: list[str] = []  # page keys still to build after a login (see enter)
         self.root = QStackedWidget()
         self.setCentralWidget(self.root)
@@ -71,6 +76,11 @@ class ConsoleWindow(QMainWindow):
         running_app().installEventFilter(self)
         ctx.database_lost.connect(self._on_lost)
         ctx.database_back.connect(self._on_back)
+        ctx.database_busy.connect(self._on_busy)
+        ctx.clock_refused.connect(self._on_clock_refused)
+        ctx.held_changed.connect(self._on_held)
+        ctx.writes_resumed.connect(self._on_resumed)
+        ctx.refused.connect(self.refusal_banner.say)
         ctx.message.connect(self.show_message)
         ctx.journal.connect(self._on_journal)
         if live is not None:
@@ -108,6 +118,10 @@ class ConsoleWindow(QMainWindow):
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.hide()
         column.addWidget(self.banner)
+        self.clock_banner = ClockBanner(self.ctx.accept_clock, self.ctx.retry_held, self._ask_admin)
+        column.addWidget(self.clock_banner)
+        self.refusal_banner = RefusalBanner()
+        column.addWidget(self.refusal_banner)
         self.message_bar = QLabel()
         self.message_bar.setObjectName("message_bar")
         self.message_bar.setWordWrap(True)
@@ -265,12 +279,55 @@ class ConsoleWindow(QMainWindow):
         self._message_timer.start(8_000 if kind != "error" else 15_000)
 
     def _on_lost(self, _detail: str) -> None:
+        self.banner.setText(self.tr("数据库连接中断，正在重连…中断期间的操作未保存，恢复后请重做。"))
         self.banner.show()
 
     def _on_back(self) -> None:
-        self.banner.hide()
+        """Only after a real outage (ConsoleContext.connection_lost): a refusal is said as what it is."""
+        if self.ctx.busy:
+            self._on_busy("")
+        else:
+            self.banner.hide()
         self.show_message(self.tr("数据库已重新连接"), "success")
         self.current_page_refresh()
+
+    def _on_busy(self, _detail: str) -> None:
+        waiting = sum(1 for held in self.ctx.held if held.kind is Kind.LOCKED)
+        self.banner.setText(self.tr("数据库被其他程序占用，写入未完成，正在重试…") +
+                            (self.tr("%n 项操作等待写入。", "", waiting) if waiting else ""))
+        self.banner.show()
+
+    def _on_clock_refused(self, _detail: str) -> None:
+        waiting = sum(1 for held in self.ctx.held if held.kind is Kind.CLOCK)
+        self.clock_banner.paused(self.ctx.desk is not None and self.ctx.desk.can("clock.accept"), waiting)
+        self.ctx.run(clock_gap, self.ctx.store, on_done=lambda gap: self.clock_banner.set_gap(gap_text(gap)))
+
+    def _on_held(self, _count: int) -> None:
+        self.clock_banner.set_waiting(sum(1 for held in self.ctx.held if held.kind is Kind.CLOCK))
+        if self.ctx.busy and not self.ctx.lost:
+            self._on_busy("")
+
+    def _on_resumed(self, kind: str, landed: int) -> None:
+        if kind == Kind.CLOCK:
+            self.clock_banner.resumed()
+            text = self.tr("本机时钟已确认，写入已恢复")
+        else:
+            if not self.ctx.lost:
+                self.banner.hide()
+            text = self.tr("数据库已可写入")
+        if landed:
+            text += self.tr("：%n 项等待的操作已写入", "", landed)
+        self.show_message(text, "success")
+        self.current_page_refresh()
+
+    def _ask_admin(self) -> None:
+        """管理员确认…: an administrator at this console accepts the clock with their own password."""
+        dialog = AdminClockDialog(lambda name, secret: self.ctx.accept_clock(
+            (name, secret), on_error=lambda error: dialog.refused(_admin_refusal(error))), self)
+        self.admin_dialog = dialog
+        self.ctx.writes_resumed.connect(dialog.accept)  # the clock is accepted and the writes landed
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     # ------------------------------------------------------------ idle lock
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -284,6 +341,14 @@ class ConsoleWindow(QMainWindow):
             self.live.close()
         self.ctx.runner.wait(5_000)
         super().closeEvent(event)
+
+
+def _admin_refusal(error: BaseException) -> str:
+    if isinstance(error, AuthError):
+        return QCoreApplication.translate("ConsoleWindow", "账号或密码错误，或用户已停用")
+    if isinstance(error, PermissionDenied):
+        return QCoreApplication.translate("ConsoleWindow", "该账号不是管理员，不能接受本机时钟")
+    return said(error)
 
 
 def _scrolling(page: Page) -> QScrollArea:

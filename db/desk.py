@@ -230,3 +230,8 @@ class Desk:
         from db import rules_admin
 
         return rules_admin.change_rules(self, overrides, reason, effective_at)
+
+    def accept_clock(self) -> int:
+        """`anchang clock accept` at this station, by an administrator (db/clock.py): its journal entry."""
+        self.require("clock.accept")
+        return self.store.accept_clock(actor=self.actor)

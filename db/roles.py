@@ -70,6 +70,7 @@ _GRANTS: dict[str, tuple[str, ...]] = {
     "stations.view": ("admin", "manager"),
     "stations.retire": ("admin", "manager"),  # journalled with a reason; the station's writes are refused
     "keys.export": ("admin", "manager"),  # the site's key bundle for a joining station, journalled
+    "clock.accept": ("admin",),  # `anchang clock accept` from the console: this station's clock, journalled
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {perm: frozenset(roles) for perm, roles in _GRANTS.items()}

@@ -173,7 +173,8 @@ def test_the_manager_sets_the_monthly_target_a_consultant_may_not(qtbot: Any, se
     assert "未设月度目标" in page.target.label.text()  # a consultant's own figures carry no site target
     page.set_target(10)  # the store refuses it, whatever the screen shows
     settle(window)
-    assert "无权限" in window.message_bar.text() and visit_target(seeded.store) == 300
+    assert window.refusal_banner.kind == "role" and visit_target(seeded.store) == 300
+    assert window.refusal_banner.text.text().startswith("无权操作：李强（置业顾问）没有此操作的权限")
     with pytest.raises(PermissionDenied):
         desk_reports.set_target(window.ctx.desk, 10)  # type: ignore[arg-type]
 
