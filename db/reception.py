@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from db import checkin_refs, identity, personal
 from db.database import read_session
 from db.keys import Keyring
-from db.models import Agent, Channel, Customer, Setting, VisitRecord
+from db.models import Agent, Channel, Customer, JournalEntry, Setting, VisitRecord
 from db.search_keys import decrypted_people
 from judge import facts as f
 from judge.reasons import EngineError
@@ -37,6 +37,9 @@ class PendingCheckin:
     phone_masked: str | None
     surname: str | None  # display form: 张女士 as the visitor gave it, else 张* (None without a name)
     consultant: str | None  # who received the check-in (the owner of a protected customer)
+    channel: str | None = None  # the channel the check-in named (None: natural)
+    agent: str | None = None
+    arrival: int | None = None  # a later check-in of an arrival (FORMAT.md): the seq of its first one
 
 
 @dataclass(frozen=True)
@@ -87,26 +90,38 @@ def shown_surname(name: str | None) -> str | None:
 
 
 def pending_checkins(store: Store) -> list[PendingCheckin]:
-    """Unconfirmed check-ins awaiting 前台确认, oldest first (by the time the visitor checked in)."""
+    """Every check-in waiting for 前台确认, oldest arrival first, a later check-in of an arrival right
+    after its first (the same arrival: confirming any of them confirms all, judge/visits.py)."""
     with store._lock:  # the engine cache is read under the store's lock
         site = store.site()
-        waiting = {c.unconfirmed_seq: c.unconfirmed_by for c in site.customers.values()
-                   if c.unconfirmed_seq is not None and c.merged_into is None}
-    if not waiting:
+        first_of = {seq: c.unconfirmed_seq for c in site.customers.values() if c.merged_into is None
+                    for seq in c.awaiting()}
+    if not first_of:
         return []
     with read_session(store.engine) as session:
+        seqs = list(first_of)
         rows = session.execute(sa.select(VisitRecord.id, VisitRecord.at, VisitRecord.registered_as,
-                                         Customer.phone_masked)
+                                         VisitRecord.consultant, Customer.phone_masked)
                                .join(Customer, Customer.id == VisitRecord.registered_as)
-                               .where(VisitRecord.id.in_(list(waiting)))).all()
-        arrived = checkin_refs.arrivals(session, list(waiting))
+                               .where(VisitRecord.id.in_(seqs))).all()
+        arrived = checkin_refs.arrivals(session, seqs)
+        named = {seq: json.loads(payload) for seq, payload in session.execute(
+            sa.select(JournalEntry.seq, JournalEntry.payload).where(JournalEntry.seq.in_(seqs)))}
         # names decrypted in one query: a queue a day left unconfirmed is hundreds of names
         names = decrypted_people(session, store.keyring, sorted({row.registered_as for row in rows}), phones=False)
-        found = [PendingCheckin(visit_seq=seq, at=arrived.get(seq, at), phone_masked=masked,
-                                surname=shown_surname(names.get(registered_as, (None, None))[1]),
-                                consultant=waiting[seq])
-                 for seq, at, registered_as, masked in rows]
-    return sorted(found, key=lambda p: (p.at, p.visit_seq))
+    found = {}
+    for seq, at, registered_as, consultant, masked in rows:
+        channel = named.get(seq, {}).get("channel", f.NATURAL)
+        found[seq] = PendingCheckin(
+            visit_seq=seq, at=arrived.get(seq, at), phone_masked=masked,
+            surname=shown_surname(names.get(registered_as, (None, None))[1]), consultant=consultant,
+            channel=None if channel == f.NATURAL else channel, agent=named.get(seq, {}).get("agent"),
+            arrival=None if first_of[seq] == seq else first_of[seq])
+
+    def order(p: PendingCheckin) -> tuple[datetime, int, int, datetime, int]:
+        first = found.get(p.arrival or p.visit_seq, p)
+        return first.at, first.visit_seq, p.arrival is not None, p.at, p.visit_seq
+    return sorted(found.values(), key=order)
 
 
 def is_blacklisted(store: Store, *, phone: str | None = None, agent: str | None = None,

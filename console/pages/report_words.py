@@ -20,7 +20,8 @@ def warning_kinds() -> dict[str, str]:
     return {"repeat_visits_no_pledge": QCoreApplication.translate("ReportWords", "多次到访未认筹"), "face_seen_before_report": QCoreApplication.translate("ReportWords", "报备前已识别到人脸"),
             "pre_intercept": QCoreApplication.translate("ReportWords", "截客（报备过晚）"), "identity_split": QCoreApplication.translate("ReportWords", "一人多号"),
             "unregistered_sighting": QCoreApplication.translate("ReportWords", "到场未登记"), "fast_deal": QCoreApplication.translate("ReportWords", "渠道客户快速成交"),
-            "deal_by_non_owner": QCoreApplication.translate("ReportWords", "非归属顾问成交")}
+            "deal_by_non_owner": QCoreApplication.translate("ReportWords", "非归属顾问成交"),
+            "unconfirmed_checkin": QCoreApplication.translate("ReportWords", "待确认登记未处理")}
 
 
 def warning_statuses() -> dict[str, str]:

@@ -127,7 +127,7 @@ class TodayPage(Page):
         column.setSpacing(12)
         self.queue: QueuePanel | None = None
         if self.desk.can("reception.confirm"):
-            self.queue = QueuePanel(self.ctx, self.desk, self.local, self._written)
+            self.queue = QueuePanel(self.ctx, self.desk, self.local_when, self._written)
             column.addWidget(self.queue)
         self.rotation = RotationPanel(self.set_busy if self.desk.can("duty.busy") else None)
         column.addWidget(self.rotation)
@@ -175,6 +175,12 @@ class TodayPage(Page):
         if at is None:
             return ""
         return f"{at.astimezone(self.day.zone) if self.day else at.astimezone():%H:%M}"
+
+    def local_when(self, at: datetime) -> str:
+        """The time today, with the date an earlier day (a check-in still waiting from yesterday)."""
+        if self.day is None or self.day.start <= at < self.day.end:
+            return self.local(at)
+        return f"{at.astimezone(self.day.zone):%m-%d %H:%M}"
 
     def _channel(self, visit: q.TodayVisit) -> str:
         if visit.channel is None:

@@ -23,7 +23,10 @@ Written = Callable[[str], None]  # a write went through: say so (success) and re
 
 
 class QueuePanel(QFrame):
-    """前台确认: unconfirmed check-ins, oldest first; the chosen one is confirmed, corrected or dismissed."""
+    """前台确认: every check-in waiting for reception, oldest arrival first, a phone's later check-in of the
+    same arrival (再次签到) right under its first; the chosen one is confirmed (with the rest of its arrival),
+    corrected or dismissed. The table grows with its rows (the page's side column scrolls), so the count
+    in the caption is what it shows."""
 
     def __init__(self, ctx: ConsoleContext, desk: Desk, local: Callable[[datetime], str], written: Written) -> None:
         super().__init__()
@@ -32,14 +35,18 @@ class QueuePanel(QFrame):
         self.caption = caption(self.tr("待确认登记"))
         column.addWidget(self.caption)
         self.model = PagedTableModel(ctx, [
-            Column(self.tr("到访"), lambda r: local(r.at)),
+            Column(self.tr("到访"), lambda r: local(r.at) if r.arrival is None else self.tr("%1 再次签到").replace(
+                "%1", local(r.at))),
             Column(self.tr("客户"), lambda r: r.surname or "—"),
             Column(self.tr("手机"), lambda r: r.phone_masked),
+            Column(self.tr("渠道"), self._channel),
             Column(self.tr("顾问"), lambda r: r.consultant or "—")])
         self.view = table_view(self.model, "today_queue")
-        self.view.setFixedHeight(150)
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it grows instead
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.model.loaded.connect(self.view.horizontalHeader().resizeSections)  # widths of the rows, not the titles
+        self.model.loaded.connect(self._fit_rows)
+        self._fit_rows()
         column.addWidget(self.view)
         row = QHBoxLayout()
         self.row_buttons = (button(self.tr("确认"), "queue_confirm", "primary", self.confirm),
@@ -73,8 +80,22 @@ class QueuePanel(QFrame):
 
     def show_rows(self, rows: list[q.QueueRow]) -> None:
         self.caption.setText(self.tr("待确认登记（%1）").replace("%1", str(len(rows))))
+        self.model.page_size = len(rows) + 1  # the queue is read whole: one page holds every row
         self.model.load(lambda offset, limit: rows[offset:offset + limit])
         self._selected()
+
+    def _fit_rows(self) -> None:
+        """As tall as its rows (at least a row's room for the empty queue): nothing hidden below an edge."""
+        rows = self.view.verticalHeader()
+        room = max(rows.length(), rows.defaultSectionSize())
+        # the horizontal bar's room always: whether it shows is known only after the columns are laid out
+        self.view.setFixedHeight(self.view.horizontalHeader().sizeHint().height() + room
+                                 + self.view.horizontalScrollBar().sizeHint().height() + 2 * self.view.frameWidth())
+
+    def _channel(self, row: q.QueueRow) -> str:
+        if row.channel is None:
+            return self.tr("自然来访")
+        return f"{row.channel} · {row.agent}" if row.agent else row.channel
 
     def chosen(self) -> q.QueueRow | None:
         rows = self.view.selectionModel().selectedRows()
@@ -93,6 +114,7 @@ class QueuePanel(QFrame):
         self.dismiss_bar.hide()
 
     def confirm(self) -> None:
+        """Confirms the chosen row's whole arrival (its other check-ins leave the queue with it)."""
         if (row := self.chosen()) is not None:
             self.ctx.run(self.desk.confirm_checkin, row.customer_id,
                          on_done=lambda _r: self.written(self.tr("已确认 %1").replace("%1", row.phone_masked)))
@@ -124,7 +146,11 @@ class QueuePanel(QFrame):
     def ask_dismiss(self) -> None:
         if (row := self.chosen()) is not None:
             self.correct_form.hide()
-            self.dismiss_text.setText(self.tr("将 %1 的登记标记为误登记？").replace("%1", row.phone_masked))
+            if row.arrival is None and row.arrival_size > 1:  # the first check-in takes its arrival along
+                text = self.tr("将 %1 的 %2 次签到（同一到访）都标记为误登记？").replace("%2", str(row.arrival_size))
+            else:
+                text = self.tr("将 %1 的登记标记为误登记？")
+            self.dismiss_text.setText(text.replace("%1", row.phone_masked))
             self.dismiss_bar.show()
 
     def dismiss(self) -> None:

@@ -8,6 +8,7 @@ consultant's feed holds only the visits given to them.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -71,7 +72,7 @@ class TodaySummary:
     day: Day
     visits: int
     first_visits: int
-    waiting: int  # unconfirmed check-ins
+    waiting: int  # check-ins waiting for reception, of any day (the queue's rows; a consultant's own)
     receiving: int  # receptions started and not ended
 
 
@@ -83,6 +84,10 @@ class QueueRow:
     phone_masked: str
     surname: str | None
     consultant: str | None
+    channel: str | None = None  # the channel the check-in named (None: natural)
+    agent: str | None = None
+    arrival: int | None = None  # a later check-in of an arrival: its first check-in's seq
+    arrival_size: int = 1  # how many check-ins the arrival has (confirming one confirms them all)
 
 
 @dataclass(frozen=True)
@@ -155,13 +160,18 @@ def today_visits(store: Store, day: Day, offset: int, limit: int, consultant: st
 
 
 def summary(store: Store, consultant: str | None = None, now: datetime | None = None) -> TodaySummary:
-    """The day's counts (a consultant's own when `consultant` is set)."""
+    """The day's counts (a consultant's own when `consultant` is set). 待确认 counts every check-in still
+    waiting for reception, an earlier day's too, as the queue lists them (from the engine, as the queue
+    is: the visits table has no index to find them by)."""
     day = today(store, now)
     visits = _visits_query(day, consultant).subquery()
+    with store._lock:  # the engine cache is read under the store's lock
+        waiting = sum(len(c.awaiting()) for c in store.site().customers.values()
+                      if c.unconfirmed_seq is not None and c.merged_into is None
+                      and consultant in (None, c.unconfirmed_by))
     with read_session(store.engine) as session:
-        total, first, waiting = session.execute(sa.select(
-            sa.func.count(), sa.func.count().filter(visits.c.first_visit.is_(True)),
-            sa.func.count().filter(visits.c.verified.is_(False)))).one()
+        total, first = session.execute(sa.select(
+            sa.func.count(), sa.func.count().filter(visits.c.first_visit.is_(True)))).one()
         open_stays = sa.select(sa.func.count()).select_from(VisitStay).where(
             VisitStay.ended_at.is_(None), VisitStay.started_at >= day.start)
         if consultant is not None:
@@ -192,8 +202,10 @@ def queue(store: Store) -> list[QueueRow]:
     with read_session(store.engine) as session:
         customers = dict(session.execute(sa.select(VisitRecord.id, VisitRecord.registered_as).where(
             VisitRecord.id.in_([p.visit_seq for p in pending]))).all())
+    sizes = Counter(p.arrival or p.visit_seq for p in pending)
     return [QueueRow(visit_seq=p.visit_seq, customer_id=customers[p.visit_seq], at=p.at,
-                     phone_masked=_masked(p.phone_masked, False), surname=p.surname, consultant=p.consultant)
+                     phone_masked=_masked(p.phone_masked, False), surname=p.surname, consultant=p.consultant,
+                     channel=p.channel, agent=p.agent, arrival=p.arrival, arrival_size=sizes[p.arrival or p.visit_seq])
             for p in pending if p.visit_seq in customers]
 
 
