@@ -59,6 +59,7 @@ EXPECTED=(
     opt/anchang/_internal/mediapipe/modules/face_landmark/face_landmark_with_attention.tflite
     opt/anchang/_internal/resources/fonts/NotoSansSC-Regular.ttf opt/anchang/_internal/resources/fonts/NotoSansSC-Bold.ttf
     opt/anchang/_internal/resources/translations/anchang_en.qm opt/anchang/_internal/resources/rules/default.toml
+    opt/anchang/_internal/resources/translations/qt_supplement_zh_CN.qm
     opt/anchang/_internal/resources/themes/kiosk.qss opt/anchang/_internal/resources/demo/faces_demo.mp4
     opt/anchang/_internal/db/migrations/env.py
     opt/anchang/_internal/PySide6/Qt/plugins/platforms/libqxcb.so

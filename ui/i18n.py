@@ -17,6 +17,10 @@ LANGUAGES = ("zh", "en")
 TRANSLATIONS_DIR = Path(resources.__file__).resolve().parent / "translations"
 TS_FILE = TRANSLATIONS_DIR / "anchang_en.ts"
 QM_FILE = TRANSLATIONS_DIR / "anchang_en.qm"
+# Qt 6's qtbase_zh_CN lacks some of Qt's own strings (the file dialog's "&Look in:", "Files of &type:"):
+# ours, loaded after it, so Qt's dialogs are Chinese throughout (edit the .ts, then pyside6-lrelease it).
+QT_SUPPLEMENT_TS = TRANSLATIONS_DIR / "qt_supplement_zh_CN.ts"
+QT_SUPPLEMENT_QM = TRANSLATIONS_DIR / "qt_supplement_zh_CN.qm"
 _LOCALES = {"zh": QLocale(QLocale.Language.Chinese, QLocale.Country.China),
             "en": QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)}
 # Qt's own strings (standard dialog buttons, context menus) in the station's language.
@@ -40,6 +44,7 @@ def install_translator(app: QCoreApplication, lang: str) -> None:
     if qt_catalogue is not None:
         qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
         _install(app, qt_catalogue, qt_dir, required=False)
+        _install(app, QT_SUPPLEMENT_QM.stem, str(QT_SUPPLEMENT_QM.parent), required=True)
     if lang == "en":
         _install(app, QM_FILE.stem, str(QM_FILE.parent), required=True)
 
