@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from glob import glob
 from pathlib import Path
 
-PgCtl = Callable[[str], None]  # "start" | "stop"
+PgCtl = Callable[[str], None]  # "start" | "stop" | "pause" | "resume"
 
 
 def _pg_bin() -> Path | None:
@@ -45,6 +46,9 @@ def private_cluster() -> Iterator[tuple[str, PgCtl] | None]:
         subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=60)
 
     def pg_ctl(action: str) -> None:
+        if action in ("pause", "resume"):  # a server that stops answering without refusing (SIGSTOP)
+            _signal_cluster(data, signal.SIGSTOP if action == "pause" else signal.SIGCONT)
+            return
         extra = ["-m", "immediate"] if action == "stop" else ["-l", str(root / "log")]
         run(str(bindir / "pg_ctl"), action, "-D", str(data), "-w", "-t", "30", *extra)
 
@@ -59,3 +63,19 @@ def private_cluster() -> Iterator[tuple[str, PgCtl] | None]:
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate"],
                        capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _signal_cluster(data: Path, sig: int) -> None:
+    """`sig` to the cluster's postmaster and every process it started (the backends, the writers)."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            pids.append(int(stat.parent.name))
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, sig)

@@ -1,5 +1,6 @@
 """Done: "登记成功，置业顾问 李强 马上为您服务" (the rotation's consultant, or the owner of a protected
-customer); "已登记，等待同步" while the database is away; a neutral "请到前台咨询" when blacklisted.
+customer); "登记已保存，请到前台" while the database is away or refuses to write (the check-in waits in the
+kiosk's outbox, and reception is told in staff mode); a neutral "请到前台咨询" when blacklisted.
 Nothing about other customers is shown, and the phone only masked."""
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class DoneScreen(Screen):
             self.message.setText(self.tr("请到前台咨询"))
             self.detail.setText("")
         elif outcome.status == "queued":
-            self.message.setText(self.tr("已登记，等待同步"))
-            self.detail.setText(self.tr("%1 · 系统恢复后自动提交，请稍候").replace("%1", outcome.phone_masked))
+            # nobody is assigned yet: the visitor is told where to go, not about the database
+            self.message.setText(self.tr("登记已保存，请到前台"))
+            self.detail.setText(self.tr("%1 · 工作人员马上为您安排置业顾问").replace("%1", outcome.phone_masked))
         elif outcome.consultant:
             self.message.setText(self.tr("登记成功，置业顾问 %1 马上为您服务").replace("%1", outcome.consultant))
             self.detail.setText(outcome.phone_masked)

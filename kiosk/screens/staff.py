@@ -13,16 +13,25 @@ from kiosk.screens.staff_settings import SettingsTab
 from kiosk.widgets import Screen, button, label
 
 
+def first_half(text: str) -> str:
+    """The store's messages read "中文 / English": the Chinese, which reception reads."""
+    return text.partition(" / ")[0]
+
+
 class StaffScreen(Screen):
     def __init__(self, kiosk: Any) -> None:
         super().__init__("staff")
         self.kiosk = kiosk
         header = QHBoxLayout()
         self.who = label("", "staff_who", size=24, bold=True)
-        header.addWidget(self.who, 2)
-        header.addWidget(button(self.tr("退出前台模式"), "staff_leave", "secondary", on_click=kiosk.reset), 1)
-        header.addWidget(button(self.tr("关闭程序"), "staff_close", "danger", on_click=self._close), 1)
+        header.addWidget(self.who, 1)  # the buttons as wide as their words (English ones are long)
+        header.addWidget(button(self.tr("退出前台模式"), "staff_leave", "secondary", on_click=kiosk.reset))
+        header.addWidget(button(self.tr("关闭程序"), "staff_close", "danger", on_click=self._close))
         self.layout_.addLayout(header)
+        # why check-ins are not reaching the database, and how many wait on this kiosk: reception's to act on
+        self.status = label("", "staff_status", size=20)
+        self.status.setVisible(False)
+        self.layout_.addWidget(self.status)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("staff_tabs")
         self.queue = QueueTab(kiosk)
@@ -55,10 +64,30 @@ class StaffScreen(Screen):
         self.queue.refresh()
         self.rotation.refresh()
         self.settings.refresh()
+        self._show_status()
         alerts = self.kiosk.services.alerts
         self.alerts_text.setText("\n".join(alerts[-20:]) if alerts else self.tr("暂无提醒"))
         self.tabs.setTabText(3, self.tr("提醒（%1）").replace("%1", str(len(alerts))) if alerts
                              else self.tr("提醒"))
+
+    def _show_status(self) -> None:
+        """The outbox's count is read on a worker (a file on this kiosk's disk), the refusal is in memory."""
+        outbox = self.kiosk.services.outbox
+        refusal = self.kiosk.submitter.last_refusal
+
+        def show(waiting: int) -> None:
+            lines = []
+            if refusal:
+                lines.append(self.tr("写入被拒绝：%1").replace("%1", first_half(refusal)))
+            if waiting:
+                lines.append(self.tr("本机暂存 %1 条登记，尚未写入数据库；恢复后自动写入").replace("%1", str(waiting)))
+            self.status.setText("\n".join(lines))
+            self.status.setVisible(bool(lines))
+
+        if outbox is None:
+            show(0)
+            return
+        self.kiosk.runner.run(lambda: len(outbox.pending()), on_done=show, on_error=lambda _error: show(0))
 
     def _walkin(self) -> None:
         actor = str(getattr(self.kiosk.staff_user, "name", "reception"))

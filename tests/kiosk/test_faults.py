@@ -1,4 +1,4 @@
-"""Faults: the database away (outbox, "已登记，等待同步", written once when it answers), the camera lost
+"""Faults: the database away (outbox, "登记已保存，请到前台", written once when it answers), the camera lost
 (three other paths keep working, back by itself), a double tap on 提交, a visitor who walks away."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_outbox_keeps_check_ins_while_the_database_is_away(qtbot: Any, tmp_path:
     folder.rename(tmp_path / "away")  # the database is gone
     tap(qtbot, window, "submit")
     wait_screen(qtbot, window, "done")
-    assert text(window, "done_message") == "已登记，等待同步"
+    assert text(window, "done_message") == "登记已保存，请到前台"
     assert [c["phone"] for c in outbox.pending()] == ["13800001212"]
     assert all(c["template"] is None for c in outbox.pending())  # no biometrics on the kiosk's disk
     (tmp_path / "away").rename(folder)  # back: the retry timer drains the outbox
@@ -64,7 +64,7 @@ def test_a_postgresql_restart_under_a_running_kiosk_loses_nothing(qtbot: Any, pr
     pg_ctl("stop")
     tap(qtbot, window, "submit")
     wait_screen(qtbot, window, "done")
-    assert text(window, "done_message") == "已登记，等待同步"
+    assert text(window, "done_message") == "登记已保存，请到前台"
     assert [c["phone"] for c in outbox.pending()] == ["13800001313"]
     pg_ctl("start")
     until(qtbot, lambda: outbox.pending() == [], timeout=30_000)

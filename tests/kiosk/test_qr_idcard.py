@@ -191,7 +191,7 @@ def test_store_away_at_the_confirmation_keeps_the_check_in_in_the_outbox(qtbot: 
     folder.rename(tmp_path / "away")  # the database goes while the visitor reads the confirmation
     tap(qtbot, window, "qr_submit")
     wait_screen(qtbot, window, "done")
-    assert text(window, "done_message") == "已登记，等待同步"
+    assert text(window, "done_message") == "登记已保存，请到前台"
     assert "138****5678" in text(window, "done_detail")
     [queued] = outbox.pending()
     assert queued["appointment"] == code and queued["phone"] == ""  # the kiosk never held the number
