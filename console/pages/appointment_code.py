@@ -12,6 +12,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from console.private_files import print_private, write_private_bytes
 from console.widgets import button
 from db.queries.appointments import AppointmentRow
 
@@ -118,8 +119,7 @@ class AppointmentCodeCard(QFrame):
             if not chosen:
                 return None
             path = chosen
-        target = Path(path)
-        target.write_bytes(self.png)
+        target = write_private_bytes(path, self.png)
         self.ctx.message.emit(self.tr("二维码已保存：%1").replace("%1", str(target)), "success")
         return target
 
@@ -132,7 +132,7 @@ class AppointmentCodeCard(QFrame):
             dialog = QPrintDialog(printer, self)
             if dialog.exec() != QPrintDialog.DialogCode.Accepted:
                 return None
-            self._paint(printer)
+            print_private(printer, lambda: self._paint(printer))
             self.ctx.message.emit(self.tr("已发送到打印机"), "success")
             return None
         if pdf_path is None:
@@ -143,7 +143,7 @@ class AppointmentCodeCard(QFrame):
             pdf_path = chosen
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(pdf_path))
-        self._paint(printer)
+        print_private(printer, lambda: self._paint(printer))  # the PDF is written as painting ends
         self.ctx.message.emit(self.tr("预约单已保存为 PDF：%1").replace("%1", str(pdf_path)), "success")
         return Path(pdf_path)
 

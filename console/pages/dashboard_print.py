@@ -16,6 +16,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from console.context import ConsoleContext
+from console.private_files import print_private, write_private
 from db.desk import Desk
 from reports import desk_reports
 from reports.document import Document
@@ -25,14 +26,15 @@ MakeDocument = Callable[[Desk], Document]  # runs on a worker
 
 
 def _write(desk: Desk, make: MakeDocument, path: Path, fmt: str) -> Path:
-    desk_reports.export(desk, make(desk), path, fmt)
+    document = make(desk)  # made (and the role checked) before the file exists
+    write_private(path, lambda target: desk_reports.export(desk, document, target, fmt))
     return path
 
 
 def _print(desk: Desk, make: MakeDocument, printer: QPrinter) -> int:
     buffer = io.BytesIO()
     desk_reports.export(desk, make(desk), buffer, "pdf")
-    return print_pdf(buffer.getvalue(), printer)
+    return print_private(printer, lambda: print_pdf(buffer.getvalue(), printer))
 
 
 class ReportOutput(QObject):

@@ -4,7 +4,6 @@ this site in its first-run wizard. 完成 wipes the passphrase from the screen; 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from console.private_files import write_private_text
 from console.widgets import button
 from db import key_bundle
 
@@ -20,11 +20,7 @@ QR_SCALE = 3  # a version-15 code at 3 px a module: 255 px (the page fits 860 px
 
 def save_bundle(path: str, text: str) -> Path:
     """Writes the bundle readable by its owner only (it is encrypted, but still the site's keys)."""
-    target = Path(path)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text + "\n")
-    return target
+    return write_private_text(path, text + "\n")
 
 
 def bundle_and_qr(desk: Any) -> tuple[str, str, bytes | None]:

@@ -18,6 +18,7 @@ from console.pages.base import Page, Snap
 from console.pages.report_words import report_reasons, report_statuses
 from console.pages.reports_entry import ReportEntry
 from console.pages.reports_import import ReportImport
+from console.private_files import write_private
 from console.widgets import Column, PagedTableModel, table_view
 from db import reception
 from db.queries.reports import ReportFilter, list_reports, status_counts
@@ -191,5 +192,4 @@ def tour_sheet(path: Path, channels: dict[str, list[str]], latest: datetime | No
             stated = None if latest is None or index % 2 else \
                 latest.replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=20 * index)
             sheet.append([channel, agent, f"1391234{index:04d}", "张女士" if index % 3 == 0 else None, stated])
-    book.save(path)
-    return path
+    return write_private(path, lambda target: (book.save(target), target)[1])

@@ -27,6 +27,7 @@ from admin.report_template import write_template
 from console.context import ConsoleContext
 from console.long_task import ProgressPanel
 from console.pages.report_words import report_outcome
+from console.private_files import write_private
 from console.widgets import Column, button, table_view
 from db.service import Store
 
@@ -230,7 +231,8 @@ class ReportImport(QWidget):
         def saved(target: Path) -> None:
             self.ctx.message.emit(self.tr("模板已保存：%1").replace("%1", str(target)), "success")
 
-        self.ctx.run(write_template, self.ctx.store, path, on_done=saved)
+        store = self.ctx.store
+        self.ctx.run(write_private, path, lambda target: write_template(store, target), on_done=saved)
 
     @staticmethod
     def _set_role(label: QLabel, role: str) -> None:
