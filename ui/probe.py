@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 ENV = "ANCHANG_UI_PROBE"
-INTERVAL_MS = 100
+INTERVAL_MS = 100  # ANCHANG_UI_PROBE_MS to change it (a benchmark reads more often)
 
 
 def _text(widget: QWidget) -> str | None:
@@ -53,6 +54,16 @@ def _rows(widget: QAbstractItemView) -> list[list[str]]:
             for row in range(rows)]
 
 
+def _changed_at(widget: QStackedWidget | QTabWidget) -> float | None:
+    """When the page last changed, on the system-wide monotonic clock (a benchmark compares it with the
+    moment it tapped); the signal is connected the first time the widget is described."""
+    if widget.property("probe_watched") is None:
+        widget.setProperty("probe_watched", True)
+        widget.currentChanged.connect(lambda _index, w=widget: w.setProperty("probe_changed_at", time.monotonic()))
+    value = widget.property("probe_changed_at")
+    return float(value) if value is not None else None
+
+
 def describe(window: QWidget) -> dict[str, Any]:
     """One window: its geometry and every visible named widget in it."""
     widgets = []
@@ -71,6 +82,7 @@ def describe(window: QWidget) -> dict[str, Any]:
         if isinstance(widget, QStackedWidget | QTabWidget):
             current = widget.currentWidget()
             item["current"] = current.objectName() if current is not None else ""
+            item["changed_at"] = _changed_at(widget)
         if isinstance(widget, QAbstractItemView):
             item["rows"] = _rows(widget)
         widgets.append(item)
@@ -83,14 +95,21 @@ class Probe(QObject):
     def __init__(self, path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.path = path
+        self.released_at: float | None = None  # the last mouse release (a button's click) reaching the program
         self._timer = QTimer(self)
-        self._timer.setInterval(INTERVAL_MS)
+        self._timer.setInterval(int(os.environ.get("ANCHANG_UI_PROBE_MS", INTERVAL_MS)))
         self._timer.timeout.connect(self.write)
         self._timer.start()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self.released_at = time.monotonic()
+        return False
+
     def write(self) -> None:
         windows = [describe(w) for w in QApplication.topLevelWidgets() if w.isVisible()]
-        data = json.dumps({"pid": os.getpid(), "windows": windows}, ensure_ascii=False)
+        data = json.dumps({"pid": os.getpid(), "released_at": self.released_at, "windows": windows},
+                          ensure_ascii=False)
         partial = self.path.with_name(self.path.name + ".partial")
         partial.write_text(data, encoding="utf-8")
         partial.replace(self.path)  # the reader never sees half a file
@@ -102,5 +121,6 @@ def install(app: QApplication) -> Probe | None:
     if not target:
         return None
     probe = Probe(Path(target), app)
+    app.installEventFilter(probe)
     app.setProperty("anchang_probe", True)
     return probe

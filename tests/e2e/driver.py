@@ -91,6 +91,7 @@ class Widget:
     current: str | None
     rows: list[list[str]] | None
     window: str
+    changed_at: float | None = None  # a stack's last page change, time.monotonic() of the program
 
     @property
     def center(self) -> tuple[int, int]:
@@ -125,7 +126,7 @@ class Program:
             for item in window["widgets"]:
                 found.append(Widget(item["name"], item["class"], item["x"], item["y"], item["w"], item["h"],
                                     item["enabled"], item.get("text"), item.get("checked"), item.get("current"),
-                                    item.get("rows"), window["name"]))
+                                    item.get("rows"), window["name"], item.get("changed_at")))
         return found
 
     def find(self, name: str) -> Widget | None:

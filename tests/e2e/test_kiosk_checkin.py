@@ -115,3 +115,31 @@ def test_three_visitors_during_a_held_lock_all_land_and_none_sees_another(
     kiosk.until(lambda: outbox_rows(demo_site) == 0, "outbox drained", timeout=60)
     assert visits_of(demo_site) == before + 3
     kiosk.wait_screen("start", timeout=40)  # and no late result appeared on anybody's screen
+
+
+def test_a_returning_visitor_by_phone_is_recognised_and_keeps_the_first_consultant(
+        start: Callable[..., Program], demo_site: dict[str, str]) -> None:
+    """A visitor checks in by phone, then again before reception has confirmed: the second time the kiosk
+    asks "王女士 · 139****0021，是您吗？" instead of the surname, and the same consultant receives them (one
+    arrival, no second turn of the rotation)."""
+    kiosk = start("anchang-kiosk", *KIOSK_ARGS, env=demo_site)
+    phone_checkin(kiosk, "13912340021", surname="王")
+    kiosk.click("submit")
+    kiosk.wait_screen("done")
+    first = kiosk.text("done_message")
+    assert first.startswith("登记成功，置业顾问 "), first
+    kiosk.click("done_home")
+    kiosk.wait_screen("start")
+    kiosk.click("choice_phone")
+    kiosk.wait_screen("phone")
+    kiosk.type_keys([f"digits_{digit}" for digit in "13912340021"])
+    kiosk.click("phone_next")
+    kiosk.wait_screen("returning")
+    question = kiosk.text("returning_question")
+    assert "王女士" in question and "139****0021" in question and "13912340021" not in question, question
+    kiosk.click("returning_yes")
+    kiosk.wait_screen("source")
+    kiosk.click("submit")
+    kiosk.wait_screen("done")
+    assert kiosk.text("done_message") == first  # the same consultant, named the same way
+    assert visits_of(demo_site) >= 2
