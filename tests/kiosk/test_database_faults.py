@@ -124,3 +124,27 @@ def test_a_clock_refusal_keeps_the_check_in_and_tells_reception_why(qtbot: Any, 
     assert "写入被拒绝" in status.text() and "时钟" in status.text()
     assert visits(store) == 0
     store.dispose()
+
+
+def test_dropped_postgresql_connections_cost_nothing(qtbot: Any, private_pg: tuple[str, Any],
+                                                     tmp_path: Path) -> None:
+    """Every connection the kiosk holds is cut (a server-side kill, as a restarted router or a DBA does):
+    the next check-in reconnects and lands, or waits in the outbox; never lost, never twice."""
+    url, _pg_ctl = private_pg
+    make_store(url, tmp_path / "keys").dispose()
+    store = Store.open(url, tmp_path / "keys", station="kiosk-test", write_budget_s=1.0)
+    outbox = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
+    window = open_window(qtbot, services_for(store, outbox=outbox, timings=BUDGET))
+    until(qtbot, lambda: window.catalog.loaded)
+    tap(qtbot, window, "choice_phone")
+    phone_path(qtbot, window, "13800002301")
+    killer = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with killer.connect() as conn:
+        cut = conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE pid <> pg_backend_pid() AND datname = current_database()")).scalar_one()
+    killer.dispose()
+    assert cut >= 1
+    assert submit_timed(qtbot, window) < DONE_WITHIN_S
+    until(qtbot, lambda: outbox.pending() == [] and visits(store) == 1, timeout=30_000)
+    window.close()
+    store.dispose()
