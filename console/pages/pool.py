@@ -1,18 +1,21 @@
 """公海: the customers in the public pool, how long and why they are there (protection lapsed, or released
 by their consultant), and for a consultant the claim: today's limit, the cooldown on customers they lost
-and the protection a claim gives are shown before the tap, and the engine's refusal reason after it."""
+and the protection a claim gives are shown before the tap, and the engine's refusal reason after it.
+A manager assigns a customer from here to a consultant (the Desk's assign, as the customer page's 指派)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QWidget
 
 from console.pages.base import Page, Snap
+from console.refusals import said
 from console.widgets import Column, PagedTableModel, button, table_view
 from db.desk import Desk
 from db.queries import pool as queries
+from db.queries.customers import filter_options
 from db.service import WriteResult
 
 
@@ -31,6 +34,7 @@ class PoolPage(Page):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.may_claim = ctx.desk is not None and ctx.desk.can("pool.claim")
+        self.may_assign = ctx.desk is not None and ctx.desk.can("customers.assign")
         self.zone: Any = None
         self.now: datetime | None = None
         self.allowance: queries.ClaimAllowance | None = None
@@ -60,6 +64,17 @@ class PoolPage(Page):
         self.claim_button.setEnabled(False)
         self.claim_button.setVisible(self.may_claim)
         row.addWidget(self.claim_button)
+        self.assign_to = QComboBox()
+        self.assign_to.setObjectName("pool_assign_to")
+        self.assign_to.setMinimumHeight(48)
+        self.assign_to.setMinimumWidth(160)
+        self.assign_to.setPlaceholderText(self.tr("选择置业顾问"))
+        self.assign_to.currentIndexChanged.connect(self._selection_changed)
+        self.assign_button = button(self.tr("指派"), "pool_assign", "primary", self.assign)
+        for widget in (self.assign_to, self.assign_button):
+            widget.setVisible(self.may_assign)
+            row.addWidget(widget)
+        self.assign_button.setEnabled(False)
         self.layout_.addLayout(row)
         self.claim_result = _label("claim_result", "success")
         self.claim_result.hide()
@@ -112,6 +127,15 @@ class PoolPage(Page):
             return desk.store.rules_at(now).timezone, now, queries.claim_allowance(desk), queries.pool_size(desk)
 
         self.ctx.run(load, on_done=self._loaded)
+        if self.may_assign and not self.assign_to.count():
+            self.ctx.run(filter_options, desk, on_done=self._consultants)
+
+    def _consultants(self, options: Any) -> None:
+        chosen = self.assign_to.currentData()
+        self.assign_to.clear()
+        for name in options.consultants:
+            self.assign_to.addItem(name, name)
+        self.assign_to.setCurrentIndex(self.assign_to.findData(chosen) if chosen else -1)
 
     def _loaded(self, result: tuple[Any, datetime, queries.ClaimAllowance, int]) -> None:
         self.zone, self.now, self.allowance, size = result
@@ -138,7 +162,12 @@ class PoolPage(Page):
     def _selection_changed(self) -> None:
         row = self.selected()
         self.claim_button.setEnabled(self.may_claim and row is not None)
-        self.claim_hint.setText(self.claim_outlook(row) if self.may_claim else "")
+        self.assign_button.setEnabled(self.may_assign and row is not None and bool(self.assign_to.currentData()))
+        if self.may_claim:
+            self.claim_hint.setText(self.claim_outlook(row))
+        elif self.may_assign:
+            self.claim_hint.setText(self.tr("选择一位客户和置业顾问后指派") if row is None else
+                                    self.tr("把 %1 指派给所选顾问：归属保护期重新计算").replace("%1", row.phone))
 
     def claim_outlook(self, row: queries.PoolRow | None) -> str:
         """What a claim of the selected customer would meet, before the tap (the engine has the last word)."""
@@ -174,8 +203,26 @@ class PoolPage(Page):
         self.refresh()
 
     def _claim_failed(self, error: BaseException) -> None:
-        self._show_result(str(error), "error")
+        self._show_result(said(error), "error")
         self.refresh()
+
+    # ------------------------------------------------------------ assign (a manager)
+    def assign(self) -> None:
+        row, consultant = self.selected(), self.assign_to.currentData()
+        if row is None or not consultant:
+            return
+        self.assign_button.setEnabled(False)
+
+        def assigned(_result: WriteResult) -> None:
+            self._show_result(self.tr("已指派：%1 现归 %2").replace("%1", row.phone).replace("%2", consultant),
+                              "success")
+            self.refresh()
+
+        def refused(error: BaseException) -> None:
+            self._show_result(said(error), "error")
+            self.refresh()
+
+        self.ctx.run(self.desk.assign, row.customer_id, consultant, on_done=assigned, on_error=refused)
 
     def _show_result(self, text: str, role: str) -> None:
         self.claim_result.setText(text)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from console.pages.pool import PoolPage
 from db import users
+from db.clock import ManualClock
 from db.database import read_session
 from db.desk import Desk
 from db.models import JournalEntry
@@ -104,6 +105,52 @@ def test_a_consultant_claims_with_the_allowance_shown_before_and_the_result_afte
     assert "今日已认领 1 / 3 个，还可认领 2 个" in page.allowance_label.text()
     assert Desk(any_store, users.authenticate(any_store, "王丽", PASSWORD)).owner_of(
         any_store.customer_id(LAPSES) or 0) == "王丽"
+
+
+def test_a_manager_assigns_a_customer_from_the_pool(qtbot: Any, any_store: Store) -> None:
+    """Issue 15, item 11e: the manager's 公海 offered no action; the customer page's 指派, from the pool."""
+    stock(any_store)
+    window = open_console(qtbot, any_store, "经理")
+    page = page_of(window)
+    assert page.assign_button.isVisibleTo(window) and not page.claim_button.isVisibleTo(window)
+    assert [page.assign_to.itemText(i) for i in range(page.assign_to.count())] == ["李强", "王丽"]
+    assert not page.assign_button.isEnabled()  # nobody chosen yet
+    select(page, "0001")
+    assert not page.assign_button.isEnabled()  # a customer, but no consultant
+    page.assign_to.setCurrentIndex(page.assign_to.findData("王丽"))
+    assert page.claim_hint.text() == "把 138****0001 指派给所选顾问：归属保护期重新计算"
+    click(qtbot, window, "pool_assign")
+    settle(window)
+    assert page.claim_result.text() == "已指派：138****0001 现归 王丽" and page.claim_result.property("role") == "success"
+    assert [r.phone for r in page.model.rows] == ["138****0002"]
+    manager = Desk(any_store, users.authenticate(any_store, "经理", PASSWORD))
+    assert manager.owner_of(any_store.customer_id(LAPSES) or 0) == "王丽"
+    with read_session(any_store.engine) as session:
+        last = session.scalars(sa.select(JournalEntry).order_by(JournalEntry.seq.desc()).limit(1)).one()
+    assert (last.kind, last.actor) == ("assign", "经理")
+
+
+@pytest.mark.parametrize("user", ["管理员", "王丽"])
+def test_only_a_manager_is_offered_the_assignment(qtbot: Any, store: Store, user: str) -> None:
+    stock(store)
+    window = open_console(qtbot, store, user)
+    page = page_of(window)
+    assert not page.assign_button.isVisibleTo(window) and not page.assign_to.isVisibleTo(window)
+    assert page.claim_button.isVisibleTo(window) is (user == "王丽")  # a consultant claims instead
+
+
+def test_an_assignment_refused_is_said_beside_the_pool(qtbot: Any, store: Store) -> None:
+    stock(store)
+    window = open_console(qtbot, store, "经理")
+    page = page_of(window)
+    select(page, "0001")
+    page.assign_to.setCurrentIndex(page.assign_to.findData("王丽"))
+    store.clock = ManualClock(at(0), checked=True)  # this PC's clock days behind the journal
+    before = journal_size(store)
+    click(qtbot, window, "pool_assign")
+    settle(window)
+    assert page.claim_result.text().startswith("本机时钟与站点记录不一致") and window.clock_banner.isVisible()
+    assert journal_size(store) == before  # nothing assigned
 
 
 def test_the_cooldown_is_shown_before_the_tap_and_the_refusal_after(qtbot: Any, any_store: Store) -> None:
