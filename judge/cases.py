@@ -53,13 +53,21 @@ class CaseRules(SiteCore):
         for deadline in sorted(due, key=lambda d: (d.deadline, d.seq)):
             if not self._deadline_met(deadline):
                 self._warn(out, self._deadline_customer(deadline), deadline.kind, deadline.deadline,
-                           [deadline.seq], DEADLINE_RULES[deadline.kind])
+                           self._deadline_evidence(deadline), DEADLINE_RULES[deadline.kind])
 
     def _deadline_met(self, d: PendingDeadline) -> bool:
         if d.kind == "unconfirmed_checkin":
             assert d.customer is not None
             return d.seq not in self._peek(d.customer).awaiting()
         return self._sighting_registered(d)
+
+    def _deadline_evidence(self, d: PendingDeadline) -> list[int]:
+        """The sighting; every check-in of the arrival still waiting (no fact came between the deadline and
+        its settling: any would have settled it first)."""
+        if d.kind == "unconfirmed_checkin":
+            assert d.customer is not None
+            return self._peek(d.customer).awaiting()
+        return [d.seq]
 
     def _deadline_customer(self, d: PendingDeadline) -> int | None:
         if d.customer is not None:
@@ -77,7 +85,7 @@ class CaseRules(SiteCore):
 
     def _overdue(self, customer: int, at: datetime) -> list[WarningState]:
         """Warnings that time has brought but no fact has settled yet."""
-        return [WarningState(id=0, customer=customer, kind=d.kind, at=d.deadline, evidence=[d.seq],
+        return [WarningState(id=0, customer=customer, kind=d.kind, at=d.deadline, evidence=self._deadline_evidence(d),
                              rule=DEADLINE_RULES[d.kind])
                 for d in self.deadlines if d.deadline <= at and self._deadline_customer(d) == customer
                 and not self._deadline_met(d)]

@@ -1,10 +1,11 @@
 """What a daily report lists beside its figures: the day's visits (arrival time, masked phone, surname
-display, who received them, first or return, source), receptions and the manager's assignments, the
-cases opened and decided that day, and the warnings still open at its end. A consultant's own report
-lists what concerns them."""
+display, who received them, first or return, source), the day's check-ins still waiting for 前台确认 at its
+end, receptions and the manager's assignments, the cases opened and decided that day, and the warnings
+still open at its end. A consultant's own report lists what concerns them."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,8 +67,23 @@ class WarningLine:
 
 
 @dataclass(frozen=True)
+class OpenCheckin:
+    """A check-in of the period still waiting for reception when the period ended (or now, before then)."""
+
+    visit_seq: int
+    arrived_at: datetime
+    phone: str  # masked
+    surname: str | None
+    consultant: str | None  # who received it
+    channel: str | None  # the channel it named (None: natural)
+    agent: str | None
+    confirmed_since: bool  # reception confirmed it after the period's end
+
+
+@dataclass(frozen=True)
 class DayDetails:
     visits: tuple[TodayVisit, ...]  # oldest first
+    open_checkins: tuple[OpenCheckin, ...]  # oldest first
     stays: tuple[ConsultantStays, ...]
     assignments: tuple[Assignment, ...]
     cases_opened: tuple[CaseLine, ...]
@@ -132,9 +148,10 @@ def _open_warnings(session: Session, period: Period, consultant: str | None) -> 
             for r in rows], total
 
 
-def _visits(session: Session, store: Store, period: Period, consultant: str | None) -> list[TodayVisit]:
+def _visits(session: Session, store: Store, period: Period, consultant: str | None,
+            only: list[int] | None = None) -> list[TodayVisit]:
     """The period's visits, oldest first, as the 今日 page's rows (db.queries.today.TodayVisit), with the
-    names decrypted in one query (a busy day has a thousand visitors)."""
+    names decrypted in one query (a busy day has a thousand visitors); `only`: these visits alone."""
     named = entries(session.get_bind().dialect.name, ("visit",), period, "channel", "agent")
     query = (sa.select(VisitRecord.id, VisitRecord.at, VisitRecord.registered_as, VisitRecord.first_visit,
                        VisitRecord.verified, VisitRecord.consultant, CheckinRef.arrived_at, CheckinRef.source,
@@ -148,6 +165,8 @@ def _visits(session: Session, store: Store, period: Period, consultant: str | No
              .order_by(VisitRecord.id).limit(MAX_VISITS))
     if consultant is not None:
         query = query.where(VisitRecord.consultant == consultant)
+    if only is not None:
+        query = query.where(VisitRecord.id.in_(only))
     rows = session.execute(query).all()
     names = surnames(session, store, sorted({r.registered_as for r in rows}))
     return [TodayVisit(visit_seq=r.id, arrived_at=r.arrived_at or r.at, customer_id=r.registered_as,
@@ -158,14 +177,39 @@ def _visits(session: Session, store: Store, period: Period, consultant: str | No
             for r in rows]
 
 
+def _open_checkins(session: Session, store: Store, period: Period, visits: list[TodayVisit],
+                   consultant: str | None) -> list[OpenCheckin]:
+    """The period's check-ins still waiting for reception at its end: those waiting now (a dismissed one
+    is no visit: gone), and those the `unconfirmed_checkin` warnings raised at a day's end within it name
+    (judge/cases.py: every check-in of the arrival then waiting), confirmed since."""
+    raised = sa.select(WarningRecord.evidence).where(
+        WarningRecord.kind == "unconfirmed_checkin", WarningRecord.raised_at > period.start,
+        WarningRecord.raised_at <= period.end)
+    named = {seq for (evidence,) in session.execute(raised) for seq in json.loads(evidence)}
+    open_ones = [v for v in visits if not v.verified or v.visit_seq in named]
+    if len(visits) >= MAX_VISITS:  # a day beyond the listed visits: read the waiting ones themselves
+        listed = {v.visit_seq for v in visits}
+        more = sa.select(VisitRecord.id).where(
+            VisitRecord.at >= period.start, VisitRecord.at < period.end,
+            sa.or_(VisitRecord.verified.is_(False), VisitRecord.id.in_(named)))
+        if consultant is not None:
+            more = more.where(VisitRecord.consultant == consultant)
+        missing = [seq for (seq,) in session.execute(more) if seq not in listed]
+        open_ones += _visits(session, store, period, consultant, only=missing) if missing else []
+    return [OpenCheckin(v.visit_seq, v.arrived_at, v.phone_masked, v.surname, v.consultant, v.channel, v.agent,
+                        confirmed_since=v.verified) for v in sorted(open_ones, key=lambda v: (v.arrived_at, v.visit_seq))]
+
+
 def day_details(store: Store, period: Period, consultant: str | None = None) -> DayDetails:
     """The lists of a daily report for `period` (a day; any period works)."""
     with read_session(store.engine) as session:
         visits = _visits(session, store, period, consultant)
+        open_checkins = _open_checkins(session, store, period, visits, consultant)
         assignments = _assignments(session, store, period, consultant)
         opened, decided = _cases(session, period, consultant)
         warnings, total = _open_warnings(session, period, consultant)
     stays = [s for s in stays_by_consultant(store, period.start, period.end) if consultant in (None, s.consultant)]
-    return DayDetails(visits=tuple(visits), stays=tuple(stays), assignments=tuple(assignments),
+    return DayDetails(visits=tuple(visits), open_checkins=tuple(open_checkins), stays=tuple(stays),
+                      assignments=tuple(assignments),
                       cases_opened=tuple(opened), cases_decided=tuple(decided), open_warnings=tuple(warnings),
                       open_warnings_total=total)

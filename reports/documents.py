@@ -50,6 +50,13 @@ def daily_document(store: Store, period: Period, consultant: str | None = None,
                          for v in d.visits),
                    widths=(1, 1.5, 1.1, 1.1, 1.4, 1.6, 1.6), time_format="%H:%M",
                    note="手机号已掩码，姓名只显示姓氏。登记渠道为该次签到所报的渠道（判定渠道见渠道统计）。")
+    waiting = Table("未确认登记", ("时间", "手机", "称呼", "接待顾问", "登记渠道", "现状"),
+                    tuple((local(c.arrived_at, zone), c.phone, c.surname or "", c.consultant or "—",
+                           "自然来访" if c.channel is None else f"{c.channel}/{c.agent or ''}",
+                           "事后已确认" if c.confirmed_since else "仍待确认") for c in d.open_checkins),
+                    widths=(1, 1.5, 1.1, 1.1, 1.6, 1.2), time_format="%H:%M",
+                    note="当日签到、到当日结束仍未经前台确认的登记（当日未结束时：到出表时）；每个到访在当日结束时触发"
+                         "“待确认登记未处理”预警。" if d.open_checkins else "当日签到的登记均已在当日经前台确认或作废。")
     stays = Table("接待时长", ("置业顾问", "完成接待", "平均停留（分钟）", "接待中"),
                   tuple((s.consultant, s.stays, None if s.average_seconds is None else round(s.average_seconds / 60, 1),
                          s.open) for s in d.stays))
@@ -71,7 +78,7 @@ def daily_document(store: Store, period: Period, consultant: str | None = None,
                      note=f"当日结束前触发、出表时仍在处理中的预警；另有 {hidden} 条较新的未列出。" if hidden else
                      "当日结束前触发、出表时仍在处理中的预警。")
     sections = [*figure_sections(f, with_charts=False),
-                Section("来访明细", (visits,)), Section("接待与分配", (stays, assignments)),
+                Section("来访明细", (visits, waiting)), Section("接待与分配", (stays, assignments)),
                 Section("判客案件", (opened, decided)), Section("预警", (warnings,))]
     return Document("daily", "日报", period.label, _now(store, zone), tuple(sections),
                     checkpoint=signed_checkpoint(store, period.end, kept), scope=_scope(consultant), zone=zone)

@@ -88,11 +88,11 @@ def test_confirming_the_arrival_verifies_both_rows_and_a_rebuild_agrees(store: S
 
 
 def test_a_check_in_left_waiting_overnight_raises_the_warning_with_the_next_write(store: Store) -> None:
-    first, _ = checked_in_twice(store)  # 10:00 local on 2026-03-01
+    first, again = checked_in_twice(store)  # 10:00 local on 2026-03-01
     advance(store, days=1)
     store.register_visit("13900000003")
     view = store.customer_view(PHONE)
     assert view is not None and [(w.kind, w.evidence) for w in view.warnings] == [
-        ("unconfirmed_checkin", [first.seq])]
+        ("unconfirmed_checkin", [first.seq, again.seq])]
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT kind, status FROM warnings")).all() == [("unconfirmed_checkin", "open")]

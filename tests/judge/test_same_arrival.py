@@ -110,7 +110,7 @@ def test_a_check_in_still_waiting_when_its_local_day_ends_raises_one_warning() -
     midnight = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)  # 2026-06-02 00:00 local
     assert site.customer_view(7, midnight - timedelta(minutes=1)).warnings == ()
     assert [(w.kind, w.at, w.evidence) for w in site.customer_view(7, midnight).warnings] == [
-        ("unconfirmed_checkin", midnight, [10])]
+        ("unconfirmed_checkin", midnight, [10, 11])]  # every check-in of the arrival waiting then
     out = site.apply(f.Confirm(seq=12, at=midnight + timedelta(hours=9), customer=7, visit=10))
     assert [(w.kind, w.customer, w.at, w.rule) for w in out.new_warnings] == [
         ("unconfirmed_checkin", 7, midnight, "reception.confirm")]  # the next fact settles it

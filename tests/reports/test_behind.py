@@ -61,8 +61,8 @@ EXPECTED = [
     (Behind(b.CASES_DECIDED), "AC"),
     (Behind(b.CASES_KEPT), "C"),
     (Behind(b.CASES_OVERRIDDEN), "A"),
-    (Behind(b.WARNINGS), "ACD"),
-    (Behind(b.WARNINGS, None, "active"), "A"),
+    (Behind(b.WARNINGS), "ACDE"),  # E: its check-in left waiting for reception at D2's end
+    (Behind(b.WARNINGS, None, "active"), "AE"),
     (Behind(b.WARNINGS, "pre_intercept", "resolved"), "D"),
     (Behind(b.WARNINGS, "fast_deal", "dismissed"), "C"),
     (Behind(b.WARNINGS, None, "blacklisted"), ""),
