@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+# A write that has not had the site's lock by then is kept and retried (the window says so) instead of
+# waiting minutes in SQLite's busy loop with nothing on screen (console/context.py).
+WRITE_BUDGET_S = 5.0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -151,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
 
         url = database_url() if not args.demo else demo_url()
         settings = console_settings()  # [console] station: this computer's name on a joined site
-        store = Store.open(url, data_dir(), station=str(settings.get("station", "console")), kind="console")
+        store = Store.open(url, data_dir(), station=str(settings.get("station", "console")), kind="console",
+                           write_budget_s=WRITE_BUDGET_S)
         engine_work = start_engine_work(store)
     except Exception as error:
         reason = str(error).splitlines()[0]

@@ -28,7 +28,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from console.words import role_text, station_text
 from db.clock import ClockRefused
-from db.database import DatabaseUnavailable, read_session
+from db.database import DatabaseUnavailable, LockTimeout, read_session
 from db.models import JournalEntry
 from db.roles import PermissionDenied
 from db.service import Store
@@ -73,9 +73,9 @@ def classify(error: BaseException) -> Kind:
 
 
 def _is_lock_timeout(error: BaseException) -> bool:
-    """db.database raises a LockTimeout when a write budget runs out; without a budget, the lock's own
+    """A LockTimeout when the station's write budget runs out; without a budget, the lock's own
     "database is locked" (SQLite) or lock_timeout (PostgreSQL, 55P03) after run_write's retries."""
-    if type(error).__name__ == "LockTimeout":
+    if isinstance(error, LockTimeout):
         return True
     text = str(error).lower()
     return any(words in text for words in _LOCK_WORDS) or getattr(error.__cause__, "sqlstate", None) == "55P03" \
