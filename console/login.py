@@ -47,7 +47,12 @@ class LoginScreen(QWidget):
         self.submit_button = button(self.tr("登录"), "login_submit", "primary", self.submit)
         self.switch_button = button(self.tr("切换用户"), "login_switch", "link", self.switch_user.emit)
         self.switch_button.hide()
-        for widget in (self.title, self.subtitle, self.form, self.submit_button, self.switch_button):
+        self.notice = QLabel()  # what the last session left undone (writes kept for the clock or the lock)
+        self.notice.setObjectName("login_notice")
+        self.notice.setProperty("role", "error")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        for widget in (self.title, self.subtitle, self.notice, self.form, self.submit_button, self.switch_button):
             column.addWidget(widget)
         outer.addWidget(card)
 
@@ -86,6 +91,7 @@ class LoginScreen(QWidget):
 
     def _done(self, user: User) -> None:
         self._reset()
+        self.notice.hide()
         self.logged_in.emit(user)
 
     def _refused(self, error: BaseException) -> None:

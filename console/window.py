@@ -231,8 +231,13 @@ class ConsoleWindow(QMainWindow):
     def logout(self) -> None:
         self.lock_timer.stop()
         self._clear_pages()
-        self.ctx.desk = None
+        dropped = len(self.ctx.held)
+        self.ctx.desk = None  # the session's kept writes go with it (logged)
         self.login.unlock_state()
+        if dropped:
+            self.login.notice.setText(self.tr("退出登录时，%n 项等待写入的操作未能写入，已放弃；请登录后核对并重做。", "",
+                                              dropped))
+            self.login.notice.show()
         self.root.setCurrentWidget(self.login)
 
     # ------------------------------------------------------------ pages

@@ -185,3 +185,22 @@ def test_a_write_that_found_the_lock_held_is_kept_and_lands_when_it_is_free(qtbo
     assert not window.banner.isVisible() and "重新连接" not in window.message_bar.text()
     assert "1 项等待的操作已写入" in window.message_bar.text()
     budgeted.dispose()
+
+
+def test_logging_out_with_writes_kept_says_they_were_given_up(qtbot: Any, store: Store,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    window = open_console(qtbot, store, "经理")
+    today(window)
+    slow_clock(store)
+    click(qtbot, window, "busy_王丽")
+    assert len(window.ctx.held) == 1
+    caplog.set_level(logging.WARNING)
+    window.logout()
+    assert window.ctx.held == [] and any("not retried" in r.getMessage() for r in caplog.records)
+    notice = window.login.notice
+    assert notice.isVisibleTo(window) and "1 项等待写入的操作未能写入，已放弃" in notice.text()
+    window.login.name.setText("经理")
+    window.login.password.setText(PASSWORD)
+    window.login.submit()
+    settle(window)
+    assert not notice.isVisibleTo(window) and busy(store) == set()
