@@ -36,10 +36,6 @@ log = logging.getLogger(__name__)
 RECONNECT_MS = 2_000
 
 
-def is_connection_lost(error: BaseException) -> bool:
-    return classify(error) is Kind.LOST
-
-
 @dataclass
 class Held:
     """A write refused before it changed anything, kept to be retried (its page's on_done with it)."""
@@ -67,12 +63,12 @@ class ConsoleContext(QObject):
         self.store = store
         self._desk: Desk | None = None
         self._session: QObject | None = None
+        self.held: list[Held] = []
         self.desk = desk
         self.runner = runner or TaskRunner(self, max_threads=3)
         self.lost = False
         self.busy = False  # the write lock: writes are kept and retried
         self.clock_paused = False  # this station's clock: writes are kept until it is accepted or right
-        self.held: list[Held] = []
         self._retrying: Kind | None = None  # one kept write at a time, in the order they were made
         self._landed = 0
         self._probing = False
