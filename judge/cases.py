@@ -20,7 +20,7 @@ warning at once, the first to close it wins and the other is told who did.
 
 from __future__ import annotations
 
-from collections import deque
+import itertools
 from datetime import datetime, timedelta
 
 from judge import facts as f
@@ -46,11 +46,8 @@ class CaseRules(SiteCore):
     def _settle(self, at: datetime, out: Outcome) -> None:
         """Raises the warnings whose deadline `at` has reached and no fact has met: a sighting nobody
         registered within its window, a check-in still waiting for reception when its local day ended."""
-        if not self.deadlines or min(d.deadline for d in self.deadlines) > at:
-            return
-        due = [d for d in self.deadlines if d.deadline <= at]  # a rule change can reorder deadlines
-        self.deadlines = deque(d for d in self.deadlines if d.deadline > at)
-        for deadline in sorted(due, key=lambda d: (d.deadline, d.seq)):
+        while self.deadlines and self.deadlines[0].deadline <= at:  # soonest first (_add_deadline)
+            deadline = self.deadlines.popleft()
             if not self._deadline_met(deadline):
                 self._warn(out, self._deadline_customer(deadline), deadline.kind, deadline.deadline,
                            self._deadline_evidence(deadline), DEADLINE_RULES[deadline.kind])
@@ -85,17 +82,17 @@ class CaseRules(SiteCore):
 
     def _overdue(self, customer: int, at: datetime) -> list[WarningState]:
         """Warnings that time has brought but no fact has settled yet."""
+        due = itertools.takewhile(lambda d: d.deadline <= at, self.deadlines)  # soonest first: those due
         return [WarningState(id=0, customer=customer, kind=d.kind, at=d.deadline, evidence=self._deadline_evidence(d),
                              rule=DEADLINE_RULES[d.kind])
-                for d in self.deadlines if d.deadline <= at and self._deadline_customer(d) == customer
-                and not self._deadline_met(d)]
+                for d in due if self._deadline_customer(d) == customer and not self._deadline_met(d)]
 
     def _apply_sighting(self, e: f.Sighting, out: Outcome) -> None:
         rules = self.ruleset(e.at)
         face = self.faces.get(e.face)
         if face is None:
             self.faces[e.face] = FaceState(customer=None, first_seen_at=e.at, first_seen_seq=e.seq)
-        self.deadlines.append(PendingDeadline(
+        self._add_deadline(PendingDeadline(
             seq=e.seq, at=e.at, deadline=e.at + timedelta(minutes=rules.unregistered_minutes),
             kind="unregistered_sighting", face=e.face))
         if face is not None and face.customer is not None:

@@ -4,6 +4,7 @@ cases and warnings are opened. The fact handlers live in the concern modules tha
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -75,6 +76,10 @@ def _opt(seq: int | None) -> list[int]:
 OWNERSHIP_KINDS = ("ownership_conflict", "identity_conflict", "deal_by_non_owner")
 
 
+def _due(deadline: PendingDeadline) -> datetime:
+    return deadline.deadline
+
+
 class SiteCore:
     """The whole judged state of one sales office, and the helpers shared by every fact handler."""
 
@@ -87,7 +92,7 @@ class SiteCore:
         self.reports_by_mask: dict[str, list[int]] = {}
         self.seen_by_mask: dict[str, list[int]] = {}
         self.faces: dict[str, FaceState] = {}
-        self.deadlines: deque[PendingDeadline] = deque()  # warnings time raises (judge/cases.py)
+        self.deadlines: deque[PendingDeadline] = deque()  # warnings time raises, soonest first (judge/cases.py)
         self.cases: dict[int, CaseState] = {}
         self.cases_by_customer: dict[int, list[int]] = {}
         self.warnings: dict[int, WarningState] = {}
@@ -164,6 +169,14 @@ class SiteCore:
         if consultant in self.rotation:
             self.rotation.remove(consultant)
             self.rotation.append(consultant)
+
+    def _add_deadline(self, deadline: PendingDeadline) -> None:
+        """Kept soonest first, so settling and a view look only at those due. Deadlines mostly come in
+        order; a check-in's (its day's end) and a sighting's (minutes) interleave, as a rule change can."""
+        if not self.deadlines or self.deadlines[-1].deadline <= deadline.deadline:
+            self.deadlines.append(deadline)
+        else:
+            self.deadlines.insert(bisect.bisect_right(self.deadlines, deadline.deadline, key=_due), deadline)
 
     def _warn(self, out: Outcome, customer: int | None, kind: str, at: datetime, evidence: list[int],
               rule: str) -> None:

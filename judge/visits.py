@@ -127,8 +127,8 @@ class VisitRules(ChannelRules):
         """A check-in waits for reception until the end of its local day; then `unconfirmed_checkin`."""
         zone = self.ruleset(v.at).timezone
         day_end = datetime.combine(v.at.astimezone(zone).date() + timedelta(days=1), time(0), zone).astimezone(UTC)
-        self.deadlines.append(PendingDeadline(seq=v.seq, at=v.at, deadline=day_end, kind="unconfirmed_checkin",
-                                              customer=c.id))
+        self._add_deadline(PendingDeadline(seq=v.seq, at=v.at, deadline=day_end, kind="unconfirmed_checkin",
+                                           customer=c.id))
 
     def _join_arrival(self, v: f.Visit, c: CustomerState, out: Outcome) -> None:
         """A second unverified check-in while the first still waits for reception: the same arrival, received

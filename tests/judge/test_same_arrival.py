@@ -134,3 +134,15 @@ def test_a_snapshot_keeps_the_waiting_arrival_and_its_deadline() -> None:
     older = {**data, "format": "anchang-engine-snapshot/4"}  # judged before a later check-in joined the first
     with pytest.raises(snapshot.OutdatedSnapshot):
         snapshot.load(older)
+
+
+def test_deadlines_are_kept_soonest_first_whatever_order_they_come_in() -> None:
+    site = twice()  # the check-in's deadline: its day's end
+    site.apply(f.Sighting(seq=12, at=at(60), face="F9"))  # 30 minutes: before the day's end
+    site.apply(f.RulesChange(seq=13, at=at(61), overrides={"warnings.unregistered_minutes": 5}))
+    site.apply(f.Sighting(seq=14, at=at(62), face="F8"))  # due before the first sighting now
+    assert [d.seq for d in site.deadlines] == [14, 12, 10]
+    out = site.apply(f.Visit(seq=15, at=at(120), customer=8, consultant="B"))
+    assert [(w.kind, w.evidence) for w in out.new_warnings] == [
+        ("unregistered_sighting", [14]), ("unregistered_sighting", [12])]
+    assert [d.seq for d in site.deadlines] == [10]  # the check-in still waits for its day's end
