@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # nsis: the Windows installer script; xdotool and imagemagick (import): the end-to-end tests drive the
-# real programs in an Xvfb display and keep screenshots (tests/e2e/)
-ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool imagemagick" bash scripts/setup.sh
+# real programs in an Xvfb display and keep screenshots (tests/e2e/), xclip enters Chinese as an input
+# method does; faketime: one program's clock wrong
+ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime" bash scripts/setup.sh
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh

@@ -11,12 +11,13 @@ only reports, it never acts. Without the variable nothing is installed.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+log = logging.getLogger(__name__)
 ENV = "ANCHANG_UI_PROBE"
 INTERVAL_MS = 100  # ANCHANG_UI_PROBE_MS to change it (a benchmark reads more often)
 
@@ -45,13 +47,24 @@ def _text(widget: QWidget) -> str | None:
     return None
 
 
-def _rows(widget: QAbstractItemView) -> list[list[str]]:
+def _rows(widget: QAbstractItemView) -> tuple[list[list[str]], list[list[int]]]:
+    """The first 200 rows' texts, and where each row's first cell is on the screen (x, y, w, h)."""
     model = widget.model()
     if model is None:
-        return []
-    rows = min(model.rowCount(), 200)
-    return [[str(model.index(row, column).data() or "") for column in range(model.columnCount())]
-            for row in range(rows)]
+        return [], []
+    root = QModelIndex()
+    rows = min(model.rowCount(root), 200)
+    try:
+        columns = model.columnCount(root)
+    except TypeError:  # a list model's columnCount is not public in PySide: one column
+        columns = 1
+    texts = [[str(model.index(row, column).data() or "") for column in range(columns)] for row in range(rows)]
+    places = []
+    for row in range(rows):
+        rect = widget.visualRect(model.index(row, 0))
+        corner = widget.viewport().mapToGlobal(rect.topLeft())
+        places.append([corner.x(), corner.y(), rect.width(), rect.height()])
+    return texts, places
 
 
 def _changed_at(widget: QStackedWidget | QTabWidget) -> float | None:
@@ -84,7 +97,7 @@ def describe(window: QWidget) -> dict[str, Any]:
             item["current"] = current.objectName() if current is not None else ""
             item["changed_at"] = _changed_at(widget)
         if isinstance(widget, QAbstractItemView):
-            item["rows"] = _rows(widget)
+            item["rows"], item["row_places"] = _rows(widget)
         widgets.append(item)
     frame = window.frameGeometry()
     return {"name": window.objectName(), "title": window.windowTitle(), "active": window.isActiveWindow(),
@@ -107,6 +120,12 @@ class Probe(QObject):
         return False
 
     def write(self) -> None:
+        try:
+            self._write()
+        except Exception:  # the probe only reports: it never takes the program down
+            log.exception("automation probe")
+
+    def _write(self) -> None:
         windows = [describe(w) for w in QApplication.topLevelWidgets() if w.isVisible()]
         data = json.dumps({"pid": os.getpid(), "released_at": self.released_at, "windows": windows},
                           ensure_ascii=False)

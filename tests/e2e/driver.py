@@ -26,7 +26,7 @@ PATIENCE_S = 30.0  # a loaded 2-core machine can stall a program for seconds
 
 
 def tools_missing() -> list[str]:
-    return [tool for tool in ("Xvfb", "xdotool", "import") if shutil.which(tool) is None]
+    return [tool for tool in ("Xvfb", "xdotool", "xclip", "import") if shutil.which(tool) is None]
 
 
 class Display:
@@ -62,7 +62,15 @@ class Display:
         self.xdotool("key", "--delay", "30", *keys)
 
     def type(self, text: str) -> None:
-        self.xdotool("type", "--delay", "30", text)
+        """Keys for ASCII text. Chinese comes in as an input method commits it: whole, which xdotool's
+        one-character-at-a-time remapping does not do reliably (管理员 came out 管员), so it goes through
+        the clipboard and ctrl+v."""
+        if text.isascii():
+            self.xdotool("type", "--delay", "30", text)
+            return
+        subprocess.run(["xclip", "-selection", "clipboard"], input=text.encode("utf-8"), check=True, timeout=10,
+                       env={**os.environ, **self.env()})
+        self.key("ctrl+v")
 
     def screenshot(self, path: Path) -> Path:
         subprocess.run(["import", "-display", self.name, "-window", "root", str(path)], check=False,
@@ -92,6 +100,7 @@ class Widget:
     rows: list[list[str]] | None
     window: str
     changed_at: float | None = None  # a stack's last page change, time.monotonic() of the program
+    row_places: list[list[int]] | None = None  # a table's rows on the screen: x, y, w, h of the first cell
 
     @property
     def center(self) -> tuple[int, int]:
@@ -126,7 +135,8 @@ class Program:
             for item in window["widgets"]:
                 found.append(Widget(item["name"], item["class"], item["x"], item["y"], item["w"], item["h"],
                                     item["enabled"], item.get("text"), item.get("checked"), item.get("current"),
-                                    item.get("rows"), window["name"], item.get("changed_at")))
+                                    item.get("rows"), window["name"], item.get("changed_at"),
+                                    item.get("row_places")))
         return found
 
     def find(self, name: str) -> Widget | None:
@@ -179,6 +189,24 @@ class Program:
                                  "tap it")
         self.display.click(x, y)
         self.snap(f"click-{name}")
+
+    def click_row(self, table: str, row: int) -> None:
+        widget = self.until(lambda: (w := self.find(table)) is not None and w.row_places
+                            and len(w.row_places) > row and w, f"row {row} of {table}")
+        x, y, w, h = widget.row_places[row]
+        self.display.click(x + w // 2, y + h // 2)
+        self.snap(f"row-{table}-{row}")
+
+    def type_into(self, name: str, text: str, secret: bool = False) -> None:
+        """Clicks the field, empties it and types `text` (through X, as a person does); then looks at the
+        field, as a person does, and types again if it does not say `text`."""
+        for _attempt in range(3):
+            self.click(name)
+            self.display.key("ctrl+a", "BackSpace")
+            self.display.type(text)
+            if secret or self.until(lambda: self.find(name), name).text == text:
+                return
+        raise AssertionError(f"{name}: could not type {text!r}")
 
     def type_keys(self, names: list[str]) -> None:
         for name in names:
