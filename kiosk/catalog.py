@@ -1,5 +1,5 @@
-"""What the kiosk's screens show that comes from the database — the sources, the channels with their
-agents, the rotation — kept in memory and refreshed in the background, so that no screen waits for a
+"""What the visitor's screens show that comes from the database — the sources, the channels with their
+agents — kept in memory and refreshed in the background, so that no screen waits for a
 read, and a read never waits behind a write the database is holding up. Qt-free; the window schedules
 `load` on its read workers (at start, on journal news, every minute) and swaps the result in."""
 
@@ -20,11 +20,9 @@ def _offline_sources() -> list[reception.Source]:
 class Catalog:
     sources: list[reception.Source] = field(default_factory=_offline_sources)
     channels: dict[str, list[str]] = field(default_factory=dict)
-    rotation: list[reception.RotationSlot] = field(default_factory=list)
     loaded: bool = False  # False: the offline defaults, nothing read yet
 
 
 def load(store: Store) -> Catalog:
     """One read of everything the screens list (runs on a worker)."""
-    return Catalog(sources=reception.sources(store), channels=reception.channels(store),
-                   rotation=reception.rotation_board(store), loaded=True)
+    return Catalog(sources=reception.sources(store), channels=reception.channels(store), loaded=True)

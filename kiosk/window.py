@@ -25,7 +25,7 @@ from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
-CATALOG_REFRESH_MS = 60_000  # sources, channels and rotation read anew at least this often
+CATALOG_REFRESH_MS = 60_000  # sources and channels read anew at least this often
 _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
 
 class KioskWindow(QMainWindow):
@@ -33,7 +33,7 @@ class KioskWindow(QMainWindow):
     outcome_ready = Signal(object)  # Outcome of the last submit
     arrival = Signal(object)  # db.live.Arrival: a protected customer checked in; reception tells the owner
     _journal_news = Signal(int)  # from the live feed's thread to the GUI thread
-    catalog_changed = Signal()  # sources, channels or rotation read anew (kiosk.catalog)
+    catalog_changed = Signal()  # sources and channels read anew (kiosk.catalog)
 
     def __init__(self, services: KioskServices, *, runner: TaskRunner | None = None,
                  parent: QWidget | None = None) -> None:
@@ -122,7 +122,7 @@ class KioskWindow(QMainWindow):
             self.live.subscribe(self._journal_news.emit)
 
     def refresh_catalog(self) -> None:
-        """Reads the sources, channels and rotation anew in the background, one read at a time; the
+        """Reads the sources and channels anew in the background, one read at a time; the
         screens keep showing what was read last meanwhile."""
         self.catalog_timer.start()
         if self._catalog_loading:
@@ -146,7 +146,7 @@ class KioskWindow(QMainWindow):
 
     def _on_journal_news(self, seq: int) -> None:
         """A protected customer checking in (here or at another station): the owner is to be told."""
-        self.refresh_catalog()  # a channel, an agent or the rotation may have changed
+        self.refresh_catalog()  # a channel, an agent or a source may have changed
         since = seq - 1 if self._arrivals_since is None else self._arrivals_since
         self._arrivals_since = max(seq, since)
 
