@@ -4,7 +4,7 @@
 # benchmark's reference (it needs no dlib source build when installed --no-deps beside dlib-bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+ANCHANG_EXTRA_SYSTEM_PACKAGES="xdotool imagemagick" bash scripts/setup.sh  # bench_kiosk_window drives a real window
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh
