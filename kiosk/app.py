@@ -159,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         app.quit()
 
-    SignalWatch(close, parent=app)
-    return app.exec()
+    watch = SignalWatch(close, parent=app)
+    try:
+        return app.exec()
+    finally:
+        watch.restore()
 
 
 if __name__ == "__main__":
