@@ -51,6 +51,7 @@ class KioskWindow(QMainWindow):
         self.submitter = Submitter(self.store, services.outbox, budget_s=services.timings.submit_budget_ms / 1000,
                                    alert=services.alerts.append)
         self.reader_ok = bool(services.reader_port)
+        self.faces_failed = False  # the face engine could not be built: face check-in unavailable
         self.feed = CameraFeed(services.camera, self)
         self.stack = QStackedWidget()
         self.stack.setObjectName("screens")
@@ -109,8 +110,7 @@ class KioskWindow(QMainWindow):
                 engine.load(store.face_templates())
                 return engine
 
-            self.runner.run(build, on_done=self._faces_ready,
-                            on_error=lambda error: log.warning("face recognition unavailable: %s", error))
+            self.runner.run(build, on_done=self._faces_ready, on_error=self._faces_failed)
         elif self.services.faces is not None:
             faces = self.services.faces
             self.runner.run(lambda: faces.load(store.face_templates()),
@@ -139,6 +139,14 @@ class KioskWindow(QMainWindow):
             log.warning("sources and channels not read: %s", error)
 
         self.runner.run(catalog_mod.load, self.store, on_done=loaded, on_error=failed)
+
+    def _faces_failed(self, error: BaseException) -> None:
+        """Face recognition could not start (its models, its worker process): said on the start screen
+        and to reception, instead of "正在准备" for good."""
+        log.warning("face recognition unavailable: %s", error)
+        self.faces_failed = True
+        self.services.alerts.append(self.tr("人脸识别无法启动，刷脸登记已停用：%1").replace("%1", str(error)[:200]))
+        self.screen("start").refresh()
 
     def _faces_ready(self, engine: Any) -> None:
         self.services.faces = engine

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 from db import reception
 from kiosk.widgets import button, clear_layout, label
 
-CAMERAS = ("0", "1", "demo")
+CAMERAS = ("0", "1", "none")  # the demo video only from the command line (--camera demo): never a real kiosk's
 LANGUAGES = (("zh", "中文"), ("en", "English"))
 
 
@@ -64,7 +64,7 @@ class SettingsTab(QWidget):
         self.values = {"camera": str(kiosk_settings.get("camera", "0")),
                        "reader_port": str(kiosk_settings.get("reader_port", "")),
                        "language": str(kiosk_settings.get("language", "zh"))}
-        self._choices("camera", [(c, self.tr("演示视频") if c == "demo" else self.tr("摄像头 %1").replace("%1", c))
+        self._choices("camera", [(c, self.tr("无摄像头") if c == "none" else self.tr("摄像头 %1").replace("%1", c))
                                  for c in CAMERAS])
         ports = serial_ports()
         current = self.values["reader_port"]

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from kiosk.screens.scan import QrScanning
-from kiosk.widgets import Preview, Screen, button, label
+from kiosk.widgets import Columns, Preview, Screen, button, label
 from vision.camera import CameraState
 
 SIGHTING_EVERY_S = 1.0  # face search on the entrance camera at most this often
@@ -35,24 +35,34 @@ class StartScreen(Screen):
         top.addSpacing(96)
         self.layout_.addLayout(top)
         self.layout_.addWidget(label(self.tr("欢迎莅临，请选择登记方式"), "start_subtitle", size=26))
+        body = Columns("start_body", stretch=((3, 2), (1, 0)))  # landscape: the picture beside the choices
         self.preview = Preview("preview")
-        self.layout_.addWidget(self.preview, 1)
+        body.first.addWidget(self.preview, 1)
         self.camera_status = label("", "camera_status", size=22)
-        self.layout_.addWidget(self.camera_status)
-        grid = QGridLayout()
-        grid.setSpacing(20)
+        body.first.addWidget(self.camera_status)
+        self.choices = QGridLayout()
+        self.choices.setSpacing(20)
         self.face = button(self.tr("刷脸登记"), "choice_face", "choice", height=120, on_click=self._face)
         self.qr_button = button(self.tr("扫码"), "choice_qr", "choice", height=120,
                                 on_click=lambda: kiosk.show_screen("qr"))
         self.idcard = button(self.tr("刷身份证"), "choice_idcard", "choice", height=120, on_click=self._idcard)
         self.phone = button(self.tr("手机号登记"), "choice_phone", "choice", height=120, on_click=self._phone)
-        for index, widget in enumerate((self.face, self.qr_button, self.idcard, self.phone)):
-            grid.addWidget(widget, index // 2, index % 2)
-        self.layout_.addLayout(grid)
+        body.second.addStretch(1)
+        body.second.addLayout(self.choices)
         self.hint = label(self.tr("也可以直接把预约二维码对准摄像头"), "qr_hint", size=20)
-        self.layout_.addWidget(self.hint)
+        body.second.addWidget(self.hint)
+        body.second.addStretch(1)
+        self.layout_.addWidget(body, 1)
+        self.arrange(False)
         kiosk.feed.availability_changed.connect(self._camera_availability)
         self.refresh()
+
+    def arrange(self, landscape: bool) -> None:
+        """The four choices: one column beside the picture in landscape, two by two below it in portrait."""
+        super().arrange(landscape)
+        for index, widget in enumerate((self.face, self.qr_button, self.idcard, self.phone)):
+            self.choices.removeWidget(widget)
+            self.choices.addWidget(widget, *((index, 0) if landscape else divmod(index, 2)))
 
     # --------------------------------------------------------------- choices
     def _face(self) -> None:
@@ -77,12 +87,15 @@ class StartScreen(Screen):
         if not camera_up:
             self.face.setText(self.tr("刷脸登记\n（摄像头暂不可用）"))
         else:
-            self.face.setText(self.tr("刷脸登记") if has_faces else self.tr("刷脸登记\n（正在准备）"))
+            self.face.setText(self.tr("刷脸登记") if has_faces else self.tr("刷脸登记\n（暂不可用）")
+                              if self.kiosk.faces_failed else self.tr("刷脸登记\n（正在准备）"))
         self.qr_button.setText(self.tr("扫码") if camera_up else self.tr("扫码\n（摄像头暂不可用）"))
         self.idcard.setText(self.tr("刷身份证") if self.kiosk.reader_ok else self.tr("刷身份证\n（未连接读卡器）"))
         state = self.kiosk.feed.state
         if self.kiosk.services.camera is None:
             self.camera_status.setText(self.tr("未连接摄像头，请用身份证或手机号登记"))
+        elif state == CameraState.RUNNING and self.kiosk.faces_failed:
+            self.camera_status.setText(self.tr("人脸识别暂不可用，请用手机号、二维码或身份证登记"))
         elif state == CameraState.RUNNING:
             self.camera_status.setText("")
         elif state in (CameraState.LOST, CameraState.ENDED) and not self.kiosk.reader_ok:

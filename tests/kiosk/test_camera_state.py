@@ -141,3 +141,18 @@ def test_the_demo_opens_its_kiosk_on_the_demo_video(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(console_app.subprocess, "Popen", lambda args, env: started.append(args))
     console_app.launch_kiosk("sqlite:///demo.sqlite3")
     assert started[0][-2:] == ["--camera", "demo"]
+
+
+def test_face_recognition_that_cannot_start_is_said_not_prepared_for_ever(qtbot: Any, store: Any) -> None:
+    """The camera works but the face engine failed to build (models, its worker): the start screen says
+    face check-in is unavailable and names the other ways in; reception is told."""
+    def broken() -> Any:
+        raise RuntimeError("face models missing")
+
+    window = open_window(qtbot, services_for(store, camera=FakeCamera(), faces_factory=broken))
+    start = window.screen("start")
+    until(qtbot, lambda: window.faces_failed)
+    until(qtbot, lambda: start.camera_status.text() == "人脸识别暂不可用，请用手机号、二维码或身份证登记")
+    assert not start.face.isEnabled() and "暂不可用" in start.face.text()
+    assert start.qr_button.isEnabled()
+    assert any("人脸识别无法启动" in alert for alert in window.services.alerts)

@@ -180,7 +180,7 @@ def test_settings_are_saved_to_the_station_and_the_sources_to_the_project(
     tab = staff.settings
     tab.refresh()
     until(qtbot, lambda: window.runner.pending == 0 and bool(tab.sources))
-    tap(qtbot, window, "settings_camera_demo")
+    tap(qtbot, window, "settings_camera_none")
     tap(qtbot, window, "settings_language_en")
     names = [source.name for source in tab.sources]
     keep = names[0]
@@ -190,7 +190,7 @@ def test_settings_are_saved_to_the_station_and_the_sources_to_the_project(
     tap(qtbot, window, "settings_save")
     until(qtbot, lambda: window.runner.pending == 0 and "已保存" in text(window, "settings_message"))
     saved = settings()["kiosk"]
-    assert saved["camera"] == "demo" and saved["language"] == "en"
+    assert saved["camera"] == "none" and saved["language"] == "en"
     assert [source.name for source in reception.sources(store)] == [keep]
     tap(qtbot, window, "settings_source_0")  # none left: refused, nothing saved
     tap(qtbot, window, "settings_save")
