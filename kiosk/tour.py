@@ -1,9 +1,13 @@
-"""`anchang-kiosk --tour DIR`: every screen and state, rendered with the demo week to numbered PNGs.
+"""`anchang-kiosk --tour DIR`: every screen and state, at each kiosk screen size, rendered with the demo
+week to PNGs named by size and state (1920x1080_05_phone_empty.png).
 
 Runs on a temporary demo database (admin.demo), a still frame of the demo video as the camera, a
 scripted face engine, the simulated ID-card reader on a pty, and appointment codes signed with the
 temporary site key (one booked in the store, shown prefilled for the visitor to confirm): what a visitor
 would see, without a camera, a reader or a real database. The kiosk's clock is the demo's clock.
+
+STATES is the list of (name, setup) the tour renders and tests/kiosk/test_layout.py checks: each setup
+brings the window from the state before it to its own, so the list is walked in order, once per size.
 """
 
 from __future__ import annotations
@@ -11,54 +15,261 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
 TOUR_PIN = "2468"
 RETURNING_PHONE = "13812345678"
+# The kiosk hardware sold to sales offices: a portrait pillar, full-HD landscape, and the common laptop-
+# and all-in-one panels (1366x768, 1280x800). Portrait first: the docs' pictures are taken at the first.
+SIZES = ((1080, 1920), (1920, 1080), (1366, 768), (1280, 800))
 
 
-class Tour:
-    def __init__(self, app: QApplication, out: Path, window: Any) -> None:
-        self.app, self.out, self.window = app, out, window
-        self.count = 0
-        self.started = time.monotonic()
+@dataclass
+class TourKiosk:
+    """The window on the demo store with its fakes; the states act on it."""
+
+    app: QApplication
+    window: Any
+    store: Any
+    reader: Any  # vision.idcard.simulator.SimulatedReader
+    camera: Any  # kiosk.fakes.FakeCamera
+    signer: Any  # vision.qr.AppointmentSigner
+    customer: int | None  # the returning visitor's id
+    appointment: str = ""  # its signed code, booked once: the same visitor cannot book one hour twice
+    visitors: int = 0  # new visitors on the phone path so far: each walk through the states brings another
+
+    def new_phone(self) -> str:
+        """A mobile number not seen before (139 1234 56xx): the phone path stays a new visitor's."""
+        self.visitors += 1
+        return f"1391234{5600 + self.visitors % 100:04d}"
 
     def settle(self, seconds: float = 5.0) -> None:
+        """Until the window's workers have answered (at most `seconds`), then its layout requests."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.app.processEvents()
-            if self.window.runner.pending == 0:
+            if _pending(self.window) == 0:
                 break
             time.sleep(0.01)
-        for _ in range(5):  # deleteLater and layout requests
+        for _ in range(5):  # layout requests and a camera frame; deleteLater too, with no event loop running
             self.app.processEvents()
+            self.app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             time.sleep(0.02)
-
-    def snap(self, name: str, before: Callable[..., object] | None = None) -> None:
-        if before is not None:
-            before()
-        self.settle()
-        self.count += 1
-        log.debug("tour %02d %s at %.1f s", self.count, name, time.monotonic() - self.started)
-        self.window.grab().save(str(self.out / f"{self.count:02d}_{name}.png"))
 
     def press(self, name: str) -> None:
         from PySide6.QtWidgets import QPushButton
 
         widget = self.window.stack.currentWidget().findChild(QPushButton, name)
-        assert widget is not None, name
+        assert widget is not None, f"{name} not on {self.window.current}"
         widget.click()
         self.settle()
 
+    def type(self, digits: str, pad: str = "digits") -> None:
+        for digit in digits:
+            self.press(f"{pad}_{digit}")
 
+    def resize(self, width: int, height: int) -> None:
+        self.window.resize(width, height)
+        self.settle()
+
+
+def _pending(window: Any) -> int:
+    pending = getattr(window, "pending", None)  # the screens' reads and the check-ins' writes
+    return int(pending) if pending is not None else int(window.runner.pending)
+
+
+# ------------------------------------------------------------------------------------------ the states
+def _start(t: TourKiosk) -> None:
+    t.camera.state = _camera_state("RUNNING")
+    t.reader.card = None
+    t.window.services.reader_port = t.reader.port
+    t.window.reader_ok = True
+    t.window.reset()
+    time.sleep(0.2)  # a camera frame on the preview
+
+
+def _face_guidance(t: TourKiosk) -> None:
+    assert t.window.flow is not None  # the consent screen started a check-in
+    t.window.flow.consent_id = 1
+    t.window.show_screen("face")
+    t.window.set_frame_handler(None)  # the guidance stays as set, whatever the scripted engine says
+    t.window.screen("face").guidance.setText(QCoreApplication.translate("Vision", "请正对摄像头"))
+
+
+def _returning(t: TourKiosk) -> None:
+    from kiosk.lookup import known_visitor
+
+    t.window.screen("returning").ask(known_visitor(t.store, int(t.customer or 0)))
+    t.window.show_screen("returning")
+
+
+def _presses(*names: str) -> Callable[[TourKiosk], None]:
+    def press(t: TourKiosk) -> None:
+        for name in names:
+            t.press(name)
+    return press
+
+
+def _phone_empty(t: TourKiosk) -> None:
+    t.window.reset()
+    t.press("choice_phone")
+
+
+def _phone_valid(t: TourKiosk) -> None:
+    t.press("digits_C")
+    t.type(t.new_phone())
+
+
+def _visitor_filled(t: TourKiosk) -> None:
+    for name in ("surname_张", "title_ms", "intent_三房", "intent_90–120㎡"):
+        t.press(name)
+
+
+def _source_channel_agent(t: TourKiosk) -> None:
+    t.press("source_1")
+    t.press("channel_贝壳")
+    t.press("letters_Z")
+
+
+def _done_success(t: TourKiosk) -> None:
+    t.press("source_0")
+    t.press("submit")
+    deadline = time.monotonic() + 10
+    while t.window.current != "done" and time.monotonic() < deadline:
+        t.settle(0.2)
+
+
+def _outcome(status: str, masked: str) -> Callable[[TourKiosk], None]:
+    def show(t: TourKiosk) -> None:
+        from kiosk.checkin import Outcome
+
+        t.window.screen("done").show_outcome(Outcome(status, masked))
+        t.window.show_screen("done")
+    return show
+
+
+def _scan(t: TourKiosk, screen: Any, code: str) -> None:
+    screen._seen.clear()  # the tour holds the same code up once per size; a visitor's repeat is ignored
+    screen.handle([code])
+
+
+def _qr_forged(t: TourKiosk) -> None:
+    from vision.qr import Appointment
+
+    t.window.reset()
+    now = int(t.store.clock.at.timestamp())
+    forged = t.signer.sign(Appointment("A-1", "anchang", now - 60, now + 3600))[:-6] + "AAAAAA"
+    _scan(t, t.window.screen("start").qr, forged)
+
+
+def _qr_expired(t: TourKiosk) -> None:
+    from vision.qr import Appointment
+
+    now = int(t.store.clock.at.timestamp())
+    _scan(t, t.window.screen("qr").scanning, t.signer.sign(Appointment("A-2", "anchang", now - 7200, now - 3600)))
+
+
+def _qr_appointment(t: TourKiosk) -> None:
+    t.window.reset()
+    t.appointment = t.appointment or _appointment_code(t.store)
+    _scan(t, t.window.screen("start").qr, t.appointment)
+
+
+def _idcard_read(t: TourKiosk) -> None:
+    from vision.idcard.simulator import CardImage
+
+    t.window.reset()
+    t.reader.card = CardImage()
+    t.press("choice_idcard")
+    t.settle()
+
+
+def _idcard_no_reader(t: TourKiosk) -> None:
+    t.reader.card = None
+    t.window.services.reader_port = None
+    t.window.show_screen("idcard")
+
+
+def _start_camera_lost(t: TourKiosk) -> None:
+    t.window.services.reader_port = t.reader.port
+    t.window.reset()
+    t.camera.state = _camera_state("LOST")
+    time.sleep(0.3)
+
+
+def _staff_pin_wrong(t: TourKiosk) -> None:
+    t.camera.state = _camera_state("RUNNING")
+    t.window.show_screen("staff_pin")
+    t.settle()
+    t.press("user_前台小王")
+    t.type("1111", "pin_digits")
+    t.press("pin_enter")
+
+
+def _staff_tab(index: int) -> Callable[[TourKiosk], None]:
+    def show(t: TourKiosk) -> None:
+        if t.window.current != "staff":
+            t.type(TOUR_PIN, "pin_digits")
+            t.press("pin_enter")
+        t.window.screen("staff").tabs.setCurrentIndex(index)
+    return show
+
+
+def _staff_queue_correct(t: TourKiosk) -> None:
+    staff = t.window.screen("staff")
+    staff.tabs.setCurrentIndex(0)
+    staff.queue._start_correct(staff.queue.rows[0].visit_seq if staff.queue.rows else 0)
+
+
+STATES: list[tuple[str, Callable[[TourKiosk], object]]] = [
+    ("start", _start),
+    ("consent", _presses("choice_face")),  # face: consent, guidance, returning visitor
+    ("face_guidance", _face_guidance),
+    ("returning", _returning),
+    ("phone_empty", _phone_empty),  # the phone path
+    ("phone_typing", lambda t: t.type("1381234")),
+    ("phone_invalid", lambda t: t.type("0000")),
+    ("phone_valid", _phone_valid),
+    ("visitor_missing_name", _presses("phone_next", "visitor_next")),
+    ("visitor_filled", _visitor_filled),
+    ("source_natural", _presses("visitor_next")),
+    ("source_channel_agent", _source_channel_agent),
+    ("done_success", _done_success),
+    ("done_queued", _outcome("queued", "139****5678")),
+    ("done_blocked", _outcome("blocked", "136****0000")),
+    ("qr_forged", _qr_forged),
+    ("qr_expired", _qr_expired),
+    ("qr_appointment", _qr_appointment),
+    ("idcard_read", _idcard_read),
+    ("idcard_no_reader", _idcard_no_reader),
+    ("start_camera_lost", _start_camera_lost),
+    ("staff_pin_wrong", _staff_pin_wrong),
+    ("staff_queue", _staff_tab(0)),
+    ("staff_walkin", _staff_tab(1)),
+    ("staff_rotation", _staff_tab(2)),
+    ("staff_alerts", _staff_tab(3)),
+    ("staff_settings", _staff_tab(4)),
+    ("staff_queue_correct", _staff_queue_correct),
+]
+
+
+def _camera_state(name: str) -> Any:
+    from vision.camera import CameraState
+
+    return CameraState[name]
+
+
+# ------------------------------------------------------------------------------------ the tour kiosk
 def _demo_store(directory: Path) -> Any:
     from admin.demo import DemoWeek
     from db import migrate, users
@@ -82,23 +293,22 @@ def _demo_store(directory: Path) -> Any:
     return store
 
 
-def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
-    from kiosk.checkin import Outcome
+@contextmanager
+def tour_kiosk(app: QApplication, size: tuple[int, int] = SIZES[0]) -> Iterator[TourKiosk]:
+    """The kiosk window on a temporary demo store, shown at `size` and started; closed afterwards."""
     from kiosk.fakes import FakeCamera, ScriptedFaceEngine, demo_frame
     from kiosk.services import KioskServices
     from kiosk.window import KioskWindow
-    from vision.camera import CameraState
-    from vision.idcard.simulator import CardImage, SimulatedReader
-    from vision.qr import Appointment, AppointmentSigner, AppointmentVerifier
+    from vision.idcard.simulator import SimulatedReader
+    from vision.qr import AppointmentSigner, AppointmentVerifier
 
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.png"):
-        old.unlink()
-    with tempfile.TemporaryDirectory(prefix="anchang-tour-") as temp, SimulatedReader() as reader:
+    with ExitStack() as cleanup:
+        temp = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="anchang-tour-"))
+        reader = cleanup.enter_context(SimulatedReader())
         store = _demo_store(Path(temp))
+        cleanup.callback(store.dispose)
         customer = store.customer_id(RETURNING_PHONE)
         faces = ScriptedFaceEngine(template=b"\x07" * 512, matches={b"\x07" * 512: str(customer)})
-        signer = AppointmentSigner(store.keyring.signing_key)
         camera = FakeCamera(demo_frame())
         services = KioskServices(store=store, camera=camera, faces=faces, reader_port=reader.port,
                                  verifier=AppointmentVerifier([store.keyring.verify_key], "anchang"),
@@ -106,107 +316,35 @@ def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
                                  alerts=["18:02 黑名单登记 / blacklisted check-in: 136****0000"])
         window = KioskWindow(services)
         window.allow_close = True
-        window.resize(1080, 1920)
+        window.resize(*size)
         window.show()
         window.start()
-        tour = Tour(app, out, window)
-        time.sleep(0.2)
-        tour.snap("start")
-        # face: consent, guidance, returning visitor
-        tour.press("choice_face")
-        tour.snap("consent")
-        assert window.flow is not None  # the consent screen started a check-in
-        window.flow.consent_id = 1
-        window.show_screen("face")
-        window.set_frame_handler(None)
-        window.screen("face").guidance.setText(QCoreApplication.translate("Vision", "请正对摄像头"))
-        tour.snap("face_guidance")
-        known = _known(store, customer)
-        window.screen("returning").ask(known)
-        tour.snap("returning", lambda: window.show_screen("returning"))
-        # phone path
-        window.reset()
-        tour.press("choice_phone")
-        tour.snap("phone_empty")
-        for digit in "1381234":
-            tour.press(f"digits_{digit}")
-        tour.snap("phone_typing")
-        for digit in "0000":
-            tour.press(f"digits_{digit}")
-        tour.snap("phone_invalid")
-        tour.press("digits_C")
-        for digit in "13912345678":
-            tour.press(f"digits_{digit}")
-        tour.snap("phone_valid")
-        tour.press("phone_next")
-        tour.press("visitor_next")
-        tour.snap("visitor_missing_name")
-        for name in ("surname_张", "title_ms", "intent_三房", "intent_90–120㎡"):
-            tour.press(name)
-        tour.snap("visitor_filled")
-        tour.press("visitor_next")
-        tour.snap("source_natural")
-        tour.press("source_1")
-        tour.press("channel_贝壳")
-        tour.press("letters_Z")
-        tour.snap("source_channel_agent")
-        tour.press("source_0")
-        tour.press("submit")
-        tour.snap("done_success")
-        done = window.screen("done")
-        tour.snap("done_queued", lambda: done.show_outcome(Outcome("queued", "139****5678")))
-        tour.snap("done_blocked", lambda: done.show_outcome(Outcome("blocked", "136****0000")))
-        # QR
-        window.reset()
-        now = int(store.clock.at.timestamp())
-        forged = signer.sign(Appointment("A-1", "anchang", now - 60, now + 3600))[:-6] + "AAAAAA"
-        expired = signer.sign(Appointment("A-2", "anchang", now - 7200, now - 3600))
-        window.screen("start").qr.handle([forged])
-        tour.snap("qr_forged")
-        window.screen("qr").scanning.handle([expired])
-        tour.snap("qr_expired")
-        window.reset()
-        window.screen("start").qr.handle([_appointment_code(store)])
-        tour.snap("qr_appointment")
-        # ID card
-        window.reset()
-        reader.card = CardImage()
-        tour.press("choice_idcard")
-        tour.settle()
-        tour.snap("idcard_read")
-        reader.card = None
-        window.services.reader_port = None
-        tour.snap("idcard_no_reader", lambda: window.show_screen("idcard"))
-        window.services.reader_port = reader.port
-        # camera lost
-        window.reset()
-        camera.state = CameraState.LOST
-        time.sleep(0.3)
-        tour.snap("start_camera_lost")
-        camera.state = CameraState.RUNNING
-        # staff
-        window.show_screen("staff_pin")
-        tour.settle()
-        tour.press("user_前台小王")
-        for digit in "1111":
-            tour.press(f"pin_digits_{digit}")
-        tour.press("pin_enter")
-        tour.snap("staff_pin_wrong")
-        for digit in TOUR_PIN:
-            tour.press(f"pin_digits_{digit}")
-        tour.press("pin_enter")
-        staff = window.screen("staff")
-        for index, name in enumerate(("staff_queue", "staff_walkin", "staff_rotation", "staff_alerts",
-                                      "staff_settings")):
-            tour.snap(name, lambda i=index: staff.tabs.setCurrentIndex(i))
-        staff.queue._start_correct(staff.queue.rows[0].visit_seq if staff.queue.rows else 0)
-        tour.snap("staff_queue_correct", lambda: staff.tabs.setCurrentIndex(0))
-        window.close()
-        window.runner.wait(5000)
-        window.deleteLater()
-        app.processEvents()
-        store.dispose()
-    print(f"{tour.count} screens → {out} ({lang})")
+        kiosk = TourKiosk(app, window, store, reader, camera, AppointmentSigner(store.keyring.signing_key),
+                          customer)
+        try:
+            yield kiosk
+        finally:
+            window.close()
+            window.runner.wait(5000)
+            window.deleteLater()
+            app.processEvents()
+
+
+def run_tour(app: QApplication, out: Path, lang: str = "zh") -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    count, started = 0, time.monotonic()
+    with tour_kiosk(app) as kiosk:
+        for width, height in SIZES:
+            kiosk.resize(width, height)
+            for index, (name, setup) in enumerate(STATES, 1):
+                setup(kiosk)
+                kiosk.settle()
+                log.debug("tour %dx%d %02d %s at %.1f s", width, height, index, name, time.monotonic() - started)
+                kiosk.window.grab().save(str(out / f"{width}x{height}_{index:02d}_{name}.png"))
+                count += 1
+    print(f"{count} screens ({len(STATES)} at {len(SIZES)} sizes) → {out} ({lang})")
     return 0
 
 
@@ -222,11 +360,3 @@ def _appointment_code(store: Any) -> str:
     starts = store.clock.at.replace(minute=0, second=0, microsecond=0)
     code = appointments.create(desk, "张", "女士", "13612345678", starts, starts + timedelta(hours=1), "李强")
     return appointments.signed_code(desk, code, "anchang")
-
-
-def _known(store: Any, customer: int | None) -> Any:
-    from kiosk.lookup import known_visitor
-
-    return known_visitor(store, int(customer or 0))
-
-

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout
 
 from db.personal import InvalidPhone, normalize_phone, phone_entry_kind
-from kiosk.widgets import Keypad, Screen, button, label
+from kiosk.widgets import Columns, Keypad, Screen, button, label
 
 CLEAR, BACK = "C", "<"
 KEYS = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"), (CLEAR, "0", BACK))
@@ -24,19 +24,23 @@ class PhoneScreen(Screen):
         super().__init__("phone")
         self.kiosk = kiosk
         self.digits = ""
+        body = Columns("phone_body")  # landscape: the number beside the keypad
         self.notice = label("", "phone_notice", size=24)
-        self.layout_.addWidget(self.notice)
-        self.layout_.addWidget(label(self.tr("请输入您的手机号"), "phone_title", size=36, bold=True))
+        body.first.addStretch(1)
+        body.first.addWidget(self.notice)
+        body.first.addWidget(label(self.tr("请输入您的手机号"), "phone_title", size=36, bold=True))
         self.display = label("", "phone_display", size=48, bold=True)
         self.display.setMinimumHeight(80)
-        self.layout_.addWidget(self.display)
+        body.first.addWidget(self.display)
         self.hint = label("", "phone_hint", size=22)
-        self.layout_.addWidget(self.hint)
-        self.keypad = Keypad(KEYS, "digits", key_height=84)
+        body.first.addWidget(self.hint)
+        body.first.addStretch(1)
+        self.keypad = Keypad(KEYS, "digits", key_height=84, grow=1.6)
         self.keypad.key(CLEAR).setText(self.tr("清空"))
         self.keypad.key(BACK).setText(self.tr("删除"))
         self.keypad.pressed.connect(self.press)
-        self.layout_.addWidget(self.keypad, 1)
+        body.second.addWidget(self.keypad)
+        self.layout_.addWidget(body, 1)
         row = QHBoxLayout()
         row.setSpacing(24)
         row.addWidget(button(self.tr("返回"), "phone_back", "secondary", height=88, on_click=kiosk.reset))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from db import users
 from kiosk.screens.phone import BACK, CLEAR, KEYS
-from kiosk.widgets import Keypad, Screen, button, clear_layout, label
+from kiosk.widgets import Columns, Keypad, Screen, button, clear_layout, label
 
 STAFF_ROLES = ("receptionist", "manager", "admin")
 
@@ -21,17 +21,21 @@ class StaffPinScreen(Screen):
         self.user = ""
         self.pin = ""
         self.layout_.addWidget(label(self.tr("前台登录"), "pin_title", size=36, bold=True))
+        body = Columns("pin_body")  # landscape: who and the PIN beside the keypad
         self.users_grid = QGridLayout()
-        self.layout_.addLayout(self.users_grid)
+        body.first.addStretch(1)
+        body.first.addLayout(self.users_grid)
         self.display = label("", "pin_display", size=40, bold=True)
-        self.layout_.addWidget(self.display)
+        body.first.addWidget(self.display)
         self.message = label("", "pin_message", size=22)
-        self.layout_.addWidget(self.message)
-        self.keypad = Keypad(KEYS, "pin_digits", key_height=76)
+        body.first.addWidget(self.message)
+        body.first.addStretch(1)
+        self.keypad = Keypad(KEYS, "pin_digits", key_height=76, grow=1.5)
         self.keypad.key(CLEAR).setText(self.tr("清空"))
         self.keypad.key(BACK).setText(self.tr("删除"))
         self.keypad.pressed.connect(self._press)
-        self.layout_.addWidget(self.keypad, 1)
+        body.second.addWidget(self.keypad)
+        self.layout_.addWidget(body, 1)
         row = QHBoxLayout()
         row.addWidget(button(self.tr("取消"), "pin_cancel", "secondary", height=88, on_click=kiosk.reset))
         self.enter_button = button(self.tr("进入"), "pin_enter", "primary", height=88, on_click=self._login)

@@ -11,7 +11,7 @@ from db import reception
 from db.personal import InvalidPhone, normalize_phone
 from kiosk.lookup import phone_of_checkin
 from kiosk.screens.phone import BACK, CLEAR, KEYS, grouped
-from kiosk.widgets import Keypad, button, clear_layout, label
+from kiosk.widgets import Columns, Keypad, button, clear_layout, label
 
 
 class QueueTab(QWidget):
@@ -22,8 +22,11 @@ class QueueTab(QWidget):
         self.rows: list[reception.PendingCheckin] = []
         self.correcting: int | None = None
         self.digits = ""
-        layout = QHBoxLayout(self)
-        left = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        body = Columns("queue_body", stretch=((3, 2), (1, 0)))  # the number to correct: beside, or below
+        layout.addWidget(body)
+        left = body.first
         self.message = label("", "queue_message", size=20)
         left.addWidget(self.message)
         scroll = QScrollArea()
@@ -34,7 +37,6 @@ class QueueTab(QWidget):
         scroll.setWidget(self.list)
         left.addWidget(scroll, 1)
         left.addWidget(button(self.tr("刷新"), "queue_refresh", "secondary", on_click=self.refresh))
-        layout.addLayout(left, 3)
         self.panel = QWidget()
         self.panel.setObjectName("correct_panel")
         panel = QVBoxLayout(self.panel)
@@ -50,7 +52,8 @@ class QueueTab(QWidget):
         row.addWidget(button(self.tr("取消"), "correct_cancel", "secondary", on_click=self._cancel))
         row.addWidget(button(self.tr("确定更正"), "correct_ok", "primary", on_click=self._correct))
         panel.addLayout(row)
-        layout.addWidget(self.panel, 2)
+        panel.addStretch(1)
+        body.second.addWidget(self.panel)
         self.panel.setVisible(False)
 
     @property

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from kiosk.flow import TITLES
-from kiosk.widgets import Screen, button, clear_layout, label
+from kiosk.widgets import Columns, Screen, button, clear_layout, label
 
 # The commonest surnames first: most visitors find theirs without filtering.
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -46,6 +46,7 @@ class VisitorScreen(Screen):
         self.layout_.addWidget(label(self.tr("请问怎么称呼您？"), "visitor_title", size=36, bold=True))
         self.chosen = label("", "visitor_chosen", size=32, bold=True)
         self.layout_.addWidget(self.chosen)
+        body = Columns("visitor_body", stretch=((1, 1), (0, 0)))  # landscape: the surname keys beside the rest
         titles = QHBoxLayout()
         self.title_buttons: dict[str, QPushButton] = {}
         for name, title in zip(("title_mr", "title_ms"), TITLES, strict=True):
@@ -53,27 +54,32 @@ class VisitorScreen(Screen):
             widget.setCheckable(True)
             self.title_buttons[title] = widget
             titles.addWidget(widget)
-        self.layout_.addLayout(titles)
+        body.second.addLayout(titles)
         letters = QGridLayout()
         letters.setSpacing(6)
         letters.addWidget(button(self.tr("常见"), "initial_all", "key", height=60,
-                                 on_click=lambda: self._filter("")), 0, 0, 2, 1)
-        for index, letter in enumerate(INITIALS):
+                                 on_click=lambda: self._filter("")), 0, 0, 3, 1)
+        for index, letter in enumerate(INITIALS):  # 7 a row: with 常见, as wide as the 8 surnames below
             letters.addWidget(button(letter, f"initial_{letter}", "key", height=60,
-                                     on_click=lambda x=letter: self._filter(x)), index // 11, 1 + index % 11)
-        self.layout_.addLayout(letters)
+                                     on_click=lambda x=letter: self._filter(x)), index // 7, 1 + index % 7)
+        body.first.addLayout(letters)
         self.grid = QGridLayout()
         self.grid.setSpacing(8)
-        self.layout_.addLayout(self.grid)
+        body.first.addLayout(self.grid)
+        body.first.addStretch(1)
         for group, options in INTENTS.items():
+            caption = label(QCoreApplication.translate("Visitor", str(group)), f"intent_{options[0]}_label", size=22)
+            caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+            body.second.addWidget(caption)  # above its options: a row of four fits a landscape column
             row = QHBoxLayout()
-            row.addWidget(label(QCoreApplication.translate("Visitor", str(group)), f"intent_{options[0]}_label", size=22))
             for option in options:
                 widget = button(QCoreApplication.translate("Visitor", str(option)), f"intent_{option}", "toggle",
                                 height=56, on_click=lambda g=group, o=option: self._intent(g, o))
                 widget.setCheckable(True)
                 row.addWidget(widget, 2)
-            self.layout_.addLayout(row)
+            body.second.addLayout(row)
+        body.second.addStretch(1)
+        self.layout_.addWidget(body)
         self.layout_.addStretch(1)
         self.message = label("", "visitor_message", size=24)
         self.layout_.addWidget(self.message)
