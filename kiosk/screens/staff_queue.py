@@ -67,7 +67,7 @@ class QueueTab(QWidget):
     def _show(self, rows: list[reception.PendingCheckin]) -> None:
         self.rows = rows
         clear_layout(self.grid)
-        self.message.setText(self.tr("待确认 %1 位").replace("%1", str(len(rows))) if rows
+        self.message.setText(self.tr("待确认 %1 条登记").replace("%1", str(len(rows))) if rows
                              else self.tr("没有待确认的登记"))
         for index, row in enumerate(rows):
             when = row.at.astimezone().strftime("%H:%M")

@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
 <context>
+    <name>AdminClockDialog</name>
+    <message>
+        <source>管理员确认本机时钟</source>
+        <translation>Administrator confirms this PC&apos;s clock</translation>
+    </message>
+    <message>
+        <source>请管理员核对本机时间无误后，输入管理员账号和密码，接受本机时钟。</source>
+        <translation>An administrator checks that this PC&apos;s time is right, then enters an administrator account and password to accept this PC&apos;s clock.</translation>
+    </message>
+    <message>
+        <source>管理员</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>接受本机时钟</source>
+        <translation>Accept this PC&apos;s clock</translation>
+    </message>
+    <message>
+        <source>请输入管理员账号和密码</source>
+        <translation>Enter an administrator account and password</translation>
+    </message>
+</context>
+<context>
     <name>AdminPage</name>
     <message>
         <source>管理员密码</source>
@@ -200,6 +231,10 @@
     <message>
         <source>预约已创建，可保存或打印二维码发给来访人</source>
         <translation>Appointment created; save or print the QR code and send it to the visitor</translation>
+    </message>
+    <message>
+        <source>改派给 %1 并预约</source>
+        <translation>Reassign to %1 and book</translation>
     </message>
     <message>
         <source>取消 %1 %2 的预约？</source>
@@ -879,6 +914,45 @@
     </message>
 </context>
 <context>
+    <name>CannotStartWindow</name>
+    <message>
+        <source>案场通 · 来访登记</source>
+        <translation>Anchang · Visitor check-in</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>重试</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <source>本机还没有案场站点</source>
+        <translation>There is no site on this computer yet</translation>
+    </message>
+    <message>
+        <source>请打开「案场通 工作台」创建或加入站点，或在终端运行 anchang init，然后点「重试」。</source>
+        <translation>Open “Anchang Console” to create or join a site, or run anchang init in a terminal, then tap “Retry”.</translation>
+    </message>
+    <message>
+        <source>来访登记无法启动</source>
+        <translation>Visitor check-in cannot start</translation>
+    </message>
+    <message>
+        <source>查找的数据文件夹 / data folder looked in: %1</source>
+        <translation>查找的数据文件夹 / data folder looked in: %1</translation>
+    </message>
+    <message>
+        <source>正在重试…</source>
+        <translation>Retrying…</translation>
+    </message>
+    <message>
+        <source>仍无法启动，请按上面的说明处理后再试</source>
+        <translation>Still cannot start: follow the steps above, then try again</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailView</name>
     <message>
         <source>返回列表</source>
@@ -1450,6 +1524,48 @@
     </message>
 </context>
 <context>
+    <name>ClockBanner</name>
+    <message>
+        <source>接受本机时钟</source>
+        <translation>Accept this PC&apos;s clock</translation>
+    </message>
+    <message>
+        <source>管理员确认…</source>
+        <translation>Administrator confirms…</translation>
+    </message>
+    <message>
+        <source>重试</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <source>本机时钟与站点记录不一致，写入已暂停</source>
+        <translation>This PC&apos;s clock disagrees with the site&apos;s records: writing is paused</translation>
+    </message>
+    <message>
+        <source>：%1</source>
+        <translation>: %1</translation>
+    </message>
+    <message>
+        <source>。</source>
+        <translation>.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n 项操作等待写入。</source>
+        <translation>
+            <numerusform>%n action waiting to be written.</numerusform>
+            <numerusform>%n actions waiting to be written.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>请核对本机时间；若本机时间无误，可接受本机时钟。</source>
+        <translation>Check this PC&apos;s time; if it is right, you may accept this PC&apos;s clock.</translation>
+    </message>
+    <message>
+        <source>请联系管理员核对本机时间。</source>
+        <translation>Ask an administrator to check this PC&apos;s time.</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionTest</name>
     <message>
         <source>postgresql+psycopg://用户:密码@服务器地址/anchang</source>
@@ -1550,6 +1666,13 @@
     </message>
 </context>
 <context>
+    <name>ConsoleContext</name>
+    <message>
+        <source>已接受本机时钟（日志 #%1）</source>
+        <translation>This PC&apos;s clock accepted (journal #%1)</translation>
+    </message>
+</context>
+<context>
     <name>ConsoleWindow</name>
     <message>
         <source>管理员</source>
@@ -1599,9 +1722,97 @@
         <source>数据库连接中断，正在重连…</source>
         <translation>Database connection lost; reconnecting…</translation>
     </message>
+    <message numerus="yes">
+        <source>退出登录时，%n 项等待写入的操作未能写入，已放弃；请登录后核对并重做。</source>
+        <translation>
+            <numerusform>On logging out, %n waiting action could not be written and was given up; log in, check and redo it.</numerusform>
+            <numerusform>On logging out, %n waiting actions could not be written and were given up; log in, check and redo them.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>数据库连接中断，正在重连…中断期间的操作未保存，恢复后请重做。</source>
+        <translation>The database connection was lost; reconnecting… Actions during the outage were not saved: redo them once it is back.</translation>
+    </message>
     <message>
         <source>数据库已重新连接</source>
         <translation>Database reconnected</translation>
+    </message>
+    <message>
+        <source>数据库被其他程序占用，写入未完成，正在重试…</source>
+        <translation>Another program holds the database: the write has not been made yet, retrying…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n 项操作等待写入。</source>
+        <translation>
+            <numerusform>%n action waiting to be written.</numerusform>
+            <numerusform>%n actions waiting to be written.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>本机时钟已确认，写入已恢复</source>
+        <translation>This PC&apos;s clock confirmed: writing resumed</translation>
+    </message>
+    <message>
+        <source>数据库已可写入</source>
+        <translation>The database accepts writes again</translation>
+    </message>
+    <message numerus="yes">
+        <source>：%n 项等待的操作已写入</source>
+        <translation>
+            <numerusform>: %n waiting action written</numerusform>
+            <numerusform>: %n waiting actions written</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>账号或密码错误，或用户已停用</source>
+        <translation>Wrong account or password, or the user is disabled</translation>
+    </message>
+    <message>
+        <source>该账号不是管理员，不能接受本机时钟</source>
+        <translation>This account is not an administrator and cannot accept this PC&apos;s clock</translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleWords</name>
+    <message>
+        <source>前台自助机</source>
+        <translation>Kiosk</translation>
+    </message>
+    <message>
+        <source>前台</source>
+        <translation>Reception</translation>
+    </message>
+    <message>
+        <source>系统</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <source>人脸识别</source>
+        <translation>Face recognition</translation>
+    </message>
+    <message>
+        <source>批量导入</source>
+        <translation>Bulk import</translation>
+    </message>
+    <message>
+        <source>系统初始化</source>
+        <translation>Site setup</translation>
+    </message>
+    <message>
+        <source>管理员</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>案场经理</source>
+        <translation>Site manager</translation>
+    </message>
+    <message>
+        <source>工作台</source>
+        <translation>Console</translation>
+    </message>
+    <message>
+        <source>管理命令</source>
+        <translation>Admin command</translation>
     </message>
 </context>
 <context>
@@ -2377,12 +2588,12 @@
         <translation>Please ask at the front desk</translation>
     </message>
     <message>
-        <source>已登记，等待同步</source>
-        <translation>Checked in, waiting to sync</translation>
+        <source>登记已保存，请到前台</source>
+        <translation>Saved. Please go to reception</translation>
     </message>
     <message>
-        <source>%1 · 系统恢复后自动提交，请稍候</source>
-        <translation>%1 · It will be sent automatically once the system is back; please wait a moment</translation>
+        <source>%1 · 工作人员马上为您安排置业顾问</source>
+        <translation>%1 · our staff will find you a consultant right away</translation>
     </message>
     <message>
         <source>登记成功，置业顾问 %1 马上为您服务</source>
@@ -2783,8 +2994,16 @@
         <translation>Anchang · Visitor check-in</translation>
     </message>
     <message>
+        <source>人脸识别无法启动，刷脸登记已停用：%1</source>
+        <translation>Face recognition could not start; face check-in is off: %1</translation>
+    </message>
+    <message>
         <source>到访提醒：%1 已到，归属置业顾问 %2</source>
         <translation>Arrival: %1 is here; their consultant is %2</translation>
+    </message>
+    <message>
+        <source>登记被拒绝：%1</source>
+        <translation>Check-in refused: %1</translation>
     </message>
 </context>
 <context>
@@ -3108,6 +3327,22 @@
         <translation>Digits to go: %1</translation>
     </message>
     <message>
+        <source>请输入您的手机号：座机号码无法登记</source>
+        <translation>Please enter your mobile number: a landline cannot be registered</translation>
+    </message>
+    <message>
+        <source>请输入您的手机号：热线号码无法登记</source>
+        <translation>Please enter your mobile number: a hotline number cannot be registered</translation>
+    </message>
+    <message>
+        <source>请输入您的手机号：热线/座机号码无法登记</source>
+        <translation>Please enter your mobile number: a hotline or landline cannot be registered</translation>
+    </message>
+    <message>
+        <source>请输入中国大陆手机号：境外号码无法登记</source>
+        <translation>Please enter a mainland China mobile number: foreign numbers cannot be registered</translation>
+    </message>
+    <message>
         <source>这不是有效的手机号，请检查</source>
         <translation>This is not a valid mobile number; please check it</translation>
     </message>
@@ -3161,6 +3396,14 @@
     <message>
         <source>认领</source>
         <translation>Claim</translation>
+    </message>
+    <message>
+        <source>选择置业顾问</source>
+        <translation>Choose a consultant</translation>
+    </message>
+    <message>
+        <source>指派</source>
+        <translation>Assign</translation>
     </message>
     <message>
         <source>公海</source>
@@ -3227,6 +3470,14 @@
         <translation>A consultant cannot reclaim a customer they released or lost for %1 days; a claimed customer is protected for %2 days.</translation>
     </message>
     <message>
+        <source>选择一位客户和置业顾问后指派</source>
+        <translation>Choose a customer and a consultant, then assign</translation>
+    </message>
+    <message>
+        <source>把 %1 指派给所选顾问：归属保护期重新计算</source>
+        <translation>Assign %1 to the chosen consultant: protection starts anew</translation>
+    </message>
+    <message>
         <source>选择一位客户后认领</source>
         <translation>Choose a customer to claim</translation>
     </message>
@@ -3253,6 +3504,10 @@
     <message>
         <source>认领未成功：%1（规则 %2）</source>
         <translation>Claim refused: %1 (rule %2)</translation>
+    </message>
+    <message>
+        <source>已指派：%1 现归 %2</source>
+        <translation>Assigned: %1 now belongs to %2</translation>
     </message>
 </context>
 <context>
@@ -3339,12 +3594,20 @@
         <translation>Arrived</translation>
     </message>
     <message>
+        <source>%1 再次签到</source>
+        <translation>%1 checked in again</translation>
+    </message>
+    <message>
         <source>客户</source>
         <translation>Customer</translation>
     </message>
     <message>
         <source>手机</source>
         <translation>Phone</translation>
+    </message>
+    <message>
+        <source>渠道</source>
+        <translation>Channel</translation>
     </message>
     <message>
         <source>顾问</source>
@@ -3387,12 +3650,20 @@
         <translation>Check-ins to confirm (%1)</translation>
     </message>
     <message>
+        <source>自然来访</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
         <source>已确认 %1</source>
         <translation>Confirmed %1</translation>
     </message>
     <message>
         <source>号码已更正为 %1</source>
         <translation>Number corrected to %1</translation>
+    </message>
+    <message>
+        <source>将 %1 的 %2 次签到（同一到访）都标记为误登记？</source>
+        <translation>Mark all %2 check-ins of %1 (one arrival) as mistakes?</translation>
     </message>
     <message>
         <source>将 %1 的登记标记为误登记？</source>
@@ -3434,8 +3705,8 @@
         <translation>The database is unavailable; please try again later</translation>
     </message>
     <message>
-        <source>待确认 %1 位</source>
-        <translation>%1 awaiting confirmation</translation>
+        <source>待确认 %1 条登记</source>
+        <translation>%1 check-ins to confirm</translation>
     </message>
     <message>
         <source>没有待确认的登记</source>
@@ -3472,6 +3743,13 @@
     <message>
         <source>号码已更正</source>
         <translation>Number corrected</translation>
+    </message>
+</context>
+<context>
+    <name>RefusalBanner</name>
+    <message>
+        <source>知道了</source>
+        <translation>OK</translation>
     </message>
 </context>
 <context>
@@ -3749,6 +4027,10 @@
         <translation>Deal by a non-owning consultant</translation>
     </message>
     <message>
+        <source>待确认登记未处理</source>
+        <translation>Check-in left unconfirmed</translation>
+    </message>
+    <message>
         <source>待处理</source>
         <translation>Open</translation>
     </message>
@@ -3877,6 +4159,14 @@
     <message>
         <source>您好</source>
         <translation>guest</translation>
+    </message>
+    <message>
+        <source>%1 · %2，是您吗？</source>
+        <translation>%1 · %2, is this you?</translation>
+    </message>
+    <message>
+        <source>不是</source>
+        <translation>No</translation>
     </message>
     <message>
         <source>欢迎回来，%1 — %2 是您吗？</source>
@@ -4431,12 +4721,12 @@
         <translation>Save settings</translation>
     </message>
     <message>
-        <source>演示视频</source>
-        <translation>Demo video</translation>
-    </message>
-    <message>
         <source>摄像头 %1</source>
         <translation>Camera %1</translation>
+    </message>
+    <message>
+        <source>无摄像头</source>
+        <translation>No camera</translation>
     </message>
     <message>
         <source>无</source>
@@ -4587,6 +4877,14 @@
         <source>提醒（%1）</source>
         <translation>Alerts (%1)</translation>
     </message>
+    <message>
+        <source>写入被拒绝：%1</source>
+        <translation>Writes refused: %1</translation>
+    </message>
+    <message>
+        <source>本机暂存 %1 条登记，尚未写入数据库；恢复后自动写入</source>
+        <translation>%1 check-ins kept on this kiosk, not yet in the database; they are written automatically once it is back</translation>
+    </message>
 </context>
 <context>
     <name>StartPage</name>
@@ -4649,6 +4947,12 @@
     </message>
     <message>
         <source>刷脸登记
+（暂不可用）</source>
+        <translation>Face check-in
+(unavailable)</translation>
+    </message>
+    <message>
+        <source>刷脸登记
 （正在准备）</source>
         <translation>Check in with your face
 (getting ready)</translation>
@@ -4670,6 +4974,14 @@
         <translation>No camera is connected; please use your ID card or phone number</translation>
     </message>
     <message>
+        <source>人脸识别暂不可用，请用手机号、二维码或身份证登记</source>
+        <translation>Face recognition is unavailable: please check in by phone, QR code or ID card</translation>
+    </message>
+    <message>
+        <source>摄像头暂不可用，正在重新连接；请用手机号登记</source>
+        <translation>Camera unavailable, reconnecting; please check in by phone</translation>
+    </message>
+    <message>
         <source>摄像头暂不可用，正在重新连接；请用身份证或手机号登记</source>
         <translation>The camera is not available and is reconnecting; please use your ID card or phone number</translation>
     </message>
@@ -4680,6 +4992,14 @@
     <message>
         <source>摄像头画面暂不可用</source>
         <translation>Camera picture not available</translation>
+    </message>
+    <message>
+        <source>摄像头已恢复：刷脸和扫码登记可用</source>
+        <translation>Camera back: face and QR check-in available</translation>
+    </message>
+    <message>
+        <source>摄像头不可用：刷脸和扫码登记已暂停（访客可用手机号或身份证登记），请检查摄像头连接</source>
+        <translation>Camera unavailable: face and QR check-in paused (visitors can use phone or ID card); check the camera connection</translation>
     </message>
 </context>
 <context>
