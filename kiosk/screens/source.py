@@ -53,6 +53,8 @@ class SourceScreen(Screen):
         self.agent_list = QWidget()
         self.agent_grid = QGridLayout(self.agent_list)
         self.agent_grid.setContentsMargins(0, 0, 0, 0)
+        for column in range(4):  # a single agent found stays one key wide
+            self.agent_grid.setColumnStretch(column, 1)
         agent_layout.addWidget(self.agent_list)
         self.letters = Keypad([list(row) for row in LETTERS[:3]] + [list(LETTERS[3]) + ["<"]], "letters",
                               key_height=64)
