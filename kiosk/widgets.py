@@ -36,9 +36,10 @@ SMALLEST_TYPE = 14  # px: no text is scaled below this
 # A screen asks the window for no more than this: the window fits any of the kiosk screens (and a
 # windowed kiosk on a laptop), and the screen's scale decides how its parts fit.
 SMALLEST_SCREEN = QSize(800, 600)
-# The size at which a screen is drawn at scale 1: portrait, and landscape (where the parts too tall for
-# 1080 px stand side by side, so its width matters only on a narrow 4:3 or 16:10 panel).
-FULL_PORTRAIT, FULL_LANDSCAPE = QSize(1080, 1920), QSize(1700, 1080)
+# The smallest size at which a screen is drawn at scale 1: portrait (the tallest screen, the surname
+# keys, needs ~1350 px: a windowed 1080x1280 kiosk draws at 0.85), and landscape (where the parts too tall
+# for 1080 px stand side by side, so its width matters only on a narrow 4:3 or 16:10 panel).
+FULL_PORTRAIT, FULL_LANDSCAPE = QSize(1080, 1440), QSize(1700, 1080)
 SCALE_STEP = 20  # scales are multiples of 1/20: a window dragged by a pixel does not restyle every screen
 SMALLEST_SCALE = 0.6
 
