@@ -2,7 +2,8 @@
 
 `anchang-kiosk` opens the kiosk on the configured database (ANCHANG_DATA_DIR / anchang.toml, as the
 `anchang` CLI), full screen unless `--windowed`. `anchang-kiosk --tour DIR [--lang zh|en]` renders every
-screen and state with demo data to numbered PNG files in DIR and exits 0.
+screen and state with demo data at each kiosk screen size to PNG files in DIR (named by size and number)
+and exits 0.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     from admin.version import VersionAction
 
     parser = argparse.ArgumentParser(prog="anchang-kiosk", description="案场通 来访登记 / visitor check-in kiosk")
-    parser.add_argument("--tour", type=Path, metavar="DIR", help="render every screen to numbered PNGs and exit")
+    parser.add_argument("--tour", type=Path, metavar="DIR", help="render every screen at each kiosk screen size to PNGs and exit")
     parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: settings, else zh)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
     parser.add_argument("--camera", default=None, help="camera index, stream URL, 'demo' (the demo video) or 'none' (default: settings, else 0)")
