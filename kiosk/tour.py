@@ -113,6 +113,16 @@ def _returning(t: TourKiosk) -> None:
     t.window.show_screen("returning")
 
 
+def _returning_phone(t: TourKiosk) -> None:
+    """A known number typed on the phone path: the masked "张女士 · 138****5678，是您吗？"."""
+    from kiosk.lookup import known_visitor
+
+    t.window.reset()
+    t.window.begin("phone")
+    t.window.screen("returning").ask(known_visitor(t.store, int(t.customer or 0)), via="phone")
+    t.window.show_screen("returning")
+
+
 def _presses(*names: str) -> Callable[[TourKiosk], None]:
     def press(t: TourKiosk) -> None:
         for name in names:
@@ -260,6 +270,7 @@ STATES: list[tuple[str, Callable[[TourKiosk], object]]] = [
     ("staff_alerts", _staff_tab(3)),
     ("staff_settings", _staff_tab(4)),
     ("staff_queue_correct", _staff_queue_correct),
+    ("returning_phone", _returning_phone),  # last: the pictures' numbers above stay as the docs name them
 ]
 
 

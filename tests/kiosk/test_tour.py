@@ -25,7 +25,7 @@ def test_tour_renders_every_screen_at_every_size(tmp_path: Path) -> None:
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     shots = {path.stem for path in out.glob("*.png")}
-    assert len(STATES) == 28 and len(shots) == len(STATES) * len(SIZES) == 112
+    assert len(STATES) == 29 and len(shots) == len(STATES) * len(SIZES) == 116
     for width, height in SIZES:
         assert {f"{width}x{height}_{name}" for name in EXPECTED} <= shots
         for name in EXPECTED:
