@@ -17,6 +17,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from ui import main_thread_gc
+
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Any], None]
@@ -45,6 +47,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 2) -> None:
         super().__init__(parent)
+        main_thread_gc.install()  # a worker must never destroy a Qt object in a collection (ui/main_thread_gc.py)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
