@@ -75,19 +75,24 @@ def test_a_held_sqlite_lock_sends_each_visitor_to_the_outbox_and_keeps_flows_apa
     store.dispose()
 
 
-def test_a_paused_postgresql_server_costs_the_visitor_no_more_than_the_budget(
-        qtbot: Any, private_pg: tuple[str, Any], tmp_path: Path) -> None:
-    """SIGSTOP: the server neither answers nor refuses. The check-in goes to the outbox within the
-    budget; after SIGCONT it is written once."""
-    url, pg_ctl = private_pg
-    store = make_store(url, tmp_path / "keys")
-    store.dispose()
+def kiosk_on_postgresql(qtbot: Any, url: str, tmp_path: Path, phone: str) -> tuple[Store, Outbox, Any]:
+    """A kiosk as anchang-kiosk opens it (a write budget; 1 s here), its visitor on the source screen."""
+    make_store(url, tmp_path / "keys").dispose()
     store = Store.open(url, tmp_path / "keys", station="kiosk-test", write_budget_s=1.0)
     outbox = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
     window = open_window(qtbot, services_for(store, outbox=outbox, timings=BUDGET))
     until(qtbot, lambda: window.catalog.loaded)
     tap(qtbot, window, "choice_phone")
-    phone_path(qtbot, window, "13800002101")
+    phone_path(qtbot, window, phone)
+    return store, outbox, window
+
+
+def test_a_paused_postgresql_server_costs_the_visitor_no_more_than_the_budget(
+        qtbot: Any, private_pg: tuple[str, Any], tmp_path: Path) -> None:
+    """SIGSTOP: the server neither answers nor refuses. The check-in goes to the outbox within the
+    budget; after SIGCONT it is written once."""
+    url, pg_ctl = private_pg
+    store, outbox, window = kiosk_on_postgresql(qtbot, url, tmp_path, "13800002101")
     pg_ctl("pause")
     try:
         assert submit_timed(qtbot, window) < DONE_WITHIN_S
@@ -131,13 +136,7 @@ def test_dropped_postgresql_connections_cost_nothing(qtbot: Any, private_pg: tup
     """Every connection the kiosk holds is cut (a server-side kill, as a restarted router or a DBA does):
     the next check-in reconnects and lands, or waits in the outbox; never lost, never twice."""
     url, _pg_ctl = private_pg
-    make_store(url, tmp_path / "keys").dispose()
-    store = Store.open(url, tmp_path / "keys", station="kiosk-test", write_budget_s=1.0)
-    outbox = Outbox(tmp_path / "outbox.sqlite3", store.keyring)
-    window = open_window(qtbot, services_for(store, outbox=outbox, timings=BUDGET))
-    until(qtbot, lambda: window.catalog.loaded)
-    tap(qtbot, window, "choice_phone")
-    phone_path(qtbot, window, "13800002301")
+    store, outbox, window = kiosk_on_postgresql(qtbot, url, tmp_path, "13800002301")
     killer = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with killer.connect() as conn:
         cut = conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
