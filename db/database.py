@@ -82,7 +82,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, lock
         # the server's own lock wait (the advisory lock included) and the connection attempt are bounded;
         # keepalives find a dropped connection instead of waiting on it for the kernel's two hours
         budget_ms = int(lock_budget_s * 1000)
-        connect_args = {"connect_timeout": max(1, int(lock_budget_s)), "options": f"-c lock_timeout={budget_ms}",
+        given = parsed.query.get("options", "")  # the URL's own (a search_path): kept, not replaced
+        options = " ".join(part for part in ((given if isinstance(given, str) else " ".join(given)),
+                                             f"-c lock_timeout={budget_ms}") if part)
+        connect_args = {"connect_timeout": max(1, int(lock_budget_s)), "options": options,
                         "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
                         **kwargs.pop("connect_args", {})}
         kwargs["connect_args"] = connect_args
