@@ -44,4 +44,7 @@ def install() -> MainThreadCollector | None:
     if app is None or QThread.currentThread() is not app.thread():
         return None
     existing = app.findChild(MainThreadCollector)
-    return existing if existing is not None else MainThreadCollector(app)
+    if existing is None:
+        return MainThreadCollector(app)
+    gc.disable()  # in case code that paused collection turned it back on since
+    return existing

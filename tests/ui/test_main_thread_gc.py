@@ -36,10 +36,10 @@ def test_garbage_made_anywhere_is_collected_on_the_gui_thread(qtbot: Any) -> Non
 
     done: list[list[list[object]]] = []
     runner.run(make_garbage_and_allocate, on_done=done.append)
-    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
-    assert finalized == []  # the worker collected nothing
-    qtbot.waitUntil(lambda: bool(finalized), timeout=5_000)
-    assert finalized == [threading.get_ident()]  # the GUI thread's tick did
+    qtbot.waitUntil(lambda: bool(done) and bool(finalized), timeout=10_000)
+    # the worker allocated far past the thresholds, yet the collection ran on the GUI thread's tick
+    # (during the worker's run or after it, as the machine's load has it)
+    assert finalized == [threading.get_ident()]
 
 
 def test_one_collector_and_gc_kept_off_when_someone_turns_it_back_on(qtbot: Any) -> None:
