@@ -58,7 +58,7 @@ class TourKiosk:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.app.processEvents()
-            if _pending(self.window) == 0:
+            if self.window.pending == 0:  # the screens' reads and the check-ins' writes
                 break
             time.sleep(0.01)
         for _ in range(5):  # layout requests and a camera frame; deleteLater too, with no event loop running
@@ -81,11 +81,6 @@ class TourKiosk:
     def resize(self, width: int, height: int) -> None:
         self.window.resize(width, height)
         self.settle()
-
-
-def _pending(window: Any) -> int:
-    pending = getattr(window, "pending", None)  # the screens' reads and the check-ins' writes
-    return int(pending) if pending is not None else int(window.runner.pending)
 
 
 # ------------------------------------------------------------------------------------------ the states

@@ -249,10 +249,6 @@ class KioskWindow(QMainWindow):
         self.submits.run(self.submitter.submit, flow.checkin(),
                          on_done=self.for_flow(self._submitted), on_error=self.for_flow(self._submit_failed))
 
-    @property
-    def submitting(self) -> bool:
-        return self.flow is not None and self.flow.submitted and self.current != "done"
-
     def _submitted(self, outcome: Outcome) -> None:
         self.screen("done").show_outcome(outcome)
         self.show_screen("done")
