@@ -70,14 +70,20 @@ def test_the_demo_video_only_when_asked_for() -> None:
     assert open_camera("none") is None
 
 
-def test_a_camera_without_pictures_is_lost_and_comes_back(qtbot: Any, store: Store,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def stalling_kiosk(qtbot: Any, store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, Any, Any]:
+    """A kiosk on a camera the test stalls, lost after 0.3 s without a picture; up with face check-in."""
     monkeypatch.setattr(camera_feed, "STALL_S", 0.3)
     camera = StallingCamera()
     services = services_for(store, camera=camera, faces=ScriptedFaceEngine())
     window = open_window(qtbot, services)
     start = window.screen("start")
     until(qtbot, lambda: start.face.isEnabled())
+    return camera, services, window, start
+
+
+def test_a_camera_without_pictures_is_lost_and_comes_back(qtbot: Any, store: Store,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    camera, services, window, start = stalling_kiosk(qtbot, store, monkeypatch)
     camera.stalled = True  # the camera still says it runs
     until(qtbot, lambda: not start.face.isEnabled())
     assert text(window, "camera_status").startswith("摄像头暂不可用") and start.phone.isEnabled()
@@ -91,12 +97,7 @@ def test_a_camera_without_pictures_is_lost_and_comes_back(qtbot: Any, store: Sto
 def test_a_reconnecting_camera_is_back_only_with_a_picture(qtbot: Any, store: Store,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Lost, then the device opens again but gives nothing: still unavailable, nobody told twice."""
-    monkeypatch.setattr(camera_feed, "STALL_S", 0.3)
-    camera = StallingCamera()
-    services = services_for(store, camera=camera, faces=ScriptedFaceEngine())
-    window = open_window(qtbot, services)
-    start = window.screen("start")
-    until(qtbot, lambda: start.face.isEnabled())
+    camera, services, window, start = stalling_kiosk(qtbot, store, monkeypatch)
     camera.state = CameraState.LOST
     until(qtbot, lambda: camera_alerts(services.alerts) == [GONE])
     for _ in range(3):  # the worker's retries: opens, no picture, lost again
