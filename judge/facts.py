@@ -36,6 +36,10 @@ class Visit(Fact):
     verified: bool = True
     mask: str | None = None
     surname: str | None = None
+    # when the visitor stood at the kiosk, no later than `at` (when the check-in reached the store, the
+    # time it is judged at); None for entries written before it was kept, and for check-ins with no kiosk
+    arrived_at: datetime | None = None
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"arrived_at"})
 
 
 @dataclass(frozen=True)
@@ -208,4 +212,6 @@ def from_payload(kind: str, seq: int, at: datetime, payload: dict[str, Any]) -> 
         values["consultants"] = tuple(values["consultants"])
     elif cls is RulesChange and values.get("effective_at") is not None:
         values["effective_at"] = datetime.fromisoformat(values["effective_at"])
+    elif cls is Visit and values.get("arrived_at") is not None:
+        values["arrived_at"] = datetime.fromisoformat(values["arrived_at"])
     return cls(seq=seq, at=at, **values)

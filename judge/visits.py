@@ -7,7 +7,11 @@ turn of the rotation), counts as no further visit, and the channel it names is k
 which judges it as if named at the first check-in (the reports as they stood then, time first). Reception
 confirms the arrival through any of its check-ins, all of them at once. A dismissal (误登记) of a later
 check-in drops that one alone; of the first check-in, the whole arrival (the number was not this visitor's).
-A check-in still waiting when its local day ends raises `unconfirmed_checkin`."""
+A check-in still waiting when its local day ends raises `unconfirmed_checkin`.
+
+A check-in is judged at `at`, when it reached the store; one delayed in a kiosk's outbox also carries when
+the visitor stood at the kiosk (`arrived_at`), against which a report it validates is measured once more
+for 防截客 (a `pre_intercept` warning, the judgment unchanged)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from judge import facts as f
 from judge.channel import ChannelRules
+from judge.reasons import EngineError
 from judge.rules import RuleSet
 from judge.site_core import Outcome, Reason, _days, _opt
 from judge.state import CustomerState, FaceState, PendingDeadline, ReportState
@@ -42,6 +47,11 @@ class VisitRules(ChannelRules):
         return c if c.unconfirmed_seq is not None and known in (None, c.id) else None
 
     def _validate_visit(self, v: f.Visit) -> None:
+        if v.arrived_at is not None and v.arrived_at.tzinfo is None:
+            raise EngineError("到访时间须带时区 / arrived_at must be an aware datetime")
+        if v.arrived_at is not None and v.arrived_at > v.at:
+            raise EngineError(f"到访时间晚于登记送达时间 / the check-in's arrival ({v.arrived_at.isoformat()}) is "
+                              f"after it reached the store ({v.at.isoformat()})")
         if self._waiting_arrival(v) is not None:
             return  # received by whoever received the arrival: no rotation needed
         known, _, _ = self._known_person(v)
@@ -280,6 +290,7 @@ class VisitRules(ChannelRules):
                 self._warn(out, target.id, "pre_intercept", v.at, [r.id, v.seq], "channel.pre_intercept_minutes")
             else:
                 valid.append(r)
+                self._warn_if_late_for_arrival(r, v, target, report_rules, out)
         if not brand_new:
             return
         declared = v.channel if v.channel != f.NATURAL else None
@@ -311,6 +322,14 @@ class VisitRules(ChannelRules):
             target.channel_protection_end = v.at + _days(rules.channel_protection_days)
         else:
             target.channel, target.agent = f.NATURAL, None
+
+    def _warn_if_late_for_arrival(self, r: ReportState, v: f.Visit, target: CustomerState, report_rules: RuleSet,
+                                  out: Outcome) -> None:
+        """A check-in delayed on its way (a kiosk's outbox) is judged when it reaches the store, so a report
+        made after the visitor really stood at the kiosk can pass 防截客: judged so it stays, and a person
+        decides from the `pre_intercept` warning."""
+        if v.arrived_at is not None and v.arrived_at - r.at < timedelta(minutes=report_rules.pre_intercept_minutes):
+            self._warn(out, target.id, "pre_intercept", v.at, [r.id, v.seq], "channel.pre_intercept_minutes")
 
     def _check_repeat_visits(self, c: CustomerState, v: f.Visit, rules: RuleSet, out: Outcome) -> None:
         if c.pledged or rules.repeat_visits <= 0:
