@@ -389,3 +389,22 @@ class DailyFiguresMark(Base):
     __tablename__ = "daily_figures_mark"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class RefusedCheckin(Base):
+    """A kiosk check-in the store refused when the kiosk's outbox sent it (db/kiosk_refusals.py). The visitor
+    saw 已登记, so reception gets it as a task on 今日 until someone handles it (journalled with who). The
+    check-in and the refusal's text, which may quote the phone, are sealed under a key of the row's own,
+    wrapped by the site's master key; the journal holds the ciphertext's hash."""
+
+    __tablename__ = "refused_checkins"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the kiosk's check-in ref
+    seq: Mapped[int] = mapped_column(BigInteger)  # its journal entry
+    station: Mapped[str] = mapped_column(String(64))  # the kiosk
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the kiosk's time of the check-in
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    phone_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    detail_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

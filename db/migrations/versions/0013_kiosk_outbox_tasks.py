@@ -1,10 +1,13 @@
-"""Placeholder revision for issue 16 (hardening 3); filled or removed before it lands.
+"""Kiosk check-ins refused when the outbox sent them: a task for reception (db/kiosk_refusals.py).
 
 Revision ID: 0013
 Revises: 0012
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0013"
 down_revision = "0012"
@@ -13,8 +16,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Nothing yet."""
+    op.create_table(
+        "refused_checkins",
+        sa.Column("ref", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("station", sa.String(length=64), nullable=False),
+        sa.Column("arrived_at", sa.DateTime(), nullable=False),
+        sa.Column("refused_at", sa.DateTime(), nullable=False),
+        sa.Column("phone_masked", sa.String(length=16), nullable=True),
+        sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
+        sa.Column("detail_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("handled_at", sa.DateTime(), nullable=True),
+        sa.Column("handled_by", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("ref"),
+    )
+    op.create_index("ix_refused_checkins_handled_at", "refused_checkins", ["handled_at"])
 
 
 def downgrade() -> None:
-    """Nothing to undo."""
+    op.drop_index("ix_refused_checkins_handled_at", table_name="refused_checkins")
+    op.drop_table("refused_checkins")
