@@ -144,52 +144,67 @@ def ensure_first_admin(store: Store) -> bool:
 
 
 def authenticate(store: Store, name: str, secret: str) -> User:
-    """The user, when the secret is right; AuthError otherwise. While held off, the secret is not even
-    checked, so guessing on costs nothing but time."""
-    with read_session(store.engine) as session:
-        row = session.get(UserAccount, name)
-        now = store.clock.now(session)
-    if row is None:
-        raise AuthError(f"没有此用户 / no user named {name!r}")
-    if not row.active:
-        raise AuthError(f"用户已停用 / user {name!r} is disabled")
-    if row.locked_until is not None and now < row.locked_until:
-        wait = (row.locked_until - now).total_seconds()
-        raise AuthError(f"错误次数过多，请 {wait:.0f} 秒后再试 / too many wrong secrets: try again in "
-                        f"{wait:.0f} s", retry_after=wait)
-    if row.secret_hash is None:
-        raise AuthError(f"尚未设置密码 / no secret set yet: run `anchang user passwd {name}`")
+    """The user, when the secret is right; AuthError otherwise. The attempt is counted first (one write
+    that serialises with every other station's), then the hold-off is checked, and only then the secret:
+    guesses sent at once reach the hash check no more often than guesses sent one by one, and while held
+    off a guess costs nothing but time."""
+    attempt = _count_attempt(store, name)
     try:
-        HASHER.verify(row.secret_hash, secret)
+        HASHER.verify(attempt.secret_hash, secret)
     except (VerificationError, InvalidHashError):
-        failures, until = _count_failure(store, name)
-        if until is not None:
-            wait = (until - now).total_seconds()
-            raise AuthError(f"密码错误 {failures} 次，请 {wait:.0f} 秒后再试 / wrong secret {failures} times in a "
-                            f"row: try again in {wait:.0f} s", retry_after=wait) from None
+        if attempt.held_until is not None:
+            wait = (attempt.held_until - attempt.at).total_seconds()
+            raise AuthError(f"密码错误 {attempt.number} 次，请 {wait:.0f} 秒后再试 / wrong secret {attempt.number} "
+                            f"times in a row: try again in {wait:.0f} s", retry_after=wait) from None
         raise AuthError(f"密码错误 / wrong secret for {name!r}") from None
-    rehash = HASHER.check_needs_rehash(row.secret_hash)
-    if row.failed_attempts or row.locked_until is not None or rehash:
-        _reset_after_success(store, name, HASHER.hash(secret) if rehash else None)
-    return _user(row)
+    rehash = HASHER.check_needs_rehash(attempt.secret_hash)
+    _reset_after_success(store, name, HASHER.hash(secret) if rehash else None)
+    return attempt.user
 
 
-def _count_failure(store: Store, name: str) -> tuple[int, datetime | None]:
-    """One more wrong secret, counted in the database (so two stations guessing add up)."""
-    def work(session: Session) -> tuple[int, datetime | None]:
-        session.execute(sa.update(UserAccount).where(UserAccount.name == name)
-                        .values(failed_attempts=UserAccount.failed_attempts + 1))
-        row = _get(session, name)
-        session.refresh(row)
+@dataclass(frozen=True)
+class _Attempt:
+    user: User
+    secret_hash: str
+    number: int  # wrong secrets in a row, this attempt counted as one until its secret proves right
+    held_until: datetime | None  # the hold-off this attempt set, should its secret be wrong
+    at: datetime
+
+
+def _count_attempt(store: Store, name: str) -> _Attempt:
+    """Counts one more attempt before anything is checked: the UPDATE takes the row's lock (PostgreSQL) or
+    the database's (SQLite, BEGIN IMMEDIATE), so concurrent attempts, from any station, are counted one
+    after another, and each sees the hold-off the one before it set. A refused attempt (unknown or disabled
+    user, held off, no secret yet) is rolled back: it is not counted."""
+    def work(session: Session) -> _Attempt:
+        row = session.execute(
+            sa.update(UserAccount).where(UserAccount.name == name)
+            .values(failed_attempts=UserAccount.failed_attempts + 1)
+            .returning(UserAccount.role, UserAccount.consultant, UserAccount.active, UserAccount.secret_hash,
+                       UserAccount.failed_attempts, UserAccount.locked_until)).one_or_none()
+        if row is None:
+            raise AuthError(f"没有此用户 / no user named {name!r}")
+        if not row.active:
+            raise AuthError(f"用户已停用 / user {name!r} is disabled")
+        now = store.clock.now(session)
+        if row.locked_until is not None and now < row.locked_until:
+            wait = (row.locked_until - now).total_seconds()
+            raise AuthError(f"错误次数过多，请 {wait:.0f} 秒后再试 / too many wrong secrets: try again in "
+                            f"{wait:.0f} s", retry_after=wait)
+        if row.secret_hash is None:
+            raise AuthError(f"尚未设置密码 / no secret set yet: run `anchang user passwd {name}`")
         hold = hold_seconds(row.failed_attempts)
-        if hold:
-            row.locked_until = store.clock.now(session) + timedelta(seconds=hold)
-        return row.failed_attempts, row.locked_until if hold else None
+        until = now + timedelta(seconds=hold) if hold else None
+        if until is not None:
+            session.execute(sa.update(UserAccount).where(UserAccount.name == name).values(locked_until=until))
+        return _Attempt(User(name, row.role, row.consultant, row.active), row.secret_hash, row.failed_attempts,
+                        until, now)
 
     return run_write(store.engine, work, site_lock=False)
 
 
 def _reset_after_success(store: Store, name: str, rehashed: str | None) -> None:
+    """The right secret: the attempts counted so far (this one too) and any hold-off they set are undone."""
     def work(session: Session) -> None:
         row = _get(session, name)
         row.failed_attempts, row.locked_until = 0, None
