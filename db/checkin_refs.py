@@ -48,8 +48,14 @@ def row_values(ref: str | None, visit_seq: int, at: datetime, arrived_at: dateti
     it was registered."""
     if ref is None and arrived_at is None and source is None:
         return None
-    arrival = at if arrived_at is None else min(arrived_at, at)
-    return {"ref": ref or f"seq:{visit_seq}", "visit_seq": visit_seq, "arrived_at": arrival, "source": source}
+    return {"ref": ref or f"seq:{visit_seq}", "visit_seq": visit_seq, "arrived_at": capped(arrived_at, at) or at,
+            "source": source}
+
+
+def capped(arrived_at: datetime | None, at: datetime) -> datetime | None:
+    """The kiosk's arrival time as kept and journalled with the visit (`Visit.arrived_at`, which 防截客's
+    warning measures against): no later than the judging time `at`."""
+    return None if arrived_at is None else min(arrived_at, at)
 
 
 def earlier_result(engine: Engine, ref: str) -> tuple[int, datetime, Outcome] | None:

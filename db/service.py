@@ -31,6 +31,7 @@ from db import (
     notes,
     projection,
     stations,
+    text_rules,
     write_reads,
 )
 from db.clock import CLOCK_ACCEPTED, MAX_JUMP_RULE, Clock, LastEntry, SystemClock, stamp
@@ -55,21 +56,20 @@ class UnknownName(ValueError):
 
 
 class InvalidName(ValueError):
-    """A consultant, channel or agent name that is empty or longer than its column."""
-
-
-NAME_MAX = 64  # the String(64) columns of consultants, channels and agents
+    """A consultant, channel, agent or customer name that is empty, too long or holds a hidden character."""
 
 
 def _valid_name(name: str, zh: str, en: str) -> str:
-    """A registry name, trimmed; empty or over-long names are refused before any write."""
-    cleaned = name.strip() if isinstance(name, str) else ""
-    if not cleaned:
-        raise InvalidName(f"{zh}名称不能为空 / the {en} name is empty")
-    if len(cleaned) > NAME_MAX:
-        raise InvalidName(f"{zh}名称超过 {NAME_MAX} 个字 / the {en} name {cleaned[:20]!r}... is longer than "
-                          f"{NAME_MAX} characters")
-    return cleaned
+    """A registry name, trimmed; empty, over-long or hidden-character names are refused before any write."""
+    return text_rules.clean_name(name, f"{zh}名称", f"{en} name", error=InvalidName)
+
+
+def _valid_customer_name(name: str | None) -> str | None:
+    """A visitor's name as the kiosk, an ID card or a channel gives it (optional)."""
+    if name is None or not name.strip():
+        return None
+    return text_rules.clean_name(name, "客户姓名", "customer's name", text_rules.CUSTOMER_NAME_MAX,
+                                 error=InvalidName)
 
 
 @dataclass(frozen=True)
@@ -496,10 +496,14 @@ class Store:
                        ref: str | None = None, arrived_at: datetime | None = None,
                        source: str | None = None, first: Sequence[Step] = (), also: Sequence[Step] = ()) -> WriteResult:
         """`ref`: the kiosk's idempotency key (the same ref again returns the first result, writes nothing);
-        `arrived_at`: the kiosk's time of the check-in, shown as the arrival; `source`: how they heard of us;
+        `arrived_at`: the kiosk's time of the check-in, shown as the arrival and journalled with the visit
+        (防截客's warning for a delayed check-in, judge/visits.py); `source`: how they heard of us;
         `first` and `also`: entries written before and after the visit in its transaction (the mistaken
         check-in it corrects, an appointment's arrival)."""
         keys = identity.phone_keys(self.keyring, phone)  # InvalidPhone before any transaction
+        name = _valid_customer_name(name)
+        if source:
+            source = text_rules.clean_name(source, "来源", "source", text_rules.SOURCE_MAX, error=InvalidName)
         checkin_refs.check(ref, arrived_at)
         if ref is not None and (earlier := checkin_refs.earlier_result(self.engine, ref)) is not None:
             return _with_display(WriteResult(*earlier, customer_id=earlier[2].customer), keys.masked_display)
@@ -527,7 +531,7 @@ class Store:
             mask, surname = found.pseudonyms(customer)
             return f.Visit(seq=seq, at=at, customer=customer, consultant=consultant, channel=channel,
                            agent=agent, face=face, id_card_holder=holder, verified=verified, mask=mask,
-                           surname=surname)
+                           surname=surname, arrived_at=checkin_refs.capped(arrived_at, at))
 
         try:
             steps = (*first, Step("visit", fact=build, probed=True), *also)
@@ -585,6 +589,7 @@ class Store:
     def record_report(self, channel: str, agent: str, phone: str, name: str | None = None,
                       actor: str | None = None) -> WriteResult:
         masked = is_masked_phone(phone)  # 138****5678, 138xxxx5678 or full-width: as the importer checks
+        name = _valid_customer_name(name)
         if masked:
             _, display = identity.masked_report_keys(self.keyring, phone)
             keys, form = None, display
