@@ -28,6 +28,23 @@ def _parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="初始化 / create the data directory, keys and schema")
     init.add_argument("--database-url", help="store this database URL in anchang.toml and use it")
+    init.add_argument("--owner-url", help="on the server PC: the owner's URL (anchang pg-setup) stored as "
+                                          "[database] owner_url; migrations use it, stations never need it")
+
+    pg_setup = sub.add_parser("pg-setup", help="PostgreSQL 数据库与角色 / create the site's PostgreSQL database, "
+                                               "its owner and its station role (run as the postgres superuser)")
+    pg_setup.add_argument("--database", default="anchang", help="database name (default: anchang)")
+    pg_setup.add_argument("--owner", default="anchang_owner", help="the role that owns and migrates it")
+    pg_setup.add_argument("--station", default="anchang_station", help="the role the stations connect as")
+    pg_setup.add_argument("--lan", metavar="CIDR", help="the office LAN for pg_hba.conf, e.g. 192.168.1.0/24 "
+                                                        "(default: samenet)")
+    pg_setup.add_argument("--superuser-url", metavar="URL", help="how to reach the server as the superuser "
+                                                                  "(default: the local socket as postgres)")
+    pg_setup.add_argument("--host", help="the server's name or address in the printed URLs (default: this "
+                                         "computer's name)")
+    pg_setup.add_argument("--passwords-stdin", action="store_true",
+                          help="read the owner's, then the station role's password from standard input, one a "
+                               "line, instead of generating them")
 
     sub.add_parser("demo", help="演示 / a demo week in demo.sqlite3, then today's board")
 
@@ -104,7 +121,10 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     """The work for the parsed arguments; modules are imported only for the command that runs."""
     if args.command == "init":
         from admin.setup import init
-        return lambda: init(args.database_url)
+        return lambda: init(args.database_url, args.owner_url)
+    if args.command == "pg-setup":
+        from admin.pg_setup import run as run_pg_setup
+        return lambda: run_pg_setup(args)
     if args.command == "demo":
         from admin.demo import run_demo
         return run_demo
@@ -156,8 +176,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     return lambda: forget(args.phone)
 
 
-# Commands that make their own database (init migrates with a backup itself) or replace it (restore).
-WITHOUT_UPGRADE = {"init", "demo", "scenario", "restore"}
+# Commands that make their own database (init migrates with a backup itself, pg-setup creates it) or
+# replace it (restore).
+WITHOUT_UPGRADE = {"init", "demo", "scenario", "restore", "pg-setup"}
 PRIVATE_UMASK = 0o077  # folders 0700, files 0600: the database, backups, exports and checkpoints hold customers
 
 

@@ -12,7 +12,7 @@ from db.config import ConfigError
 from db.database import DatabaseUnavailable, UnsupportedDatabase
 from db.journal import CheckpointFileError
 from db.keys import KeyFileCorrupt, KeysExist, KeysMissing, KeyUnwrapError
-from db.migrate import SchemaMissing, SchemaTooNew
+from db.migrate import NeedsOwner, SchemaMissing, SchemaTooNew
 from db.personal import InvalidIdCard, InvalidPhone
 from db.service import InvalidName, UnknownName
 from judge.reasons import EngineError
@@ -23,7 +23,8 @@ _INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, U
                                                   EngineError, CheckpointFileError, UnsupportedDatabase)
 # The site's setup or its database: exit 1.
 _SETUP_ERRORS: tuple[type[BaseException], ...] = (KeysMissing, KeysExist, KeyFileCorrupt, KeyUnwrapError,
-                                                  SchemaMissing, SchemaTooNew, DatabaseUnavailable, ConfigError)
+                                                  SchemaMissing, SchemaTooNew, NeedsOwner, DatabaseUnavailable,
+                                                  ConfigError)
 
 
 def one_line(text: object) -> str:

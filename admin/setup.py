@@ -15,7 +15,7 @@ from admin.common import (
 )
 from admin.users import first_admin
 from db import integrity, migrate
-from db.config import data_dir, database_url, save_settings, settings
+from db.config import data_dir, database_url, owner_database_url, save_settings, settings
 from db.database import run_write
 from db.keys import KEY_FILES, Keyring, KeysMismatch
 from db.service import Store
@@ -89,24 +89,31 @@ def record_key_check(url: str, directory: Path, say: Say = print) -> None:
         say("已在数据库中记录密钥校验值 / stored the key check values in the database")
 
 
-def init(database_url_arg: str | None) -> int:
+def init(database_url_arg: str | None, owner_url_arg: str | None = None) -> int:
     directory = data_dir()
     directory.mkdir(parents=True, exist_ok=True)
     print(f"数据目录 / data directory: {directory}")
     ensure_keys(directory)
-    if database_url_arg:
-        parse_url(database_url_arg)  # refuse garbage before writing it into the settings
-        values = settings()
-        values.setdefault("database", {})["url"] = database_url_arg
-        path = save_settings(values)
-        print(f"已写入配置 / wrote {path}: [database] url = {shown_url(database_url_arg)}")
-        overriding = os.environ.get("ANCHANG_DATABASE_URL")
-        if overriding and overriding != database_url_arg:
-            print(f"  注意：环境变量 ANCHANG_DATABASE_URL 优先 / note: ANCHANG_DATABASE_URL "
-                  f"({shown_url(overriding)}) overrides this setting while it is set")
-    prepare_database(database_url_arg or database_url(), directory)
+    for key, given, variable in (("url", database_url_arg, "ANCHANG_DATABASE_URL"),
+                                 ("owner_url", owner_url_arg, "ANCHANG_OWNER_DATABASE_URL")):
+        if given:
+            _save_url(key, given, variable)
+    # migrations run as the owner where there is one (anchang pg-setup); the stations' role may not
+    prepare_database(owner_url_arg or owner_database_url() or database_url_arg or database_url(), directory)
     print("初始化完成 / init done")
     return EXIT_OK
+
+
+def _save_url(key: str, url: str, variable: str) -> None:
+    parse_url(url)  # refuse garbage before writing it into the settings
+    values = settings()
+    values.setdefault("database", {})[key] = url
+    path = save_settings(values)
+    print(f"已写入配置 / wrote {path}: [database] {key} = {shown_url(url)}")
+    overriding = os.environ.get(variable)
+    if overriding and overriding != url:
+        print(f"  注意：环境变量 {variable} 优先 / note: {variable} ({shown_url(overriding)}) overrides this "
+              "setting while it is set")
 
 
 def prepare_database(url: str, directory: Path, say: Say = print) -> None:

@@ -6,6 +6,9 @@ before it opens the store.
   (db/migrate.py), its key check values recorded and its projections rebuilt from the journal, as
   `anchang init` does. Stations starting at the same moment wait for the first one's upgrade (a lock
   beside the SQLite file, a session advisory lock on PostgreSQL) and then find it done.
+- The upgrade connects with the owner's URL when there is one (`[database] owner_url`, the server PC of
+  a site set up by `anchang pg-setup`); a station whose role may not migrate refuses to start and says
+  to run the owner's upgrade (db.migrate.NeedsOwner), before any backup is taken.
 - A newer schema (an older program on a database a newer version has migrated): the program refuses to
   start and says to install the newer version; it never writes into a schema it does not know.
 """
@@ -23,8 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from admin.common import EXIT_FAILED, AdminError, open_engine, shown_url, sqlite_path
-from db import migrate
-from db.config import ConfigError, data_dir, database_url
+from db import migrate, station_grants
+from db.config import ConfigError, data_dir, database_url, owner_database_url
 from db.database import DatabaseUnavailable, is_postgres
 
 UPGRADE_LOCK_KEY = 0x75706772  # "upgr": apart from the site's write lock, which the rebuild takes itself
@@ -47,11 +50,14 @@ def start_check(program: str) -> int | None:
     the program must not start; the reason has been printed."""
     try:
         url, directory = database_url(), data_dir()
-        done = upgrade_if_older(url, directory)
+        done = upgrade_if_older(owner_database_url() or url, directory)
     except migrate.SchemaTooNew as exc:
         print(f"{program}: 无法启动 / cannot start: {exc}\n  请在本机安装与其他站点相同的新版案场通，再启动 / "
               f"install the newer Anchang on this station (the version the other stations run), then start "
               f"it again; the database was not changed", file=sys.stderr)
+        return EXIT_FAILED
+    except migrate.NeedsOwner as exc:
+        print(f"{program}: 无法启动 / cannot start: {exc}; the database was not changed", file=sys.stderr)
         return EXIT_FAILED
     except (migrate.SchemaMissing, AdminError, ConfigError, DatabaseUnavailable, sa.exc.DBAPIError):
         return None  # no database or not reachable: opening the store says so, as before
@@ -65,7 +71,8 @@ def start_check(program: str) -> int | None:
 
 
 def upgrade_if_older(url: str, directory: Path) -> Upgrade | None:
-    """Backs up and migrates an older schema; None when it is already this program's."""
+    """Backs up and migrates an older schema; None when it is already this program's. `url`: the
+    owner's, where migrations have one (on a station without it, NeedsOwner before anything is done)."""
     engine = open_engine(url)
     try:
         if _state(engine) == "current":
@@ -75,6 +82,9 @@ def upgrade_if_older(url: str, directory: Path) -> Upgrade | None:
             if _state(engine) == "current":
                 return None  # another station upgraded it while this one waited
             assert before is not None
+            with engine.connect() as conn:
+                if not station_grants.can_migrate(conn):
+                    raise migrate.NeedsOwner(migrate.needs_owner_message(before))
             backup = backup_before_upgrade(url, directory / "backups", before)
             try:
                 with contextlib.redirect_stdout(sys.stderr):  # init's lines; standard output stays the command's

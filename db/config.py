@@ -70,6 +70,19 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'anchang.sqlite3'}"
 
 
+def owner_database_url() -> str | None:
+    """The URL migrations use, where it differs from the stations': ANCHANG_OWNER_DATABASE_URL, else
+    `database.owner_url` (on PostgreSQL set up by `anchang pg-setup`, the owner's, on the server PC only)."""
+    url = os.environ.get("ANCHANG_OWNER_DATABASE_URL")
+    if url:
+        return url
+    configured = section(settings(), "database").get("owner_url")
+    if configured is not None and (not isinstance(configured, str) or not configured.strip()):
+        raise ConfigError(f"配置错误 / [database] owner_url in {config_file()} must be a database URL text, "
+                          f"not {configured!r}")
+    return configured.strip() if configured else None
+
+
 def save_settings(values: dict[str, Any]) -> Path:
     """Writes anchang.toml readable by its owner only: a database URL may hold a password."""
     path = config_file()

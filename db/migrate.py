@@ -16,6 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from db import station_grants
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -25,6 +27,10 @@ class SchemaTooNew(RuntimeError):
 
 class SchemaMissing(RuntimeError):
     pass
+
+
+class NeedsOwner(RuntimeError):
+    """The schema must change but this connection's role may not change it (a station's, on PostgreSQL)."""
 
 
 def _config() -> Config:
@@ -64,8 +70,11 @@ def upgrade(engine: Engine, backup_dir: Path | None = None, *, backup_sqlite_fir
         backup = backup_sqlite(Path(str(engine.url.database)), backup_dir)
     config = _config()
     with engine.begin() as conn:
+        if not station_grants.can_migrate(conn):
+            raise NeedsOwner(needs_owner_message(current))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        station_grants.revoke_station_edits(conn)  # tables this upgrade made got the default privileges
     return backup
 
 
@@ -79,6 +88,13 @@ def check(engine: Engine) -> None:
             raise SchemaTooNew(_too_new_message(current))
         raise SchemaMissing(f"数据库版本较旧 / the database schema ({current}) is older than this program: "
                             "run `anchang init` to migrate it (a backup is made first)")
+
+
+def needs_owner_message(current: str | None) -> str:
+    return (f"本站点的数据库账号不能升级数据库 / this station's database role may not change the schema "
+            f"({current or 'none'} → {head_revision()}): 请在数据库服务器上以所有者账号运行 `anchang init` "
+            f"([database] owner_url) / run `anchang init` on the server PC with the owner's URL "
+            f"([database] owner_url), then start this station again")
 
 
 def _too_new_message(current: str) -> str:
