@@ -95,7 +95,8 @@ class ScenarioReplay:
                 result = store.register_visit(
                     fields["phone"], consultant=fields.get("consultant"), channel=fields["channel"],
                     agent=fields.get("agent"), name=fields.get("name"), face=fields.get("face"),
-                    verified=fields.get("verified", True), id_card=fields.get("id_card"))
+                    verified=fields.get("verified", True), id_card=fields.get("id_card"),
+                    arrived_at=fields.get("arrived"))
             elif event.kind == "report":
                 result = store.record_report(fields["channel"], fields["agent"], fields["phone"], fields.get("name"))
             elif event.kind == "follow_up":

@@ -9,6 +9,9 @@ Beyond FORMAT.md, two events for judgment cases (judge/cases.py):
   manager decides the customer's open case of that kind (the oldest one when there are several).
 A case's `verdict` may be `pool` (an appeal about a customer in the public pool, decided as recommended).
 
+A `visit` may carry `arrived`: the kiosk's time of a check-in that reached the store only at `at` (no
+later than `at`; journalled as `Visit.arrived_at`).
+
 And one for the warning workflow: `warning: {phone, kind, status, by}` (by optional) takes a step
 (following, intervened, resolved, dismissed, blacklisted) on the customer's latest warning of that kind;
 its `result` is `accepted` or `refused` (a closed warning takes no step). An expectation's
@@ -41,7 +44,7 @@ ID_CARD = re.compile(r"^\d{17}[\dX]$")  # the checksum is the store's to check (
 EVENT_KINDS = ("visit", "report", "follow_up", "stage", "claim", "release", "assign", "sighting", "duty",
                "busy", "blacklist", "rules", "confirm", "appeal", "decide", "warning")
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional)
-    "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified", "id_card"}),
+    "visit": ({"phone"}, {"consultant", "channel", "agent", "name", "face", "verified", "id_card", "arrived"}),
     "report": ({"channel", "agent", "phone"}, {"name"}),
     "follow_up": ({"phone", "consultant"}, set()),
     "stage": ({"phone", "consultant", "stage"}, set()),
@@ -210,6 +213,10 @@ class _Parser:
             fields = {target_kind: str(target)}
         else:
             fields = self.event_fields(s, kind, self.mapping(body, path), path)
+        if "arrived" in fields:  # the kiosk's time of a check-in that reached the store at `at`
+            fields["arrived"] = self.time(fields["arrived"], f"{path}.arrived", s.timezone)
+            if fields["arrived"] > at:
+                raise self.fail(f"{path}.arrived", "a check-in cannot arrive after it reached the store (at)")
         result = item.get("result")
         if result is not None:
             result = self.result(kind, result, f"{key}.result", s)

@@ -102,6 +102,8 @@ def test_warning_steps_expected_refused_or_with_a_status_report_what_the_engine_
     (("owner: A}", "owner: A, warnings: [nonsense]}"), "expect[0].warnings[0]"),
     (("title: t", "title: t\nrules: {pool.no_such_rule: 1}"), "rules"),
     (('phone: "13800000001", consultant', 'phone: "1380000", consultant'), "events[0].visit.phone"),
+    (("consultant: A}}", 'consultant: A, arrived: "2026-03-01 10:01"}}'), "events[0].visit.arrived"),
+    (("consultant: A}}", 'consultant: A, arrived: "10:00"}}'), "events[0].visit.arrived"),
 ])
 def test_malformed_scenario_exits_2_naming_file_and_key(tmp_path: Path, change: tuple[str, str], key: str) -> None:
     old, new = change
@@ -123,3 +125,14 @@ def test_folders_are_searched(tmp_path: Path) -> None:
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     out = io.StringIO()
     assert run_paths([tmp_path / "nope.yaml"], out) == EXIT_MALFORMED
+
+
+@pytest.mark.parametrize(("arrived", "message"), [
+    ("2026-03-01 10:01", "cannot arrive after it reached the store"),
+    ("10:00", "bad time '10:00'"),
+])
+def test_a_visit_arrival_is_a_time_no_later_than_the_visit(tmp_path: Path, arrived: str, message: str) -> None:
+    path = _write(tmp_path, "bad.yaml", GOOD.replace("consultant: A}}", f'consultant: A, arrived: "{arrived}"}}}}'))
+    out = io.StringIO()
+    assert run_paths([path], out) == EXIT_MALFORMED
+    assert f"bad.yaml: events[0].visit.arrived: {message}" in out.getvalue()
