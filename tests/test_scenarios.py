@@ -128,7 +128,7 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("arrived", "message"), [
-    ("2026-03-01 10:01", "cannot arrive after it reached the store"),
+    ("2026-03-01 10:01", "a check-in cannot arrive after it reached the store"),
     ("10:00", "bad time '10:00'"),
 ])
 def test_a_visit_arrival_is_a_time_no_later_than_the_visit(tmp_path: Path, arrived: str, message: str) -> None:
