@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from db import appointments, checkin_refs, reception
+from db import appointments, checkin_refs, kiosk_refusals, reception
 from db.database import DatabaseUnavailable
 from db.personal import mask_phone
 from db.service import Store, WriteResult
@@ -29,7 +29,8 @@ CHANNEL_SOURCE = "渠道带访"
 class OutboxLike(Protocol):
     def put(self, checkin: dict[str, Any]) -> str: ...
     def pending(self) -> list[dict[str, Any]]: ...
-    def drain(self, write: Callable[[dict[str, Any]], object]) -> int: ...
+    def drain(self, write: Callable[[dict[str, Any]], object],
+              refused: Callable[[dict[str, Any], str], object] | None = None) -> int: ...
 
 
 def face_key(consent_id: int) -> str:
@@ -106,15 +107,20 @@ def write(store: Store, checkin: Checkin) -> WriteResult:
     return result
 
 
+class Blacklisted(ValueError):
+    """A check-in from the outbox whose phone, agent or channel is on the blacklist: not written, as online."""
+
+    def __init__(self, masked: str, agent: str | None) -> None:
+        super().__init__(f"黑名单登记 / blacklisted check-in: {masked} {agent or ''}".strip())
+
+
 def submit(store: Store, outbox: OutboxLike | None, checkin: Checkin,
            alert: Callable[[str], None] | None = None) -> Outcome:
     """Runs on a worker thread. Blacklisted → "blocked" (reception alerted); database down → "queued"."""
     masked = checkin.masked or mask_phone(checkin.phone)
     try:
         if is_blacklisted(store, checkin):
-            log.warning("blacklisted check-in at the kiosk: %s %s", masked, checkin.agent or "")
-            if alert is not None:
-                alert(f"黑名单登记 / blacklisted check-in: {masked} {checkin.agent or ''}".strip())
+            _blacklisted(checkin, masked, alert)
             return Outcome("blocked", masked, ref=checkin.ref)
         result = write(store, checkin)
     except DatabaseUnavailable:
@@ -125,6 +131,27 @@ def submit(store: Store, outbox: OutboxLike | None, checkin: Checkin,
     return Outcome("done", result.phone_masked or masked, result.assigned_to, ref=checkin.ref)
 
 
-def drain_outbox(store: Store, outbox: OutboxLike) -> int:
-    """Writes the check-ins kept while the database was away, in order; stops when it is away again."""
-    return outbox.drain(lambda data: write(store, Checkin.from_dict(data)))
+def _blacklisted(checkin: Checkin, masked: str, alert: Callable[[str], None] | None) -> None:
+    """Reception's alert for a blacklisted check-in, the same online and from the outbox."""
+    log.warning("blacklisted check-in at the kiosk: %s %s", masked, checkin.agent or "")
+    if alert is not None:
+        alert(str(Blacklisted(masked, checkin.agent)))
+
+
+def drain_outbox(store: Store, outbox: OutboxLike, alert: Callable[[str], None] | None = None) -> int:
+    """Writes the check-ins kept while the database was away, in order; stops when it is away again. The
+    visitor already saw 已登记: one the store refuses, or a blacklisted one (not written, reception alerted
+    as online), is recorded in the site database for reception's 今日 page (db/kiosk_refusals.py)."""
+    def send(data: dict[str, Any]) -> object:
+        checkin = Checkin.from_dict(data)
+        if is_blacklisted(store, checkin):
+            masked = checkin.masked or mask_phone(checkin.phone)
+            _blacklisted(checkin, masked, alert)
+            raise Blacklisted(masked, checkin.agent)
+        return write(store, checkin)
+
+    def refused(data: dict[str, Any], reason: str) -> object:
+        log.warning("queued check-in %s refused by the store: %s", data.get("ref"), reason.splitlines()[0])
+        return kiosk_refusals.record(store, data, reason)
+
+    return outbox.drain(send, refused)

@@ -19,6 +19,7 @@ Qt-free: the kiosk calls `drain` from a worker (ui.workers.TaskRunner), never on
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -38,6 +39,8 @@ from db.keys import Keyring, KeyUnwrapError, decrypt_field, encrypt_field
 if TYPE_CHECKING:
     from db.service import Store
 
+log = logging.getLogger(__name__)
+
 FILE_NAME = "outbox.sqlite3"
 _BODY_AAD = b"anchang/outbox/body/v1:"
 _ERROR_AAD = b"anchang/outbox/error/v1:"
@@ -49,6 +52,24 @@ UNREACHABLE: tuple[type[BaseException], ...] = (DatabaseUnavailable, sa.exc.Oper
 def outbox_path(data_dir: Path) -> Path:
     """The outbox file in the station's data directory (beside the keys and anchang.toml)."""
     return data_dir / FILE_NAME
+
+
+def damaged(error: sqlite3.DatabaseError) -> bool:
+    """SQLite's own verdict that the file is not (or no longer) a database; a lock or a permission is not."""
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def quarantine(path: Path) -> Path:
+    """Renames a damaged outbox (and its -wal and -shm) aside with the time in the name; returns the new
+    path of the file. What it still holds can be read back by hand; the kiosk starts a new one."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(aside.with_name(aside.name + suffix))
+    path.rename(aside)
+    return aside
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,18 @@ class Outbox:
     def __init__(self, path: Path, keyring: Keyring | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.quarantined: Path | None = None  # a damaged file set aside at open, for staff and the log
+        try:
+            self._open_file(keyring)
+        except sqlite3.DatabaseError as exc:  # truncated or overwritten: set aside, never deleted
+            if not damaged(exc):
+                raise  # locked, unreadable: the file may be fine, leave it where it is
+            self.quarantined = quarantine(self.path)
+            log.error("kiosk outbox %s is damaged (%s): moved aside to %s, a new one started",
+                      self.path, exc, self.quarantined)
+            self._open_file(keyring)
+
+    def _open_file(self, keyring: Keyring | None) -> None:
         # queued check-ins are personal data: owner only (SQLite gives its -wal and -shm the file's mode)
         os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.path.chmod(0o600)
@@ -167,14 +200,19 @@ class Outbox:
         return [Rejected(ref, _decode(self._open(ref, body)), self._open(ref, error, _ERROR_AAD),
                          datetime.fromisoformat(at)) for ref, body, error, at in rows]
 
-    def drain(self, write: Callable[[dict[str, Any]], object]) -> int:
+    def drain(self, write: Callable[[dict[str, Any]], object],
+              refused: Callable[[dict[str, Any], str], object] | None = None) -> int:
         """Writes the queued check-ins in order and returns how many reached the store. Stops at the first
         sign the database is unreachable (the check-in stays queued). A check-in the store refuses is
-        moved to `rejected()` so it cannot block the ones behind it. Any other error propagates and
-        leaves the check-in queued."""
+        moved to `rejected()` so it cannot block the ones behind it; with `refused` (the check-in, the
+        refusal's text: kiosk.checkin records it for reception in the site database) each rejected one is
+        handed on and then leaves the file — also those an older kiosk left there. Any other error
+        propagates and leaves the check-in queued."""
         sent = 0
         with self._draining:
             self.stopped_by = None
+            if refused is not None and not self._hand_on(refused):
+                return sent
             while True:
                 with self._lock, self._connect() as conn:
                     row = conn.execute("SELECT id, ref, body FROM outbox ORDER BY id LIMIT 1").fetchone()
@@ -192,10 +230,25 @@ class Outbox:
                                      (ref, body, self._seal(ref, str(exc), _ERROR_AAD),
                                       datetime.now(UTC).isoformat()))
                         conn.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
+                    if refused is not None and not self._hand_on(refused):
+                        return sent
                     continue
                 with self._lock, self._connect() as conn:  # a crash before this resends it: the ref makes that harmless
                     conn.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
                 sent += 1
+
+    def _hand_on(self, refused: Callable[[dict[str, Any], str], object]) -> bool:
+        """Hands each rejected check-in to `refused` and removes it once that returned (a resend after a
+        crash is harmless: the store records a ref once). False when the database went away meanwhile."""
+        for item in self.rejected():
+            try:
+                refused(item.checkin, item.error)
+            except UNREACHABLE as exc:
+                self.stopped_by = exc
+                return False
+            with self._lock, self._connect() as conn:
+                conn.execute("DELETE FROM rejected WHERE ref = ?", (item.ref,))
+        return True
 
 
 def _decode(body: str) -> dict[str, Any]:

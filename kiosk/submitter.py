@@ -131,7 +131,7 @@ class Submitter:
             raise DatabaseUnavailable("the outbox's drain is still waiting for the database") from None
 
     def _drain_now(self, outbox: OutboxLike) -> int:
-        sent = checkin_mod.drain_outbox(self.store, outbox)
+        sent = checkin_mod.drain_outbox(self.store, outbox, self.alert)
         stopped = getattr(outbox, "stopped_by", None)
         if isinstance(stopped, ClockRefused):
             self._refused(str(stopped))

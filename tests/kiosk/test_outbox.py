@@ -279,3 +279,75 @@ def test_the_outbox_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path,
         assert (tmp_path / "kiosk").stat().st_mode & 0o777 == 0o700
     finally:
         os.umask(old_umask)
+
+
+# ------------------------------------------------------------- damaged files and refusals handed on
+
+
+def test_a_truncated_outbox_is_set_aside_whole_and_a_new_one_started(tmp_path: Path, keyring: Keyring,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path, keyring)
+    for i in range(40):
+        box.put(checkin(i))
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with path.open("r+b") as file:
+        file.truncate(path.stat().st_size // 3)  # a power cut mid-write, a disk that lost blocks
+    damaged = path.read_bytes()
+    reopened = Outbox(path, keyring)
+    aside = reopened.quarantined
+    assert aside is not None and aside.name.startswith("outbox.sqlite3.damaged-")
+    assert aside.read_bytes() == damaged and aside.stat().st_mode & 0o777 == 0o600  # kept as it was
+    assert reopened.pending() == [] and reopened.put(checkin(99))
+    assert [c["phone"] for c in reopened.pending()] == ["13900000099"]
+    assert str(aside) in caplog.text and "damaged" in caplog.text
+    assert Outbox(path, keyring).quarantined is None  # the new file opens as any other
+
+
+def test_refused_check_ins_are_handed_on_and_leave_the_file(tmp_path: Path, keyring: Keyring) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3", keyring)
+    box.put(checkin(1))
+    bad = box.put(checkin(2))
+    box.put(checkin(3))
+    handed: list[tuple[str, str]] = []
+
+    def write(c: dict[str, Any]) -> None:
+        if c["ref"] == bad:
+            raise ValueError("没有值班的置业顾问 / no consultant on duty")
+
+    assert box.drain(write, lambda c, reason: handed.append((c["phone"], reason))) == 2
+    assert handed == [("13900000002", "没有值班的置业顾问 / no consultant on duty")]
+    assert box.pending() == [] and box.rejected() == []
+
+
+def test_a_refusal_not_handed_on_for_an_outage_waits_in_the_file(tmp_path: Path, keyring: Keyring) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3", keyring)
+    box.put(checkin(1))
+    box.put(checkin(2))
+    down = [True]
+
+    def refuse_first(c: dict[str, Any]) -> None:
+        if c["phone"] == "13900000001":
+            raise ValueError("refused")
+
+    def hand_on(c: dict[str, Any], reason: str) -> None:
+        if down[0]:
+            raise DatabaseUnavailable("数据库不可用 / the database is unavailable")
+
+    assert box.drain(refuse_first, hand_on) == 0  # stopped: nothing behind it sent meanwhile
+    assert isinstance(box.stopped_by, DatabaseUnavailable)
+    assert [r.checkin["phone"] for r in box.rejected()] == ["13900000001"]
+    assert [c["phone"] for c in box.pending()] == ["13900000002"]
+    down[0] = False
+    assert box.drain(refuse_first, hand_on) == 1 and box.rejected() == [] and box.pending() == []
+
+
+def test_what_an_older_kiosk_left_in_rejected_is_handed_on(tmp_path: Path, keyring: Keyring) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3", keyring)
+    box.put(checkin(1))
+    box.drain(lambda c: (_ for _ in ()).throw(ValueError("unknown agent")))  # the old drain: kept in the file
+    assert len(box.rejected()) == 1
+    handed: list[str] = []
+    assert box.drain(lambda c: None, lambda c, reason: handed.append(reason)) == 0
+    assert handed == ["unknown agent"] and box.rejected() == []
