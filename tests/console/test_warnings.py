@@ -209,3 +209,20 @@ def test_who_sees_the_page_and_who_may_act(qtbot: Any, store: Store) -> None:
             with pytest.raises(PermissionDenied):
                 desk.update_warning(ids["repeat"], status, "看一看")
     assert status_of(store, ids["repeat"]) == "open"
+
+
+def test_a_late_kiosk_check_in_after_a_report_shows_as_pre_intercept(qtbot: Any, store: Store) -> None:
+    """A kiosk offline for 35 minutes: the check-in of 10:00 reaches the store after 贝壳's report of 10:01.
+    Credited to 贝壳 on arrival at the store, it raises 截客 for the manager, with the report and the visit."""
+    late = "13812340003"
+    store.record_report("贝壳", "周杰", late)
+    store.clock.at = T0 + timedelta(minutes=35)  # type: ignore[attr-defined]
+    visit = store.register_visit(late, channel="贝壳", agent="周杰", verified=False, ref="kiosk-late",
+                                 arrived_at=T0 - timedelta(minutes=1))
+    window, page = warnings_page(qtbot, store, "经理")
+    [warning] = [w for w in store.site().warnings.values() if w.kind == "pre_intercept"]
+    assert listed(page) == [warning.id]
+    assert page.model.data(page.model.index(0, 2)) == "截客（报备过晚）"
+    assert page.detail.current is not None and page.detail.current.id == warning.id
+    assert page.detail.fields["evidence"].text() == f"#{warning.evidence[0]}、#{visit.seq}"
+    assert "贝壳" in page.detail.fields["channel"].text()  # the channel keeps the customer
