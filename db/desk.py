@@ -1,5 +1,7 @@
 """`Desk`: a logged-in user's door to the store. Every write goes through a Desk, which
-- refuses what the user's role may not do (db.roles), before anything is read or written;
+- refuses what the user's role may not do (db.roles), before anything is read or written; for a
+  signed-in user, as the database has them at that moment: a user disabled since signing in is refused
+  (SessionEnded: the station ends the session) and a changed role counts from the next act;
 - keeps a consultant to their own customers (and the pool, for a claim);
 - names the user as the actor of the journal entry;
 - works on customer ids: the console never holds a full phone number. The number is decrypted inside
@@ -15,9 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from db import identity
+from db import identity, text_rules, users
 from db.database import read_session
-from db.roles import PermissionDenied, can
+from db.roles import PermissionDenied, SessionEnded, can
 from db.users import User
 from judge.cases import closed_warning
 from judge.reasons import WARNING_CLOSED, EngineError, WarningClosed
@@ -71,8 +73,18 @@ class Desk:
         return can(self.user.role, permission)
 
     def require(self, permission: str) -> None:
+        self.recheck()
         if not self.can(permission):
             raise PermissionDenied(f"无权限 / {self.user.name} ({self.user.role}) may not {permission}")
+
+    def recheck(self) -> None:
+        """A signed-in user read again: a session outlives neither its user nor the role it began with."""
+        if not self.user.signed_in:
+            return  # a tool's own Desk (the CLI's reports, the demo): no session to end
+        now = users.reread(self.store, self.user)
+        if now is None or not now.active:
+            raise SessionEnded(f"账号已停用，请重新登录 / user {self.user.name!r} is disabled: the session has ended")
+        self.user = now
 
     def sees_all_customers(self) -> bool:
         return self.can("customers.view_all")
@@ -138,7 +150,7 @@ class Desk:
     def reveal(self, customer_id: int, reason: str) -> str:
         """The full number, for a manager with a written reason; the reveal itself is journalled."""
         self.require("customers.reveal")
-        reason = reason.strip()
+        reason = text_rules.check_text(reason, "原因", "reason")
         if len(reason) < MIN_REASON:
             raise EngineError(f"请写明原因（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
         phone = self._phone(customer_id)
@@ -179,7 +191,7 @@ class Desk:
         engine inside the write, naming who decided it."""
         self.require("cases.decide")
         case = self.store.site().cases.get(case_id)
-        reason = reason.strip()
+        reason = text_rules.check_text(reason, "裁决理由", "reason")
         if case is not None and verdict != case.recommended and len(reason) < MIN_REASON:
             raise EngineError(f"推翻建议裁决必须写明理由（至少 {MIN_REASON} 个字）/ overriding the recommended "
                               f"verdict needs a written reason of {MIN_REASON} characters or more")
@@ -209,7 +221,7 @@ class Desk:
         if status not in WARNING_STEPS.get(warning.status, ()):
             raise EngineError(f"预警 #{warning_id} 当前状态为 {warning.status}，不能改为 {status} / warning "
                               f"#{warning_id} is {warning.status}: it cannot go to {status}")
-        if len(note.strip()) < MIN_NOTE:
+        if len(text_rules.check_text(note, "处理说明", "note")) < MIN_NOTE:
             raise EngineError(f"请填写处理说明（至少 {MIN_NOTE} 个字）/ write a note of {MIN_NOTE} characters or more")
 
     def blacklist(self, *, customer_id: int | None = None, agent: str | None = None, channel: str | None = None,

@@ -80,6 +80,10 @@ class PermissionDenied(EngineError):
     """A role asked for something it may not do. An EngineError: refused before anything changed."""
 
 
+class SessionEnded(PermissionDenied):
+    """The signed-in user was disabled since signing in: refused, and the station ends the session."""
+
+
 def can(role: str, permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")

@@ -5,7 +5,7 @@ attempts are not (they would flood the journal), only the lock-out counter is ke
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from db import text_rules
 from db.database import read_session, run_write
 from db.models import Consultant, UserAccount
 from judge.reasons import EngineError
@@ -50,6 +51,9 @@ class User:
     role: str
     consultant: str | None
     active: bool
+    # from `authenticate`: a person's session, whose Desk reads the user again before every act (db.desk);
+    # not a user a tool made for itself (the CLI's reports, the demo)
+    signed_in: bool = field(default=False, compare=False)
 
 
 def _user(row: UserAccount) -> User:
@@ -79,9 +83,7 @@ def _get(session: Session, name: str) -> UserAccount:
 def add_user(store: Store, name: str, role: str, secret: str | None, *, consultant: str | None = None,
              actor: str = "admin") -> User:
     """A new user; `secret` None leaves them unable to log in until `set_secret` (the first admin)."""
-    name = name.strip()
-    if not name or len(name) > 64:
-        raise UserError("用户名须为 1-64 个字符 / a user name has 1 to 64 characters")
+    name = text_rules.clean_name(name, "用户名", "user name", error=UserError)
     if role not in ROLES:
         raise UserError(f"未知角色 / unknown role {role!r} (one of {', '.join(ROLES)})")
     if role == "consultant" and consultant is None:
@@ -132,6 +134,13 @@ def _active_admins(session: Session) -> int:
 def list_users(store: Store) -> list[User]:
     with read_session(store.engine) as session:
         return [_user(row) for row in session.scalars(sa.select(UserAccount).order_by(UserAccount.name))]
+
+
+def reread(store: Store, user: User) -> User | None:
+    """`user` as the database has them now (role, consultant, active); None when there is no such row."""
+    with read_session(store.engine) as session:
+        row = session.get(UserAccount, user.name)
+        return None if row is None else replace(_user(row), signed_in=user.signed_in)
 
 
 def ensure_first_admin(store: Store) -> bool:
@@ -197,8 +206,8 @@ def _count_attempt(store: Store, name: str) -> _Attempt:
         until = now + timedelta(seconds=hold) if hold else None
         if until is not None:
             session.execute(sa.update(UserAccount).where(UserAccount.name == name).values(locked_until=until))
-        return _Attempt(User(name, row.role, row.consultant, row.active), row.secret_hash, row.failed_attempts,
-                        until, now)
+        return _Attempt(User(name, row.role, row.consultant, row.active, signed_in=True), row.secret_hash,
+                        row.failed_attempts, until, now)
 
     return run_write(store.engine, work, site_lock=False)
 
