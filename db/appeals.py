@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from db import notes
+from db import notes, text_rules
 from db.desk import MIN_REASON, Desk
 from db.roles import PermissionDenied
 from judge import facts as f
@@ -31,7 +31,7 @@ def file_appeal(desk: Desk, customer_id: int, reason: str) -> WriteResult:
     consultant = desk.consultant
     if consultant is None:
         raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
-    reason = reason.strip()
+    reason = text_rules.check_text(reason, "申诉理由", "reason")
     if len(reason) < MIN_REASON:
         raise EngineError(f"请写明申诉理由（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
     return appeal(desk.store, customer_id, consultant, reason, actor=desk.actor)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from db import identity, notes
+from db import identity, notes, text_rules
 from db.desk import MIN_REASON, Desk
 from db.personal import InvalidPhone
 from db.service import Step, WriteResult
@@ -29,7 +29,7 @@ REASON_KIND = "blacklist_reason"  # journal kind: {"entry": seq of the blacklist
 
 
 def _reason(text: str) -> str:
-    reason = text.strip()
+    reason = text_rules.check_text(text, "原因", "reason", error=lambda message: FieldRefused("reason", message))
     if len(reason) < MIN_REASON:
         raise FieldRefused("reason", f"请写明原因（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} "
                                      "characters or more")

@@ -15,6 +15,7 @@ from hashlib import sha256
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from db import text_rules
 from db.identity import customer_key
 from db.keys import Keyring, decrypt_field, encrypt_field
 from db.models import Note
@@ -24,7 +25,10 @@ ERASED_TEXT = "（已删除）/ (erased)"
 
 
 def add_note(session: Session, keyring: Keyring, text: str, customer: int | None, at: datetime) -> str:
-    """Stores `text` and returns the ref to journal; an empty text gives "" (no note, nothing stored)."""
+    """Stores `text` and returns the ref to journal; an empty text gives "" (no note, nothing stored).
+    Every reason and note passes here: one over TEXT_MAX or holding a hidden character is refused
+    (TextRefused, the write rolls back), whichever form or command it came from."""
+    text_rules.check_text(text, "理由或备注", "reason or note")
     if not text.strip():
         return ""
     key = customer_key(session, keyring, customer) if customer is not None else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db import checkin_refs, identity, personal
+from db import checkin_refs, identity, personal, text_rules
 from db.database import read_session
 from db.keys import Keyring
 from db.models import Agent, Channel, Customer, JournalEntry, Setting, VisitRecord
@@ -178,8 +178,11 @@ def sources(store: Store) -> list[Source]:
 def set_sources(store: Store, new: list[Source], actor: str = "manager") -> None:
     """Replaces the project's sources (journalled). Names must be unique; a fixed channel must exist."""
     names = [s.name.strip() for s in new]
-    if not new or any(not n or len(n) > 32 for n in names) or len(set(names)) != len(names):
-        raise EngineError("来源名称须唯一，1-32 个字符 / source names must be unique, 1 to 32 characters")
+    if not new or any(not n or len(n) > text_rules.SOURCE_MAX for n in names) or len(set(names)) != len(names):
+        raise EngineError(f"来源名称须唯一，1-{text_rules.SOURCE_MAX} 个字符 / source names must be unique, 1 to "
+                          f"{text_rules.SOURCE_MAX} characters")
+    for name in names:
+        text_rules.clean_name(name, "来源名称", "source name", text_rules.SOURCE_MAX)
     for s in new:
         if s.registers_as not in ("natural", "channel") or (s.registers_as == "natural" and s.channel):
             raise EngineError(f"来源 {s.name} 的登记方式无效 / source {s.name!r}: registers_as is natural "

@@ -6,13 +6,11 @@ inside the write, so a race between two consoles is still refused, only less pre
 
 from __future__ import annotations
 
-from db import users
+from db import text_rules, users
 from db.database import read_session
 from db.desk import Desk
 from db.models import Consultant, UserAccount
 from judge.reasons import EngineError
-
-NAME_MAX = 64  # the String(64) name columns
 
 
 class FieldRefused(EngineError):
@@ -24,13 +22,8 @@ class FieldRefused(EngineError):
 
 
 def clean_name(text: str, field: str, zh: str, en: str) -> str:
-    """A registry or user name, trimmed: 1 to 64 characters."""
-    name = text.strip() if isinstance(text, str) else ""
-    if not name:
-        raise FieldRefused(field, f"请输入{zh} / enter the {en}")
-    if len(name) > NAME_MAX:
-        raise FieldRefused(field, f"{zh}最多 {NAME_MAX} 个字 / the {en} has at most {NAME_MAX} characters")
-    return name
+    """A registry or user name, trimmed: 1 to 64 characters, none hidden (db/text_rules.py)."""
+    return text_rules.clean_name(text, zh, en, error=lambda message: FieldRefused(field, message))
 
 
 def add_consultant(desk: Desk, name: str) -> str:
