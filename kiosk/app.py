@@ -54,7 +54,6 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from db import site_settings
     from db.config import data_dir, database_url
     from db.live import LiveFeed
-    from db.service import Store
     from kiosk.faces import MeshFaceEngine
     from kiosk.outbox import Outbox, outbox_path
     from kiosk.services import KioskServices
@@ -63,22 +62,28 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     directory = data_dir()
     # a write that cannot have the site's lock (or the server) within the budget leaves the kiosk's writer
     # free at once: the check-in is already in the outbox (kiosk.submitter)
+    from kiosk.site_link import open_store
     from kiosk.submitter import SUBMIT_BUDGET_S
 
-    store = Store.open(database_url(), directory, station=str(settings.get("station", "kiosk")), kind="kiosk",
-                       write_budget_s=SUBMIT_BUDGET_S)
+    store, link = open_store(database_url(), directory, station=str(settings.get("station", "kiosk")),
+                             budget_s=SUBMIT_BUDGET_S)
+    outbox = Outbox(outbox_path(directory), store.keyring)  # a damaged file is set aside, a new one begun
     project = str(settings.get("project", "anchang"))
-    notice = site_settings.consent_notice(store.engine)  # the site's own, set in the first-run wizard
-    own_notice: dict[str, Any] = {"notice_text": notice[0], "notice_version": notice[1]} if notice is not None else {}
+    own_notice: dict[str, Any] = {}
+    if link is None:  # the site's own notice, set in the first-run wizard (offline: the default until restart)
+        notice = site_settings.consent_notice(store.engine)
+        if notice is not None:
+            own_notice = {"notice_text": notice[0], "notice_version": notice[1]}
     return KioskServices(
         store=store,
-        outbox=Outbox(outbox_path(directory), store.keyring),
+        outbox=outbox,
         camera=open_camera(str(args.camera or settings.get("camera", "0"))),
         faces_factory=MeshFaceEngine,  # built on a worker after the window shows (models take seconds)
         reader_port=args.reader_port or settings.get("reader_port") or None,
         verifier=AppointmentVerifier([store.keyring.verify_key], project),
         project_name=str(settings.get("title", "案场通")),
         live=LiveFeed,
+        site_link=link,  # None: the database answered at start
         **own_notice,
     )
 

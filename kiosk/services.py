@@ -59,3 +59,4 @@ class KioskServices:
     wall_clock: Callable[[], float] = time.time
     alerts: list[str] = field(default_factory=list)  # shown to reception in staff mode
     live: Callable[[Store], Any] | None = None  # db.live.LiveFeed: news of journal entries
+    site_link: Any = None  # kiosk.site_link.SiteLink when the kiosk started without its database

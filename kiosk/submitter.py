@@ -30,6 +30,7 @@ from db.service import Store
 from kiosk import checkin as checkin_mod
 from kiosk.checkin import Checkin, OutboxLike, Outcome
 from kiosk.outbox import UNREACHABLE
+from kiosk.site_link import SiteRefused
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def reason_of(error: BaseException) -> str:
     """Why a write did not reach the database, as the screens and the log name it."""
     if isinstance(error, ClockRefused):
         return "clock"
+    if isinstance(error, SiteRefused):
+        return "refused"
     if isinstance(error, LockTimeout):
         return "busy"
     return "unavailable"
@@ -65,9 +68,10 @@ def reason_of(error: BaseException) -> str:
 
 class Submitter:
     def __init__(self, store: Store, outbox: OutboxLike | None, *, budget_s: float = SUBMIT_BUDGET_S,
-                 alert: Callable[[str], None] | None = None) -> None:
+                 alert: Callable[[str], None] | None = None, reach: Callable[[], None] | None = None) -> None:
         self.store, self.outbox, self.budget_s = store, outbox, budget_s
         self.alert = alert
+        self.reach = reach  # kiosk.site_link.SiteLink.ensure: a kiosk started without its database
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-writer")
         self._drain: Future[int] | None = None
         self._drain_guard = threading.Lock()
@@ -90,11 +94,13 @@ class Submitter:
         if not ticket.start():
             return Outcome("queued", checkin.masked or mask_phone(checkin.phone), ref=checkin.ref)
         try:
+            if self.reach is not None:
+                self.reach()
             outcome = checkin_mod.submit(self.store, None, checkin, self.alert)
         except UNREACHABLE as error:
             reason = reason_of(error)
             log.warning("check-in %s not written (%s): %s", checkin.ref, reason, error)
-            if reason == "clock":
+            if reason in ("clock", "refused"):
                 self._refused(str(error))
             return self._queue(checkin, reason)
         if outcome.status == "done":
@@ -131,6 +137,12 @@ class Submitter:
             raise DatabaseUnavailable("the outbox's drain is still waiting for the database") from None
 
     def _drain_now(self, outbox: OutboxLike) -> int:
+        if self.reach is not None:
+            try:
+                self.reach()
+            except SiteRefused as error:
+                self._refused(str(error))
+                raise
         sent = checkin_mod.drain_outbox(self.store, outbox, self.alert)
         stopped = getattr(outbox, "stopped_by", None)
         if isinstance(stopped, ClockRefused):

@@ -17,8 +17,9 @@ from kiosk.camera_feed import CameraFeed
 from kiosk.catalog import Catalog
 from kiosk.checkin import Outcome
 from kiosk.flow import Flow
+from kiosk.outbox import UNREACHABLE
 from kiosk.services import KioskServices
-from kiosk.submitter import Submitter
+from kiosk.submitter import Submitter, reason_of
 from kiosk.widgets import LongPress, Screen
 from ui.app import running_app
 from ui.workers import TaskRunner
@@ -48,8 +49,12 @@ class KioskWindow(QMainWindow):
         self.allow_close = False  # set by staff mode, tests and the tour: the window may close
         # check-ins and outbox drains: never in the queue of the screens' reads (ui.workers.TaskRunner)
         self.submits = TaskRunner(self, max_threads=2)
+        link = services.site_link
         self.submitter = Submitter(self.store, services.outbox, budget_s=services.timings.submit_budget_ms / 1000,
-                                   alert=services.alerts.append)
+                                   alert=services.alerts.append, reach=link.ensure if link is not None else None)
+        # no database at start: check-ins go to the outbox and the start screen says so (kiosk.site_link)
+        self.offline = link is not None and not link.online
+        self._gallery_stale = False  # the face gallery could not be read: read it when the database is back
         self.reader_ok = bool(services.reader_port)
         self.faces_failed = False  # the face engine could not be built: face check-in unavailable
         self.feed = CameraFeed(services.camera, self)
@@ -73,6 +78,9 @@ class KioskWindow(QMainWindow):
         self.live: Any = None
         self._arrivals_since: int | None = None
         self._journal_news.connect(self._on_journal_news)
+        quarantined = getattr(services.outbox, "quarantined", None)
+        if quarantined is not None:  # kiosk.outbox set a damaged file aside and began a new one
+            services.alerts.append(self.tr("离线队列文件已损坏，已另存为 %1 并启用新文件").replace("%1", str(quarantined)))
         self.show_screen("start")
 
     # ----------------------------------------------------------------- building
@@ -103,23 +111,51 @@ class KioskWindow(QMainWindow):
         loads first, on a worker (seconds on a big site), so the first visitor's check-in need not wait."""
         self.runner.run(self.store.site, on_error=lambda error: log.warning("engine not loaded yet: %s", error))
         self.feed.start()
-        factory, store = self.services.faces_factory, self.store
+        factory = self.services.faces_factory
         if self.services.faces is None and factory is not None:
             def build() -> Any:
                 engine = factory()
-                engine.load(store.face_templates())
+                engine.load(self._templates())
                 return engine
 
             self.runner.run(build, on_done=self._faces_ready, on_error=self._faces_failed)
         elif self.services.faces is not None:
             faces = self.services.faces
-            self.runner.run(lambda: faces.load(store.face_templates()),
+            self.runner.run(lambda: faces.load(self._templates()),
                             on_error=lambda error: log.warning("face gallery not loaded: %s", error))
         self.refresh_catalog()
         self.drain_outbox()
         if self.services.live is not None:
             self.live = self.services.live(self.store)
             self.live.subscribe(self._journal_news.emit)
+
+    def _templates(self) -> list[tuple[str, bytes]]:
+        """The enrolled faces; none while the database is away (face recognition still starts, the
+        gallery is read when the database is back)."""
+        try:
+            return self.store.face_templates()
+        except UNREACHABLE as error:
+            log.warning("face gallery not read, the database is away: %s", error)
+            self._gallery_stale = True
+            return []
+
+    def set_offline(self, offline: bool) -> None:
+        """The database away (a drain or a write could not reach it) or back: the start screen says so,
+        and coming back reads what the kiosk could not read without it."""
+        if offline == self.offline:
+            return
+        self.offline = offline
+        log.info("site database %s", "away: check-ins kept in the outbox" if offline else "back")
+        self.screen("start").refresh()
+        if offline:
+            return
+        self.refresh_catalog()
+        self.runner.run(self.store.site, on_error=lambda error: log.warning("engine not loaded yet: %s", error))
+        faces = self.services.faces
+        if self._gallery_stale and faces is not None:
+            self._gallery_stale = False
+            self.runner.run(lambda: faces.load(self._templates()),
+                            on_error=lambda error: log.warning("face gallery not loaded: %s", error))
 
     def refresh_catalog(self) -> None:
         """Reads the sources and channels anew in the background, one read at a time; the
@@ -254,6 +290,8 @@ class KioskWindow(QMainWindow):
         self.show_screen("done")
         if outcome.status == "queued":
             self.outbox_timer.start()
+            if outcome.reason == "unavailable":
+                self.set_offline(True)
         if outcome.status != "blocked":
             self._after_success()
         self.outcome_ready.emit(outcome)
@@ -287,12 +325,15 @@ class KioskWindow(QMainWindow):
             return
 
         def drained(count: int) -> None:
+            stopped = getattr(outbox, "stopped_by", None)
+            self.set_offline(stopped is not None and reason_of(stopped) == "unavailable")
             if outbox.pending():
                 self.outbox_timer.start()
 
         def failed(error: BaseException) -> None:
             if not isinstance(error, DatabaseUnavailable):
                 log.warning("outbox: %s", error)
+            self.set_offline(isinstance(error, DatabaseUnavailable) and reason_of(error) == "unavailable")
             self.outbox_timer.start()
 
         self.submits.run(self.submitter.drain, on_done=drained, on_error=failed)

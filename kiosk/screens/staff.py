@@ -75,8 +75,14 @@ class StaffScreen(Screen):
         outbox = self.kiosk.services.outbox
         refusal = self.kiosk.submitter.last_refusal
 
+        quarantined = getattr(outbox, "quarantined", None)
+
         def show(waiting: int) -> None:
             lines = []
+            if quarantined is not None:
+                lines.append(self.tr("离线队列文件已损坏，已另存为 %1 并启用新文件").replace("%1", str(quarantined)))
+            if self.kiosk.offline:
+                lines.append(self.tr("数据库暂不可用：登记暂存本机"))
             if refusal:
                 lines.append(self.tr("写入被拒绝：%1").replace("%1", first_half(refusal)))
             if waiting:

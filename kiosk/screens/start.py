@@ -35,6 +35,10 @@ class StartScreen(Screen):
         top.addSpacing(96)
         self.layout_.addLayout(top)
         self.layout_.addWidget(label(self.tr("欢迎莅临，请选择登记方式"), "start_subtitle", size=26))
+        # for staff walking past: the database is away and check-ins wait on this kiosk (kiosk.site_link)
+        self.site_status = label(self.tr("离线登记：数据库暂不可用，登记暂存本机，恢复后自动写入"), "site_status", size=18)
+        self.site_status.setVisible(False)
+        self.layout_.addWidget(self.site_status)
         body = Columns("start_body", stretch=((3, 2), (1, 0)))  # landscape: the picture beside the choices
         self.preview = Preview("preview")
         body.first.addWidget(self.preview, 1)
@@ -109,6 +113,7 @@ class StartScreen(Screen):
             self.preview.setText(self.tr("摄像头画面暂不可用"))
         self.hint.setVisible(camera_up)
         self.camera_status.setVisible(bool(self.camera_status.text()))
+        self.site_status.setVisible(bool(getattr(self.kiosk, "offline", False)))
 
     def camera_state_changed(self, _state: str) -> None:
         self.refresh()
