@@ -36,6 +36,7 @@ from db.personal import (
 )
 from db.service import InvalidName, Store, UnknownName
 from judge.reasons import EngineError
+from reports.sheet_text import as_written
 
 if TYPE_CHECKING:
     from db.desk import Desk
@@ -145,7 +146,8 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone typed into a number cell
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    # a name the template listed as inert text ('=…) is the registry's name as written
+    return as_written(unicodedata.normalize("NFKC", str(value)).strip())
 
 
 def read_sheet(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:

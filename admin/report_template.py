@@ -1,6 +1,7 @@
 """The Excel template a channel fills in for a report import (报备导入模板): the columns the importer
 reads (admin/report_sheet.py), a drop-down of the registered channels, the phone column kept as text
-(Excel would otherwise turn 13812345678 into 1.38E+10), and a sheet that says how to fill it in."""
+(Excel would otherwise turn 13812345678 into 1.38E+10), and a sheet that says how to fill it in. The
+registry's names are written as inert text (reports/sheet_text.py); the importer reads them back as named."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from admin.report_sheet import HEADERS, registry
 from db.service import Store
+from reports.sheet_text import append, put
 
 TEMPLATE_ROWS = 1000  # rows prepared with formats and the drop-down
 COLUMNS = ("channel", "agent", "phone", "name", "time")
@@ -49,9 +51,9 @@ def write_template(store: Store, target: Path) -> Path:
     for cell in lists[1]:
         cell.font = Font(bold=True)
     for agent, channel in sorted(agents.items(), key=lambda item: (item[1], item[0])):
-        lists.append([channel, agent])
+        append(lists, [channel, agent])
     for row, channel in enumerate(sorted(channels), start=2):
-        lists[f"D{row}"] = channel
+        put(lists[f"D{row}"], channel)
     lists["D1"] = "渠道列表"
     lists.column_dimensions["A"].width = lists.column_dimensions["B"].width = 16
     if channels:

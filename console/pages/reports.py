@@ -23,6 +23,7 @@ from console.widgets import Column, PagedTableModel, table_view
 from db import reception
 from db.queries.reports import ReportFilter, list_reports, status_counts
 from db.service import Store
+from reports.sheet_text import append
 
 
 def load_registry(store: Store) -> tuple[dict[str, list[str]], str, dict[str, int]]:
@@ -179,7 +180,7 @@ def tour_sheet(path: Path, channels: dict[str, list[str]], latest: datetime | No
     book = openpyxl.Workbook()
     sheet: Any = book.active
     sheet.title = "报备"
-    sheet.append(["渠道", "经纪人", "客户电话", "客户姓名", "报备时间"])
+    append(sheet, ["渠道", "经纪人", "客户电话", "客户姓名", "报备时间"])
     bad: dict[int, list[str | None]] = {3: ["万科", "小王", "13912349901"],  # unknown channel
            6: [named[0][0], named[0][1], "12345"],  # not a phone
            8: [named[-1][0], None, "13912349902"],  # agent missing
@@ -187,9 +188,9 @@ def tour_sheet(path: Path, channels: dict[str, list[str]], latest: datetime | No
     for index in range(14):
         channel, agent = named[index % len(named)]
         if index in bad:
-            sheet.append([*bad[index], None, None])
+            append(sheet, [*bad[index], None, None])
         else:
             stated = None if latest is None or index % 2 else \
                 latest.replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=20 * index)
-            sheet.append([channel, agent, f"1391234{index:04d}", "张女士" if index % 3 == 0 else None, stated])
+            append(sheet, [channel, agent, f"1391234{index:04d}", "张女士" if index % 3 == 0 else None, stated])
     return write_private(path, lambda target: (book.save(target), target)[1])

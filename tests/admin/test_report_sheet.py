@@ -114,3 +114,22 @@ def test_the_template_reads_back_as_an_empty_sheet(store: Store, tmp_path: Path)
     assert [c.value for c in book["报备"][1]] == template_headers()
     assert book["报备"]["C2"].number_format == "@"  # a phone stays text, never 1.38E+10
     assert "完整的中国大陆手机号" in str(book["填写说明"]["A3"].value)
+
+
+def test_names_like_formulas_stay_text_in_the_template_and_read_back_as_registered(store: Store,
+                                                                                  tmp_path: Path) -> None:
+    store.add_channel("=HYPERLINK(\"http://x.example\")", ["@经纪人"])
+    path = write_template(store, tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    lists = book["渠道与经纪人"]
+    assert [c.coordinate for row in lists.iter_rows() for c in row if c.data_type == "f"] == []
+    listed = [(r[0].value, r[1].value) for r in lists.iter_rows(min_row=2)]
+    assert ("'=HYPERLINK(\"http://x.example\")", "'@经纪人") in listed  # shown as written, after the quote
+    assert "'=HYPERLINK(\"http://x.example\")" in [c.value for c in lists["D"]]  # the drop-down's choices
+    channel, agent = next(pair for pair in listed if pair[1] == "'@经纪人")
+    filled = book["报备"]
+    filled.append([channel, agent, "13912340001"])  # as a channel fills it from the lists
+    book.save(path)
+    check = check_sheet(store, path)
+    assert check.rejected == [] and [(r.channel, r.agent) for r in check.good] == [("=HYPERLINK(\"http://x.example\")",
+                                                                                   "@经纪人")]

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from PySide6.QtCore import Qt, QTimer
 
 import console.window
-from admin.report_sheet import import_rows, read_sheet
+from admin.report_sheet import cell_text, import_rows, read_sheet
 from console.pages import PAGES
-from console.pages.reports import ReportsPage
+from console.pages.reports import ReportsPage, tour_sheet
 from db.desk import Desk
 from db.models import JournalEntry, Report
 from db.roles import PermissionDenied
@@ -270,3 +270,11 @@ def test_the_template_is_a_sheet_the_import_reads(qtbot: Any, store: Store, tmp_
     page.importer.load_file(saved)
     settle(window)
     assert "可导入 1 行" in page.importer.summary.text()
+
+
+def test_the_tour_sheet_writes_names_like_formulas_as_text_the_import_reads_back(tmp_path: Path) -> None:
+    path = tour_sheet(tmp_path / "报备.xlsx", {"=渠道": ["@经纪人"]}, None)
+    cells = [c for row in openpyxl.load_workbook(path)["报备"].iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == [] and "'=渠道" in [c.value for c in cells]
+    rows, _title = read_sheet(path)
+    assert ("=渠道", "@经纪人") in [(cell_text(fields["channel"]), cell_text(fields["agent"])) for _n, fields in rows]
