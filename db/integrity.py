@@ -5,7 +5,8 @@
 - snapshots: an engine snapshot is trusted only with a valid MAC under the site's key and when its
   journal entry still carries the hash it was taken at.
 - `derived_differences`: replays the journal in memory and names every stored snapshot and projection
-  table that differs from what the journal says (used by `anchang verify` and `anchang restore`).
+  table that differs from what the journal says, and the users, identities and notes it contradicts
+  (db/row_checks.py) (used by `anchang verify` and `anchang restore`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db import projection
+from db import projection, row_checks
 from db.keys import Keyring, KeysMismatch, KeyUnwrapError
 from db.models import (
     Case,
@@ -316,6 +317,7 @@ def derived_differences(session: Session, keyring: Keyring | None,
     expected = _expected_rows(site, replayed)
     for name, model in PROJECTIONS:
         result.differences.extend(_table_differences(session, name, model, expected[name]))
+    result.differences.extend(row_checks.row_differences(session, keyring, site))  # users, identities, notes
     return result
 
 
