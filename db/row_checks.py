@@ -137,11 +137,11 @@ def identity_differences(session: Session, keyring: Keyring, masks: dict[int, se
         if row.kind != "phone" or not masks.get(row.customer_id):
             continue
         try:
-            token = tokens.get(keyring.lookup_hash("phone_mask", masked_form(number)))
+            mask_token = tokens.get(keyring.lookup_hash("phone_mask", masked_form(number)))
         except InvalidPhone:
             continue  # not a mainland mobile: no 前三后四 form, nothing journalled to compare with
-        if token not in masks[row.customer_id]:
-            others = ", ".join(f"#{c}" for c in sorted(holders.get(token or "", []))) or "none"
+        if mask_token not in masks[row.customer_id]:
+            others = ", ".join(f"#{c}" for c in sorted(holders.get(mask_token or "", []))) or "none"
             problems.append(f"{where}: 日志中此号码属于 {others} / the journal's facts give this number to "
                             f"customer {others}, not #{row.customer_id}")
     return [f"号码与日志不符 / identities differ from the journal: {_listed(problems)}"] if problems else []
