@@ -29,6 +29,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
+from db.text_rules import visible
 from reports import labels
 from reports.checkpoint import qr_code
 from reports.document import Cell, Chart, Document, KeyFigures, Percent, Table, Text
@@ -68,7 +69,8 @@ LIST_STYLE = ListStyle(REGULAR, BOLD, CELL.fontSize, INK, HEAD, ZEBRA, RULE)
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as a Paragraph's markup; a hidden character an older version stored shows as <U+XXXX>."""
+    return visible(text, multiline=True).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cell_text(value: Cell, time_format: str) -> str:
@@ -80,7 +82,7 @@ def cell_text(value: Cell, time_format: str) -> str:
         return value.strftime(time_format)
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(value)
+    return visible(str(value), multiline=True)
 
 
 def _numeric(value: Cell) -> bool:
@@ -131,8 +133,9 @@ def _table(table: Table, width: float) -> list[Flowable]:
     # a row of one-line texts is one line high: given, reportlab need not measure it (nor again at every
     # page a long list is split at)
     heights = [None] + [PLAIN_ROW if all(isinstance(v, str) for v in row) else None for row in body]
+    # splitInRow: a row taller than a page (a reason of TEXT_MAX characters) goes on over the next pages
     grid = PdfTable([header, *body], colWidths=widths, rowHeights=heights, repeatRows=1, style=TableStyle(style),
-                    hAlign="LEFT")
+                    hAlign="LEFT", splitInRow=1)
     flow = [Paragraph(_escape(table.title), TABLE_TITLE), grid]
     if table.note:
         flow.append(Paragraph(_escape(table.note), NOTE))
@@ -245,7 +248,7 @@ def _numbered(document: Document) -> type[Canvas]:
             width, _height = self._pagesize
             self.setFont(REGULAR, 7.5)
             self.setFillColor(MUTED)
-            left = f"案场通 · {document.title} · {document.subtitle}"
+            left = visible(f"案场通 · {document.title} · {document.subtitle}")
             self.drawString(MARGIN, 8 * mm, left)
             self.drawRightString(width - MARGIN, 8 * mm,
                                  f"生成于 {document.generated_at:%Y-%m-%d %H:%M} · 第 {self._pageNumber} 页 / 共 {total} 页")
@@ -260,7 +263,7 @@ def render_pdf(document: Document, target: Path | io.BytesIO) -> None:
     frame = Frame(MARGIN, 14 * mm, size[0] - 2 * MARGIN, size[1] - MARGIN - 14 * mm, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     pdf = BaseDocTemplate(str(target) if isinstance(target, Path) else target, pagesize=size,
-                          title=f"案场通 {document.title} {document.subtitle}", author="案场通 Anchang",
+                          title=visible(f"案场通 {document.title} {document.subtitle}"), author="案场通 Anchang",
                           initialFontName=REGULAR, pageTemplates=[PageTemplate("page", [frame])])
     pdf.build(_story(document, frame._width), canvasmaker=_numbered(document))
 
