@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAre
 
 from console.pages.base import Page, Snap
 from console.pages.today_parts import ArrivalToast, QueuePanel, RotationPanel, caption
+from console.pages.today_refused import RefusedPanel
 from console.widgets import Column, PagedTableModel, button, table_view
 from db import reception, serving
 from db.desk import Desk
@@ -126,7 +127,10 @@ class TodayPage(Page):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(12)
         self.queue: QueuePanel | None = None
+        self.refused: RefusedPanel | None = None  # kiosk check-ins refused at the outbox's flush
         if self.desk.can("reception.confirm"):
+            self.refused = RefusedPanel(self.ctx, self.desk, self.local_when, self._written)
+            column.addWidget(self.refused)
             self.queue = QueuePanel(self.ctx, self.desk, self.local_when, self._written)
             column.addWidget(self.queue)
         self.rotation = RotationPanel(self.set_busy if self.desk.can("duty.busy") else None)
@@ -147,6 +151,8 @@ class TodayPage(Page):
         self.ctx.run(reception.rotation_board, store, on_done=self._show_rotation)
         if self.queue is not None:
             self.ctx.run(q.queue, store, on_done=self.queue.show_rows)
+        if self.refused is not None:
+            self.refused.refresh()
 
     def _summary_loaded(self, summary: q.TodaySummary) -> None:
         self.day = day = summary.day
