@@ -1,13 +1,16 @@
 """`anchang backup` / `anchang restore`: SQLite through its backup API, PostgreSQL through pg_dump/pg_restore.
 
 A restore refuses anything that is not a backup of an Anchang database; it restores into a copy first
-and checks it (file integrity, schema version, this site's keys, the journal chain) before it replaces
-the live database, and keeps what it replaced. The keys are not in a backup: they stay in the data
-directory.
+and checks it (file integrity, schema version, this site's keys, the journal chain, every signed
+checkpoint kept) before it replaces the live database, and keeps what it replaced under a name of its
+own (never overwritten). A restore that would drop entries of the live journal, or go back before a kept
+checkpoint, names the loss and goes on only with `--accept-loss --reason` (journalled: admin/restore_loss.py).
+The keys are not in a backup: they stay in the data directory.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import secrets
@@ -15,14 +18,15 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 import sqlalchemy as sa
 
-from admin import restore_check
-from admin.audit import report, verify_engine
+from admin import restore_check, restore_loss
+from admin.audit import kept_checkpoints, report, verify_engine
 from admin.common import (
     EXIT_FAILED,
     AdminError,
@@ -34,9 +38,10 @@ from admin.common import (
     sqlite_path,
     usage_error,
 )
-from db import integrity, migrate
+from db import integrity, journal, migrate
 from db.config import data_dir, database_url
-from db.database import _sqlite_writer_queue, make_engine, run_write
+from db.database import _sqlite_writer_queue, make_engine, read_session, run_write
+from db.desk import MIN_REASON
 from db.keys import Keyring
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -184,10 +189,35 @@ def _backup_kind(path: Path) -> str | None:
     return None
 
 
-def restore(source_text: str) -> int:
-    """Restores into a copy first and checks it (integrity, schema, this site's keys, the journal chain);
-    only a copy that passes replaces the live database, and the replaced one is kept."""
+@dataclass(frozen=True)
+class Acceptance:
+    """`--accept-loss --reason`: the operator knowingly drops what the restore loses."""
+
+    reason: str
+    operator: str
+    backup: str  # the backup's file name, journalled with the loss
+
+
+def _acceptance(source: Path, accept_loss: bool, reason: str | None, operator: str | None) -> Acceptance | None:
+    text = (reason or "").strip()
+    if not accept_loss:
+        if text:
+            raise usage_error("--reason 只与 --accept-loss 一起使用 / --reason goes with --accept-loss")
+        return None
+    if len(text) < MIN_REASON:
+        raise usage_error(f"--accept-loss 需要 --reason（至少 {MIN_REASON} 个字）/ --accept-loss needs a --reason of "
+                          f"{MIN_REASON} characters or more: why the loss is accepted; nothing was changed")
+    who = (operator or "").strip() or getpass.getuser()
+    return Acceptance(text, who[:64], source.name)
+
+
+def restore(source_text: str, accept_loss: bool = False, reason: str | None = None,
+            operator: str | None = None) -> int:
+    """Restores into a copy first and checks it (integrity, schema, this site's keys, the journal chain,
+    the kept checkpoints, what the live journal would lose); only a copy that passes replaces the live
+    database, and the replaced one is kept."""
     source = Path(source_text)
+    acceptance = _acceptance(source, accept_loss, reason, operator)
     if not source.is_file():
         raise usage_error(f"备份文件不存在 / no backup file at {source}")
     kind = _backup_kind(source)
@@ -203,25 +233,70 @@ def restore(source_text: str) -> int:
         raise usage_error(f"这是 PostgreSQL 备份，但当前数据库是 {shown_url(url)} / a PostgreSQL backup "
                           "cannot be restored into this database")
     keyring = Keyring.load(data_dir())  # the backup must be this site's: checked against these keys
+    marks = kept_checkpoints(None)  # every signed checkpoint kept: the restored journal must keep them true
     print(f"检查备份 / checking the backup {source} (the live database is not touched yet):")
+    plan = _Plan(url, keyring, marks, acceptance)
     if target is not None:
-        kept = _restore_sqlite(source, target, keyring)
+        kept = _restore_sqlite(source, target, plan)
     else:
-        kept = _restore_postgres(url, source, keyring)
+        kept = _restore_postgres(url, source, plan)
     if kept is None:
         print("失败 / FAILED: 未恢复，当前数据库保持不变 / not restored: the live database was left as it was")
         return EXIT_FAILED
     if kept.name:
         print(f"已保存恢复前的数据库 / kept the database being replaced: {kept}")
     print(f"已恢复 / restored {source} → {shown_url(url)}")
+    if plan.loss is not None and plan.loss.checkpoints_beyond:
+        aside = restore_loss.set_aside(plan.loss.checkpoints_beyond, data_dir() / "checkpoints", _stamp())
+        print(f"已移出超出备份的检查点 / set the checkpoints past the backup aside in {aside}")
     engine = open_engine(url)
     try:
         migrate.check(engine)
-        result = verify_engine(engine)
+        result = verify_engine(engine, checkpoints=kept_checkpoints(None))
     finally:
         engine.dispose()
     print("恢复后校验日志 / verifying the restored journal:")
     return report(result)
+
+
+@dataclass
+class _Plan:
+    """What a restore checks the candidate against, and what it found the restore would lose."""
+
+    url: str
+    keyring: Keyring
+    marks: list[journal.Checkpoint]
+    acceptance: Acceptance | None
+    loss: restore_loss.Loss | None = None
+
+
+def _loss_refused(candidate: sa.Engine, plan: _Plan, sqlite_file: Path | None) -> bool:
+    """The candidate against the kept checkpoints (a contradiction is refused outright) and against the
+    live journal: a loss is named, and refused unless accepted; an accepted one is journalled in the
+    candidate (SQLite: it replaces the live file with it) or, on PostgreSQL, right after pg_restore."""
+    with read_session(candidate) as backup, restore_loss.live_session(plan.url, sqlite_file) as live:
+        if _problems_found(restore_loss.checkpoint_problems(backup, plan.marks, plan.keyring.public_key_pem())):
+            return True
+        plan.loss = restore_loss.assess(backup, live, plan.marks)
+    if not plan.loss.any:
+        return False
+    for line in plan.loss.lines():
+        print(f"  {line}")
+    if plan.acceptance is None:
+        print("  不通过 / refused: 恢复会丢失上述记录；确需恢复请加 --accept-loss --reason \"原因\" / the restore "
+              "would lose what is listed above: to restore anyway, run it again with --accept-loss --reason \"why\"")
+        return True
+    print(f"  已接受丢失 / loss accepted by {plan.acceptance.operator}: {plan.acceptance.reason}")
+    return False
+
+
+def _journal_acceptance(engine: sa.Engine, plan: _Plan) -> None:
+    loss, accepted = plan.loss, plan.acceptance
+    if loss is None or not loss.any or accepted is None:
+        return
+    seq = run_write(engine, lambda session: restore_loss.record_accepted(
+        session, plan.keyring, loss, operator=accepted.operator, reason=accepted.reason, backup=accepted.backup))
+    print(f"  已记入日志 / journalled as entry #{seq}")
 
 
 def _problems_found(problems: list[str]) -> bool:
@@ -230,9 +305,9 @@ def _problems_found(problems: list[str]) -> bool:
     return bool(problems)
 
 
-def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None:
-    """Copy, check, then swap (see _swap_sqlite); the replaced database stays as `<name>.before-restore`.
-    Returns it (an empty Path when there was none), None when refused."""
+def _restore_sqlite(source: Path, target: Path, plan: _Plan) -> Path | None:
+    """Copy, check, then swap (see _swap_sqlite); the replaced database is kept beside it under a name of
+    its own. Returns it (an empty Path when there was none), None when refused."""
     target.parent.mkdir(parents=True, exist_ok=True)
     candidate = target.with_name(f".{target.name}.restore-{_stamp()}")
     work_dir = Path(tempfile.mkdtemp(prefix="anchang-restore-", dir=target.parent))
@@ -243,12 +318,15 @@ def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None
             return None
         engine = open_engine(f"sqlite:///{candidate}")
         try:
-            problems = restore_check.candidate_problems(engine, keyring, work_dir)
+            if _problems_found(restore_check.candidate_problems(engine, plan.keyring, work_dir)):
+                return None
+            if _loss_refused(engine, plan, target):
+                return None
+            _journal_acceptance(engine, plan)  # in the copy: it replaces the live file with the restore
         finally:
             engine.dispose()
-        if _problems_found(problems):
-            return None
-        return _swap_sqlite(candidate, target)
+        expected = plan.loss.live_head if plan.loss is not None else journal.EMPTY_HEAD
+        return _swap_sqlite(candidate, target, expected)
     finally:
         for leftover in (candidate, Path(f"{candidate}-wal"), Path(f"{candidate}-shm"),
                          Path(f"{candidate}-writer.lock")):
@@ -256,20 +334,46 @@ def _restore_sqlite(source: Path, target: Path, keyring: Keyring) -> Path | None
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def _swap_sqlite(candidate: Path, target: Path) -> Path:
-    """Under the site's write lock: keep a consistent copy of the live file as `<name>.before-restore`,
+def safety_path(directory: Path, name: str, suffix: str = "") -> Path:
+    """<name><suffix> in `directory`, or <name>-2<suffix>, -3 … when taken: a safety copy is never overwritten."""
+    found, number = directory / f"{name}{suffix}", 1
+    while found.exists():
+        number += 1
+        found = directory / f"{name}-{number}{suffix}"
+    return found
+
+
+def _live_head(target: Path) -> tuple[int, str]:
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.DatabaseError:
+        return -1, ""  # unreadable: only a restore that found it unreadable too goes on
+    finally:
+        conn.close()
+    return (0, journal.GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+
+
+def _swap_sqlite(candidate: Path, target: Path, expected: journal.Head) -> Path:
+    """Under the site's write lock: keep a consistent copy of the live file as `<name>.before-restore-<time>`,
     then write the checked copy into the live file through SQLite's backup API, one transaction that
     stations reading it meanwhile see whole or not at all (renaming a file over a WAL database that
     stations hold open would let their old connections write into the new file's WAL). Stations then
-    reload their engine: the journal entry they last saw has changed."""
+    reload their engine: the journal entry they last saw has changed. The live journal must still end
+    where the loss was assessed: an entry written meanwhile would be lost unsaid."""
     if not target.exists():
         os.replace(candidate, target)
         return Path()
-    kept = target.with_name(f"{target.name}.before-restore")
     engine = make_engine(f"sqlite:///{target}")
     try:
         with _sqlite_writer_queue(engine):
-            partial = kept.with_name(f".{kept.name}.{_stamp()}")
+            head = _live_head(target)
+            if head[0] >= 0 and head != (expected.seq, expected.hash):
+                raise AdminError(f"检查期间当前日志已有新记录（现到第 {head[0]} 条）/ the live journal changed while "
+                                 f"the backup was checked (it now ends at entry {head[0]}): nothing was changed; "
+                                 "run the restore again")
+            kept = safety_path(target.parent, f"{target.name}.before-restore-{_stamp()}")
+            partial = kept.with_name(f".{kept.name}.partial")
             copy_sqlite(target, partial)
             os.replace(partial, kept)
             source = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
@@ -284,7 +388,7 @@ def _swap_sqlite(candidate: Path, target: Path) -> Path:
     return kept
 
 
-def _restore_postgres(url: str, source: Path, keyring: Keyring) -> Path | None:
+def _restore_postgres(url: str, source: Path, plan: _Plan) -> Path | None:
     """pg_restore into a scratch database and check it there; only then restore into the live database
     in one transaction (other stations wait on its locks, then see the whole restored state)."""
     scratch_url, admin = _scratch_database(url)
@@ -293,20 +397,23 @@ def _restore_postgres(url: str, source: Path, keyring: Keyring) -> Path | None:
         engine = open_engine(scratch_url)
         work_dir = Path(tempfile.mkdtemp(prefix="anchang-restore-"))
         try:
-            problems = _schema_name_problem(engine, url) or restore_check.candidate_problems(engine, keyring, work_dir)
+            problems = (_schema_name_problem(engine, url)
+                        or restore_check.candidate_problems(engine, plan.keyring, work_dir))
+            refused = _problems_found(problems) or _loss_refused(engine, plan, None)
         finally:
             engine.dispose()
             shutil.rmtree(work_dir, ignore_errors=True)
     finally:
         _drop_scratch_database(admin, scratch_url)
-    if _problems_found(problems):
+    if refused:
         return None
     kept = _pg_safety_dump(url, data_dir() / "backups") or Path()
     pg_restore(url, source)
     engine = open_engine(url)
     try:
         migrate.upgrade(engine, backup_dir=data_dir() / "backups")  # a backup from an older version
-        run_write(engine, lambda session: integrity.record_key_checks(session, keyring))
+        run_write(engine, lambda session: integrity.record_key_checks(session, plan.keyring))
+        _journal_acceptance(engine, plan)
     finally:
         engine.dispose()
     return kept
@@ -355,6 +462,6 @@ def _pg_safety_dump(url: str, directory: Path) -> Path | None:
     finally:
         engine.dispose()
     directory.mkdir(parents=True, exist_ok=True)
-    kept = directory / f"before-restore-{_stamp()}.dump"
+    kept = safety_path(directory, f"before-restore-{_stamp()}", ".dump")
     pg_dump(url, kept)
     return kept

@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
 
     restore = sub.add_parser("restore", help="恢复 / restore a backup into the configured database")
     restore.add_argument("path", metavar="PATH")
+    restore.add_argument("--accept-loss", action="store_true",
+                         help="restore even though entries of the live journal (or kept checkpoints) would be "
+                              "lost; needs --reason; journalled")
+    restore.add_argument("--reason", metavar="TEXT", help="why the loss is accepted (with --accept-loss)")
+    restore.add_argument("--operator", metavar="NAME", help="who accepts it (default: this computer's login)")
 
     rules = sub.add_parser("rules", help="判客规则 / the rule set")
     rules_sub = rules.add_subparsers(dest="action", required=True)
@@ -145,7 +150,7 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         return lambda: backup(args.out)
     if args.command == "restore":
         from admin.backup import restore
-        return lambda: restore(args.path)
+        return lambda: restore(args.path, args.accept_loss, args.reason, args.operator)
     if args.command == "rules":
         from admin import rules
         if args.action == "show":

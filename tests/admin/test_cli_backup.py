@@ -56,10 +56,12 @@ def test_round_trip(store: Store, db_url: str, tmp_path: Path, capsys: pytest.Ca
     store.register_visit("13812345009")  # written after the backup: the restore takes it away
     assert journal_length(db_url) == before + 1
 
-    assert main(["restore", str(backup_file)]) == 0
+    assert main(["restore", str(backup_file)]) == 1  # it would lose that visit: said, and refused
+    assert "would lose 1 entries" in capsys.readouterr().out
+    assert main(["restore", str(backup_file), "--accept-loss", "--reason", "演练恢复流程"]) == 0
     out = capsys.readouterr().out
     assert "restored" in out and "journal intact" in out and "kept the database being replaced" in out
-    assert journal_length(db_url) == before
+    assert journal_length(db_url) == before + 1  # the backup's entries and the accepted loss
     assert store.customer_id("13812345009") is None
     assert store.customer_id("13812345001") is not None
     # the restored database takes writes again (guards and sequence in place)
