@@ -24,6 +24,7 @@ from db.database import read_session
 from db.models import Customer, JournalEntry, VisitRecord
 from db.personal import mask_phone
 from db.queries.customers import ERASED
+from db.text_rules import visible
 from judge import facts as f
 from judge.engine import Site
 from judge.reasons import LABELS_ZH
@@ -126,7 +127,8 @@ def _pad(text: str, width: int) -> str:
 
 
 def _row(cells: list[str], widths: list[int]) -> str:
-    return "  " + "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
+    # a name stored unchecked by an older version: escaped before padding, so its column still lines up
+    return "  " + "  ".join(_pad(visible(c), w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
 def _label(code: str | None) -> str:
@@ -146,7 +148,7 @@ def print_board(board: Board, out: TextIO | None = None) -> None:
     firsts = sum(1 for v in board.visits if v.first)
 
     def say(text: str = "") -> None:
-        print(text, file=out)
+        print(visible(text), file=out)  # whatever `out` is: no ESC from a stored name reaches a terminal
 
     say(f"案场通 · 今日看板 / today's board — {local:%Y-%m-%d}（周{WEEKDAYS[local.weekday()]}）"
         f"截至 / as of {local:%H:%M} ({zone.key})")

@@ -210,13 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         from db.scenarios import run_paths
         return run_paths(args.paths)
     from admin.errors import run_guarded
+    from admin.terminal import escaped_output
     from admin.upgrade import start_check
     previous = os.umask(PRIVATE_UMASK)
     try:
         _private_data_dir()
         if args.command not in WITHOUT_UPGRADE and (refused := start_check("anchang")) is not None:
             return refused  # a newer program's database; an older one was backed up and migrated
-        code = run_guarded(_command(args))
+        with escaped_output():  # no ESC from a stored name reaches the terminal (admin/terminal.py)
+            code = run_guarded(_command(args))
         _private_data_dir()  # `init` may have just made it
         return code
     finally:
