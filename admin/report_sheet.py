@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from openpyxl.utils.exceptions import InvalidFileException
 
 from admin.common import AdminError, local_text, parse_local_time, usage_error
+from db import text_rules
 from db.database import read_session
 from db.models import Agent, Channel
 from db.personal import (
@@ -215,6 +216,8 @@ def check_name(name: str) -> str | None:
     name = name.strip()
     if not name:
         return None
+    if (char := text_rules.first_hidden(name)) is not None:  # before quoting the name back
+        raise ValueError(text_rules.hidden_message(char, "客户姓名", "customer's name"))
     if len(name) > NAME_MAX or any(ch.isdigit() for ch in name):
         raise ValueError(f"客户姓名无效 / {name[:NAME_MAX]!r} is not a name (no digits, at most {NAME_MAX} characters)")
     return name

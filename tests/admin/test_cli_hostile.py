@@ -93,3 +93,12 @@ def test_the_board_printed_to_any_stream_escapes(hostile_site: Store) -> None:
     text = printed.getvalue()
     _no_hidden(text)
     assert "王<U+001B>[31m丽<U+202E>" in text
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\u202e", "\u2066", "\u200b", "\ufeff"])
+def test_the_importer_refuses_a_hostile_customer_name_naming_it(char: str) -> None:
+    from admin.report_sheet import check_name
+
+    with pytest.raises(ValueError, match=f"U\\+{ord(char):04X}") as refused:
+        check_name(f"张{char}女士")
+    assert str(refused.value).index("客户姓名") < str(refused.value).index("name")  # Chinese first
