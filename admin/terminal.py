@@ -39,7 +39,7 @@ class EscapedStream:
 def escaped_output() -> Iterator[None]:
     """sys.stdout and sys.stderr escaped for the duration (the command's own prints and its errors)."""
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = EscapedStream(out), EscapedStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = EscapedStream(out), EscapedStream(err)
     try:
         yield
     finally:

@@ -4,7 +4,7 @@ Limits (characters, after trimming the ends):
 
 | field | limit |
 |---|---|
-| a consultant's, channel's, agent's, user's or station's name | NAME_MAX = 64 (the String(64) columns) |
+| a consultant's, channel's, agent's or user's name | NAME_MAX = 64 (the String(64) columns) |
 | a customer's name (kiosk, ID card, channel report, import) | CUSTOMER_NAME_MAX = 40 |
 | a source's name (来源) | SOURCE_MAX = 32 (its String(32) column) |
 | free text: a case's, appeal's, reveal's, blacklist's or rule change's reason, a note | TEXT_MAX = 2000 |
