@@ -27,6 +27,7 @@ from judge.reasons import WARNING_CLOSED, EngineError, WarningClosed
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from db.reception import Source
     from db.service import Step, Store, WriteResult
 
 REVEAL = "reveal_phone"  # journal kind of a full-number reveal (db.admin / the audit page list them)
@@ -183,6 +184,13 @@ class Desk:
     def set_duty(self, consultants: list[str]) -> WriteResult:
         self.require("duty.edit")
         return self.store.set_duty(consultants, actor=self.actor)
+
+    def set_sources(self, sources: Sequence[Source]) -> None:
+        """The project's check-in sources (db/reception.py), from the kiosk's staff settings."""
+        self.require("sources.edit")
+        from db import reception
+
+        reception.set_sources(self.store, list(sources), actor=self.actor)
 
     # ------------------------------------------------------------ cases, warnings, blacklist, rules
     def decide_case(self, case_id: int, verdict: str, reason: str) -> WriteResult:

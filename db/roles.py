@@ -52,6 +52,7 @@ _GRANTS: dict[str, tuple[str, ...]] = {
     "users.edit": ("admin",),
     "duty.view": ("admin", "manager", "receptionist", "consultant"),
     "duty.edit": ("manager",),
+    "sources.edit": ("admin", "manager", "receptionist"),  # the kiosk's 登记来源 (staff mode's settings)
     # 规则
     "rules.view": ("admin", "manager", "channel_manager"),
     "rules.edit": ("manager",),

@@ -62,15 +62,3 @@ def face_of(store: Store, customer_id: int) -> str | None:
     site = store.site()
     state = site.customers.get(site.resolve(customer_id)) if customer_id in site.customers else None
     return state.faces[0] if state is not None and state.faces else None
-
-
-def phone_of_checkin(store: Store, visit_seq: int) -> str | None:
-    """The number a waiting check-in was made with, for reception's one-tap confirmation; it is used for
-    the write and never shown."""
-    import sqlalchemy as sa
-
-    from db.models import VisitRecord
-
-    with read_session(store.engine) as session:
-        customer = session.scalar(sa.select(VisitRecord.registered_as).where(VisitRecord.id == visit_seq))
-        return identity.reveal_phone(session, store.keyring, customer) if customer is not None else None

@@ -8,9 +8,10 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from db import reception
+from db.desk import Desk
 from db.personal import InvalidPhone, normalize_phone
-from kiosk.lookup import phone_of_checkin
 from kiosk.screens.phone import BACK, CLEAR, KEYS, grouped
+from kiosk.staff_desk import confirm_checkin, run_as_staff
 from kiosk.widgets import Columns, Keypad, button, clear_layout, label
 
 
@@ -56,10 +57,6 @@ class QueueTab(QWidget):
         body.second.addWidget(self.panel)
         self.panel.setVisible(False)
 
-    @property
-    def by(self) -> str:
-        return str(getattr(self.kiosk.staff_user, "name", "reception"))
-
     def refresh(self) -> None:
         self.kiosk.runner.run(reception.pending_checkins, self.kiosk.store, on_done=self._show,
                               on_error=lambda _e: self.message.setText(self.tr("数据库不可用，稍后再试")))
@@ -87,24 +84,16 @@ class QueueTab(QWidget):
             self.refresh()
         return show
 
-    def _failed(self, error: BaseException) -> None:
-        self.message.setText(self.tr("操作未完成：%1").replace("%1", str(error).split(" / ")[0]))
+    def _said(self, words: str) -> None:
+        self.message.setText(words)
         self.refresh()
 
     def confirm(self, visit_seq: int) -> None:
-        store, by = self.kiosk.store, self.by
-
-        def work() -> object:
-            phone = phone_of_checkin(store, visit_seq)
-            if phone is None:
-                raise LookupError("该登记已不存在")
-            return store.confirm_visit(phone, by=by)
-
-        self.kiosk.runner.run(work, on_done=self._done(self.tr("已确认")), on_error=self._failed)
+        run_as_staff(self.kiosk, confirm_checkin, visit_seq, on_done=self._done(self.tr("已确认")), say=self._said)
 
     def dismiss(self, visit_seq: int) -> None:
-        self.kiosk.runner.run(lambda: self.kiosk.store.dismiss_checkin(visit_seq, by=self.by),
-                              on_done=self._done(self.tr("已标记为误登")), on_error=self._failed)
+        run_as_staff(self.kiosk, Desk.dismiss_checkin, visit_seq, on_done=self._done(self.tr("已标记为误登")),
+                     say=self._said)
 
     def _start_correct(self, visit_seq: int) -> None:
         self.correcting, self.digits = visit_seq, ""
@@ -132,7 +121,7 @@ class QueueTab(QWidget):
         except InvalidPhone:
             self.message.setText(self.tr("这不是有效的手机号，请检查"))
             return
-        seq, phone, by = self.correcting, self.digits, self.by
+        seq, phone = self.correcting, self.digits
         self._cancel()
-        self.kiosk.runner.run(lambda: self.kiosk.store.correct_checkin(seq, phone, by=by),
-                              on_done=self._done(self.tr("号码已更正")), on_error=self._failed)
+        run_as_staff(self.kiosk, Desk.correct_checkin, seq, phone, on_done=self._done(self.tr("号码已更正")),
+                     say=self._said)

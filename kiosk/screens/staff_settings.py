@@ -11,6 +11,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from db import reception
+from db.desk import Desk
+from kiosk.staff_desk import run_as_staff
 from kiosk.widgets import button, clear_layout, label
 
 CAMERAS = ("0", "1", "none")  # the demo video only from the command line (--camera demo): never a real kiosk's
@@ -119,14 +121,13 @@ class SettingsTab(QWidget):
         if not chosen:
             self.message.setText(self.tr("至少保留一种登记来源"))
             return
-        values, store = dict(self.values), self.kiosk.store
-        actor = str(getattr(self.kiosk.staff_user, "name", "reception"))
+        values = dict(self.values)
 
-        def work() -> None:
+        def work(desk: Desk) -> None:
+            desk.set_sources(chosen)  # the project's, through the Desk: refused before the station's are saved
             settings = load_settings()
             settings["kiosk"] = {**settings.get("kiosk", {}), **values}
             save_settings(settings)
-            reception.set_sources(store, chosen, actor)
 
-        self.kiosk.runner.run(work, on_done=lambda _r: self.message.setText(self.tr("已保存，摄像头、读卡器和语言在重启后生效")),
-                              on_error=lambda e: self.message.setText(self.tr("保存失败：%1").replace("%1", str(e).split(" / ")[0])))
+        run_as_staff(self.kiosk, work, on_done=lambda _r: self.message.setText(
+            self.tr("已保存，摄像头、读卡器和语言在重启后生效")), say=self.message.setText)
