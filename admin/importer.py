@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from admin.common import EXIT_FAILED, EXIT_OK, AdminError, local_text, open_store
-from admin.report_sheet import Recorded, Rejected, check_sheet, record_rows
+from admin.report_sheet import Recorded, Rejected, check_read, read_sheet, record_rows
 from db.config import config_file, section, settings
 from db.personal import mask_phone
 from judge.reasons import LABELS_ZH
@@ -47,8 +47,9 @@ def gap_text(gap: timedelta) -> str:
 
 def import_reports(file: str, *, dry_run: bool, tolerance_minutes: int | None = None) -> int:
     allowed = tolerance(tolerance_minutes)
+    read = read_sheet(Path(file))  # before the store is opened: a refused sheet leaves the database untouched
     with open_store() as store:
-        check = check_sheet(store, Path(file))
+        check = check_read(store, *read)
         zone, rejected = check.zone, list(check.rejected)
         print(f"工作表 / sheet {check.title!r}: {len(check.rows)} 行数据 data rows, {len(check.good)} 行可导入 "
               f"importable, {len(rejected)} 行拒绝 rejected")

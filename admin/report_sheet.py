@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from openpyxl.utils.exceptions import InvalidFileException
 
 from admin.common import AdminError, local_text, parse_local_time, usage_error
+from admin.sheet_limits import bounded_rows, check_archive
 from db import text_rules
 from db.database import read_session
 from db.models import Agent, Channel
@@ -152,38 +153,54 @@ def cell_text(value: Any) -> str:
 
 
 def read_sheet(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
-    """The data rows as {field: cell value} with their Excel row numbers, and the sheet's name."""
+    """The data rows as {field: cell value} with their Excel row numbers, and the sheet's name. The file is
+    judged before it is opened and the rows streamed within bounds (admin/sheet_limits.py): only the
+    fields are kept, so memory follows the rows read, not the sheet's claims."""
     if not path.is_file():
         raise usage_error(f"文件不存在 / no such file: {path}")
+    check_archive(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise usage_error(f"不是 Excel 工作簿 / {path} is not an .xlsx workbook ({exc})") from None
     try:
         sheet = workbook.active if workbook.active is not None else workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-        title = sheet.title
+        return _data_rows(bounded_rows(sheet), sheet.title), sheet.title
     finally:
         workbook.close()
-    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for position, cell in enumerate(cells):
-            field = _FIELD_OF.get(_key(cell)) if cell is not None else None
-            if field is not None and field not in columns:
-                columns[field] = position
-        if columns:
-            missing = [f for f in REQUIRED if f not in columns]
-            if missing:
-                wanted = "; ".join(f"{f}: {' / '.join(HEADERS[f])}" for f in missing)
-                raise usage_error(f"缺少必需的列 / missing column(s) in sheet {title!r}: {wanted}")
-            data = []
-            for number, values in enumerate(rows[index + 1:], start=index + 2):
-                fields = {f: values[p] if p < len(values) else None for f, p in columns.items()}
-                if any(cell_text(v) for v in fields.values()):
-                    data.append((number, fields))
-            return data, title
-    raise usage_error(f"找不到表头 / no header row in sheet {title!r}: expected columns like "
-                      "渠道, 经纪人, 客户电话 (channel, agent, phone)")
+
+
+def _data_rows(rows: Iterator[tuple[int, tuple[Any, ...]]], title: str) -> list[tuple[int, dict[str, Any]]]:
+    """The rows under the header (found in the first rows), as {field: value}; blank rows left out."""
+    columns: dict[str, int] = {}
+    data = []
+    for number, values in rows:
+        if not columns:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            columns = _header(values, title)
+            continue
+        fields = {f: values[p] if p < len(values) else None for f, p in columns.items()}
+        if any(cell_text(v) for v in fields.values()):
+            data.append((number, fields))
+    if not columns:
+        raise usage_error(f"找不到表头 / no header row in sheet {title!r}: expected columns like "
+                          "渠道, 经纪人, 客户电话 (channel, agent, phone)")
+    return data
+
+
+def _header(values: tuple[Any, ...], title: str) -> dict[str, int]:
+    """{field: position} when `values` is the header row (a usage error if it lacks a required column)."""
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(values):
+        field = _FIELD_OF.get(_key(cell)) if cell is not None else None
+        if field is not None and field not in columns:
+            columns[field] = position
+    missing = [f for f in REQUIRED if f not in columns]
+    if columns and missing:
+        wanted = "; ".join(f"{f}: {' / '.join(HEADERS[f])}" for f in missing)
+        raise usage_error(f"缺少必需的列 / missing column(s) in sheet {title!r}: {wanted}")
+    return columns
 
 
 # ---------------------------------------------------------------- checks (a sheet's rows and the entry form)
@@ -280,7 +297,11 @@ def registry(store: Store) -> tuple[dict[str, str], set[str]]:
 
 def check_sheet(store: Store, path: Path) -> SheetCheck:
     """Reads `path` and checks every row against the registry and the rules in force now."""
-    rows, title = read_sheet(path)
+    return check_read(store, *read_sheet(path))
+
+
+def check_read(store: Store, rows: list[tuple[int, dict[str, Any]]], title: str) -> SheetCheck:
+    """`read_sheet`'s rows checked against the registry and the rules in force now."""
     now = store.now()
     rules = store.rules_at(now)
     agents, channels = registry(store)
