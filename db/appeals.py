@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from db import notes, text_rules
+from db import appeal_guard, notes, text_rules
 from db.desk import MIN_REASON, Desk
 from db.roles import PermissionDenied
 from judge import facts as f
@@ -31,20 +31,47 @@ def file_appeal(desk: Desk, customer_id: int, reason: str) -> WriteResult:
     consultant = desk.consultant
     if consultant is None:
         raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
-    reason = text_rules.check_text(reason, "申诉理由", "reason")
-    if len(reason) < MIN_REASON:
-        raise EngineError(f"请写明申诉理由（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
-    return appeal(desk.store, customer_id, consultant, reason, actor=desk.actor)
+    return appeal(desk.store, customer_id, consultant, _checked_reason(reason), actor=desk.actor)
 
 
 def file_appeal_by_phone(desk: Desk, phone: str, reason: str) -> WriteResult:
     """The appeal form's way in: the consultant types the customer's number (input only: it is hashed
-    to find the customer and never shown back). A number the site does not know is refused."""
+    to find the customer and never shown back). No oracle (db/appeal_guard.py): a number the site does not
+    know, the consultant's own customer and one never at the site are refused in the same words, counted,
+    and too many such misses pause the consultant's lookups."""
     desk.require("cases.appeal")
-    customer = desk.store.customer_id(phone)  # InvalidPhone for a number that is not a mainland mobile
-    if customer is None:
-        raise EngineError("没有此号码的客户 / no customer with this number")
-    return file_appeal(desk, customer, reason)
+    consultant = desk.consultant
+    if consultant is None:
+        raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
+    _checked_reason(reason)  # before any lookup: a bad reason is no miss
+    store = desk.store
+    until = appeal_guard.paused_until(store, desk.actor)
+    if until is not None:
+        raise appeal_guard.LookupsPaused(until)
+    customer = store.customer_id(phone)  # InvalidPhone for a number that is not a mainland mobile
+    if customer is not None and _own_open_appeal(store.site(), customer, consultant):
+        return file_appeal(desk, customer, reason)  # refused as still open: their own appeal, no secret
+    try:
+        if customer is None:
+            raise EngineError(appeal_guard.NOT_APPEALABLE)
+        return file_appeal(desk, customer, reason)
+    except PermissionDenied:
+        raise
+    except EngineError:
+        appeal_guard.record_miss(store, desk.actor, consultant)
+        raise EngineError(appeal_guard.NOT_APPEALABLE) from None
+
+
+def _checked_reason(reason: str) -> str:
+    reason = text_rules.check_text(reason, "申诉理由", "reason")
+    if len(reason) < MIN_REASON:
+        raise EngineError(f"请写明申诉理由（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
+    return reason
+
+
+def _own_open_appeal(site: Site, customer_id: int, consultant: str) -> bool:
+    cases = (site.cases[i] for i in site.cases_by_customer.get(site.resolve(customer_id), []))
+    return any(c.kind == "appeal" and c.status == "open" and c.claimant == consultant for c in cases)
 
 
 def appeal(store: Store, customer_id: int, consultant: str, reason: str, actor: str | None = None) -> WriteResult:
