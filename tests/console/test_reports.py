@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 
 import console.window
 from admin.report_sheet import cell_text, import_rows, read_sheet
+from admin.sheet_limits import MAX_COLUMNS, MAX_RATIO, MAX_ROWS
 from console.pages import PAGES
 from console.pages.reports import ReportsPage, tour_sheet
 from db.desk import Desk
@@ -22,6 +23,7 @@ from db.models import JournalEntry, Report
 from db.roles import PermissionDenied
 from db.service import Store
 from db.users import authenticate
+from tests.admin import hostile_sheets
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0
@@ -250,6 +252,18 @@ def test_an_unreadable_file_says_why(qtbot: Any, store: Store, tmp_path: Path) -
     settle(window)
     assert "not an .xlsx workbook" in page.importer.summary.text()
     assert page.importer.model.rowCount() == 0 and not page.importer.import_button.isEnabled()
+
+
+def test_a_hostile_sheet_is_refused_with_its_cap(qtbot: Any, store: Store, tmp_path: Path) -> None:
+    window, page = reports_page(qtbot, store)
+    for path, said in ((hostile_sheets.zip_bomb(tmp_path / "bomb.xlsx", 32), f"上限 {MAX_RATIO} 倍"),
+                       (hostile_sheets.row_far_down(tmp_path / "long.xlsx"), f"超过 {MAX_ROWS} 行"),
+                       (hostile_sheets.cell_far_right(tmp_path / "wide.xlsx"), f"超过 {MAX_COLUMNS} 列")):
+        page.importer.load_file(path)
+        settle(window)
+        assert said in page.importer.summary.text() and page.importer.summary.property("role") == "error"
+        assert page.importer.model.rowCount() == 0 and not page.importer.import_button.isEnabled()
+    assert recorded(store) == []
 
 
 def test_the_template_is_a_sheet_the_import_reads(qtbot: Any, store: Store, tmp_path: Path) -> None:
