@@ -7,9 +7,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
+from db.desk import Desk
 from kiosk.screens.staff_queue import QueueTab
 from kiosk.screens.staff_rotation import RotationTab
 from kiosk.screens.staff_settings import SettingsTab
+from kiosk.staff_desk import run_as_staff
 from kiosk.widgets import Screen, button, label
 
 
@@ -44,6 +46,8 @@ class StaffScreen(Screen):
                                       "walkin_hint", size=22))
         walkin_layout.addWidget(button(self.tr("开始代客登记"), "walkin_start", "primary", height=96,
                                        on_click=self._walkin))
+        self.walkin_message = label("", "walkin_message", size=20)
+        walkin_layout.addWidget(self.walkin_message)
         walkin_layout.addStretch(1)
         self.alerts = QWidget()
         self.alerts.setObjectName("staff_alerts")
@@ -96,8 +100,17 @@ class StaffScreen(Screen):
         self.kiosk.runner.run(lambda: len(outbox.pending()), on_done=show, on_error=lambda _error: show(0))
 
     def _walkin(self) -> None:
-        actor = str(getattr(self.kiosk.staff_user, "name", "reception"))
-        self.kiosk.begin("walkin", actor=actor)
+        """A walk-in is written as verified by the staff member: the Desk checks them first, as for a
+        confirmation (the check-in itself goes the kiosk's way, through the outbox when the database is away)."""
+        self.walkin_message.setText("")
+        run_as_staff(self.kiosk, Desk.require, "reception.confirm", on_done=lambda _r: self._begin_walkin(),
+                     say=self.walkin_message.setText)
+
+    def _begin_walkin(self) -> None:
+        user = self.kiosk.staff_user
+        if user is None or self.kiosk.current != "staff":  # left staff mode while the check ran
+            return
+        self.kiosk.begin("walkin", actor=str(user.name))
         self.kiosk.show_screen("phone")
 
     def _close(self) -> None:

@@ -123,3 +123,13 @@ def test_sources_are_saved_through_the_desk(qtbot: Any, staff_store: Store, data
     tab.save()
     until(qtbot, lambda: "已保存" in tab.message.text())
     assert journal(staff_store)[-1] == ("setting", "前台小王")
+
+
+def test_a_walk_in_is_begun_only_for_a_user_still_signed_in(qtbot: Any, staff_store: Store) -> None:
+    window = open_window(qtbot, services_for(staff_store))
+    sign_in(qtbot, window, "前台小王")
+    window.screen("staff").tabs.setCurrentIndex(1)
+    users.disable_user(staff_store, "前台小王", actor="管理员")
+    tap(qtbot, window, "walkin_start")
+    wait_screen(qtbot, window, "staff_pin")
+    assert window.flow is None and text(window, "pin_message") == "您的账号已停用，已退出前台模式"
