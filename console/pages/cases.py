@@ -280,7 +280,7 @@ class CasesPage(Page):
             self.ctx.message.emit(str(error), "error")
         elif "理由" in str(error):
             self.appeal_form.error("appeal_reason", str(error))
-        else:  # the number, or the customer it names (unknown, already yours, not yet visited, appeal open)
+        else:  # the number: not a mobile, no customer to appeal (one answer, db/appeal_guard.py), lookups paused
             self.appeal_form.error("appeal_phone", str(error))
 
     def _fit_columns(self) -> None:

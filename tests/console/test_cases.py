@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from PySide6.QtWidgets import QLabel
 
 from console.pages.cases import CasesPage
-from db import users
+from db import appeal_guard, users
 from db.database import make_engine, read_session
 from db.desk import Desk
 from db.models import JournalEntry
@@ -158,7 +158,8 @@ def test_a_consultant_sees_their_cases_appeals_and_cannot_decide(qtbot: Any, any
     page.appeal_phone.setText("13900009999")
     page.appeal_reason.setPlainText("客户是我先接待的")
     click(qtbot, window, "submit_appeal")
-    assert "没有此号码的客户" in form.error_text("appeal_phone")
+    not_appealable = form.error_text("appeal_phone")
+    assert not_appealable == appeal_guard.NOT_APPEALABLE
     page.appeal_phone.setText("1381234")
     click(qtbot, window, "submit_appeal")
     assert form.error_text("appeal_phone")  # not a mainland mobile: the reason beside the number
@@ -176,6 +177,12 @@ def test_a_consultant_sees_their_cases_appeals_and_cannot_decide(qtbot: Any, any
 
     li = open_console(qtbot, any_store, "李强")  # the owner sees the appeal about their customer too
     assert {r.kind for r in page_of(li).model.rows} == {"ownership_conflict", "appeal"}
+    click(qtbot, li, "appeal")  # their own customer's number: the words an unknown number got, no more
+    page_of(li).appeal_phone.setText(PHONE)
+    page_of(li).appeal_reason.setPlainText("客户是我先接待的")
+    click(qtbot, li, "submit_appeal")
+    settle(li)
+    assert page_of(li).appeal_form.error_text("appeal_phone") == not_appealable
 
 
 def test_an_appeal_about_ones_own_customer_is_refused_beside_the_number(qtbot: Any, any_store: Store) -> None:
