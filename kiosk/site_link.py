@@ -35,8 +35,8 @@ class SiteLink:
         self._guard = threading.Lock()
 
     def ensure(self) -> None:
-        """Returns once the start checks have passed (at once after the first time). Raises what
-        UNREACHABLE names while the database is away, SiteRefused when a check refuses."""
+        """Returns once the start checks have passed (at once after the first time). Raises
+        DatabaseUnavailable while the database is away, SiteRefused (one) when a check refuses."""
         if self.online:
             return
         with self._guard:
@@ -48,8 +48,11 @@ class SiteLink:
                 with read_session(engine) as session:
                     integrity.check_keys(session, self.store.keyring)
                 stations.register(self.store, self.kind)
-            except UNREACHABLE:
+            except DatabaseUnavailable:
                 raise
+            except UNREACHABLE as error:  # as the store's own reads say it: the callers keep retrying
+                raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: "
+                                          f"{str(error).splitlines()[0]}") from error
             except Exception as error:  # noqa: BLE001 - every refusal is said, and the check-ins kept
                 raise SiteRefused(f"数据库拒绝本机写入 / the site database refuses this kiosk: "
                                   f"{str(error).splitlines()[0]}") from error
