@@ -2,7 +2,8 @@
 projections against a replay) with a progress bar and a cancel; for an administrator, export a signed
 checkpoint to a chosen file and back the database up now; and two lists: every full-number reveal
 (who, when, which customer, masked, and the reason) and every case decided against the engine's
-recommendation (who, when, and the written reason).
+recommendation (who, when, and the written reason); and the appeal lookups paused after too many misses
+(who, when, until when: db/appeal_guard.py).
 
 Verification, export and backup run off the GUI thread through one ProgressPanel: the window keeps
 answering while a million entries are checked, and 取消 stops the work between two steps.
@@ -77,10 +78,17 @@ class AuditPage(Page):
             Column(self.tr("实际裁决"), lambda r: r.verdict),
             Column(self.tr("裁决人"), lambda r: r.decided_by),
             Column(self.tr("理由"), lambda r: r.reason)])
+        self.pauses = PagedTableModel(ctx, [
+            Column(self.tr("时间"), lambda r: self._local(r.at)),
+            Column(self.tr("用户"), lambda r: actor_text(r.actor)),
+            Column(self.tr("未找到可申诉客户的次数"), lambda r: r.misses, align_right=True),
+            Column(self.tr("暂停至"), lambda r: self._local(r.until)),
+            Column(self.tr("流水号"), lambda r: r.seq, align_right=True)])
         self.tabs = QTabWidget()
         self.tabs.setObjectName("audit_tabs")
         self.tabs.addTab(fitted_view(self.reveals, "audit_reveals"), self.tr("完整号码查看记录"))
         self.tabs.addTab(fitted_view(self.overrides, "audit_overrides"), self.tr("推翻建议的裁决"))
+        self.tabs.addTab(fitted_view(self.pauses, "audit_lookup_pauses"), self.tr("申诉号码查询暂停"))
         self.layout_.addWidget(self.tabs, 1)
 
     def title(self) -> str:
@@ -153,6 +161,7 @@ class AuditPage(Page):
         store = self.ctx.store
         self.reveals.load(lambda offset, limit: queries.reveals(store, offset, limit))
         self.overrides.load(lambda offset, limit: queries.overrides(store, offset, limit))
+        self.pauses.load(lambda offset, limit: queries.lookup_pauses(store, offset, limit))
 
     def _local(self, at: Any) -> str:
         if at is None:

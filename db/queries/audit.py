@@ -1,5 +1,6 @@
-"""The 审计 page's lists: full-number reveals (who saw which customer's number, when and why) and
-case decisions that went against the engine's recommendation (who, when, and the written reason).
+"""The 审计 page's lists: full-number reveals (who saw which customer's number, when and why), case
+decisions that went against the engine's recommendation (who, when, and the written reason), and the
+pauses of appeal lookups by number after too many misses (who, when, until when: db/appeal_guard.py).
 
 Both are paged with LIMIT/OFFSET, newest first. Customers show as their masked phone and surname
 display (138****5678 张*), an erased one as （已删除）; reasons are the notes' texts (db/notes.py).
@@ -15,7 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db import notes
+from db import appeal_guard, notes
 from db.database import read_session
 from db.desk import REVEAL
 from db.keys import Keyring
@@ -50,6 +51,15 @@ class Override:
     decided_at: datetime | None  # the decision's journal time
     decision_seq: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class LookupPause:
+    seq: int
+    at: datetime
+    actor: str
+    misses: int
+    until: datetime
 
 
 def _customer_labels(session: Session, keyring: Keyring, ids: Iterable[int]) -> dict[int, str]:
@@ -93,6 +103,16 @@ def overrides(store: Store, offset: int, limit: int) -> list[Override]:
                                case.verdict or "", case.rule, case.decided_by or "", at, seq,
                                texts.get(case.decision_reason or "", "")))
     return result
+
+
+def lookup_pauses(store: Store, offset: int, limit: int) -> list[LookupPause]:
+    """Journal entries of kind `appeal_lookup_paused`, newest first."""
+    with read_session(store.engine) as session:
+        rows = session.execute(sa.select(JournalEntry.seq, JournalEntry.at, JournalEntry.actor, JournalEntry.payload)
+                               .where(JournalEntry.kind == appeal_guard.PAUSED).order_by(JournalEntry.seq.desc())
+                               .offset(offset).limit(limit)).all()
+    return [LookupPause(seq, at, actor, int(p["misses"]), datetime.fromisoformat(p["until"]))
+            for seq, at, actor, p in ((seq, at, actor, json.loads(payload)) for seq, at, actor, payload in rows)]
 
 
 def _decisions(session: Session, case_ids: set[int]) -> dict[int, tuple[int, datetime]]:

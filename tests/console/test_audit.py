@@ -16,12 +16,13 @@ from PySide6.QtWidgets import QApplication
 
 from admin import audit_desk
 from console.pages.audit import AuditPage
-from db import journal, users
+from db import appeal_guard, appeals, journal, users
 from db.database import run_write
 from db.desk import Desk
 from db.models import JournalEntry
 from db.roles import PermissionDenied
 from db.service import ManualClock, Store
+from judge.reasons import EngineError
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0
@@ -153,6 +154,22 @@ def test_the_reveals_and_the_overrides_with_their_reasons(qtbot: Any, any_store:
     page.tabs.setCurrentIndex(1)
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / "audit_overrides.png"))
+
+
+def test_a_consultant_paused_for_too_many_appeal_misses_is_listed_for_the_manager(qtbot: Any, store: Store) -> None:
+    wang = desk(store, "王丽")
+    for i in range(appeal_guard.MAX_MISSES):
+        with pytest.raises(EngineError, match="no customer you can appeal about"):
+            appeals.file_appeal_by_phone(wang, f"139000000{i:02d}", "客户是我先接待的")
+    window = open_console(qtbot, store, "经理")
+    page = audit_page(window)
+    pause, = page.pauses.rows
+    assert (pause.actor, pause.misses, pause.until) == ("王丽", appeal_guard.MAX_MISSES, T0 + appeal_guard.PAUSE)
+    cells = [page.pauses.data(page.pauses.index(0, c)) for c in range(page.pauses.columnCount())]
+    assert cells[1] == "王丽" and cells[2] == str(appeal_guard.MAX_MISSES)
+    assert not any("139" in str(cell) for cell in cells)  # the numbers tried are kept nowhere
+    page.tabs.setCurrentIndex(2)
+    assert page.tabs.tabText(2) == "申诉号码查询暂停"
 
 
 def test_an_administrator_exports_a_signed_checkpoint_then_verification_checks_against_it(
