@@ -75,13 +75,21 @@ def refused(engine: sa.Engine, statement: str) -> str:
     return "privileges" if getattr(caught.value.orig, "sqlstate", "") == INSUFFICIENT_PRIVILEGE and by_rights \
         else message
 
-def test_pg_setup_prints_passwords_once_and_scram_lines(pg_site: PgSite) -> None:
+def test_pg_setup_prints_passwords_once_and_scram_lines(pg_site: PgSite,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     assert "trust" not in "\n".join(hba_lines("d", "o", "s", None))
     assert "192.168.1.0/24  scram-sha-256" in pg_site.printed
-    assert ":<" not in pg_site.station_url  # a generated password, not a placeholder
+    station_password = make_url(pg_site.station_url).password
+    assert station_password and len(station_password) >= 24  # generated, not a placeholder
     assert main(["pg-setup", "--database", pg_site.database, "--owner", make_url(pg_site.owner_url).username or "",
                  "--station", make_url(pg_site.station_url).username or "",
                  "--superuser-url", make_url(PG_URL or "").set(database="postgres").render_as_string(False)]) == 0
+    again = capsys.readouterr().out
+    assert again.count("password unchanged") == 2 and station_password not in again  # shown once only
+    station = make_engine(pg_site.station_url)  # and still the station's
+    with station.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM journal").scalar()
+    station.dispose()
 
 
 def test_the_server_refuses_the_station_any_edit_of_the_journal(pg_site: PgSite) -> None:
