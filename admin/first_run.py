@@ -5,8 +5,9 @@
   the rules that differ from the defaults (one journalled version), the project's name and, when it was
   edited, the consent notice (db/site_settings.py: every station reads them from the database).
 - Joining a site (a second kiosk or console on the site's PostgreSQL) installs the site's keys from a key
-  bundle (db/key_bundle.py), names this computer's stations so each can be told apart and retired
-  (db/stations.py), and runs the same database steps as init (a no-op on an up-to-date site).
+  bundle (db/key_bundle.py; a bundle joins one computer), gives this computer a new identity and names its
+  stations so each can be told apart and retired (db/stations.py), and runs the same database steps as
+  init (a no-op on an up-to-date site).
 
 Nothing here prints: progress goes to `say`, failures are raised (AdminError, RulesRefused, BundleError)
 with a one-line message; the wizard shows both.
@@ -15,6 +16,7 @@ with a one-line message; the wizard shows both.
 from __future__ import annotations
 
 import re
+import secrets
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 
 from admin.common import AdminError, is_postgres_url, open_engine, shown_url
 from admin.setup import Say, ensure_keys, prepare_database
-from db import key_bundle, migrate, rules_admin, site_settings, users
+from db import key_bundle, migrate, rules_admin, site_settings, stations, users
 from db.config import config_file, data_dir, database_url, save_settings, settings
 from db.keys import KEY_FILES
 from db.models import Station
@@ -167,7 +169,10 @@ def join_site(plan: JoinSite, say: Say) -> str:
     try:
         _check_names_free(engine, station_names(name).values())
         directory = data_dir()
-        key_bundle.import_bundle(plan.bundle_text, plan.passphrase, engine, directory)
+        computer = secrets.token_hex(16)  # this computer's identity, bound to its stations at their first start
+        key_bundle.import_bundle(plan.bundle_text, plan.passphrase, engine, directory,
+                                 stations_made=list(station_names(name).values()), computer=computer)
+        stations.save_computer_id(directory, computer)
         say(f"已导入站点密钥 / installed the site keys in {directory}")
         title = site_settings.project_title(engine)
     finally:

@@ -12,6 +12,11 @@ The key is argon2id(passphrase, salt) (32 bytes). The site id is a digest of the
 key is written, even before the passphrase is tried; after decryption the keys themselves are checked
 against the database. A wrong passphrase and an altered bundle are one answer: AES-GCM cannot tell them
 apart. Size: ~345 bytes, a version-15 QR code (77 modules) at error correction M.
+
+A bundle joins one computer: its id (a digest of its header, whose salt and nonce are new for every
+export) is journalled when it is used (`key_bundle_used`, with the stations it made and the computer), in
+the same locked write that checks it was not used before; a second join with it is refused, before the
+passphrase is tried and again under the lock.
 """
 
 from __future__ import annotations
@@ -19,22 +24,29 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import os
 import secrets
 import shutil
 import struct
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from db import integrity, stations
+from db.clock import Clock
 from db.database import read_session
 from db.desk import Desk
 from db.keys import KEY_FILES, KeyFileCorrupt, Keyring, _write_private
+from db.models import JournalEntry
 
 PREFIX = "ANCHANG-KEYS:"
 MAGIC, VERSION = b"ANKB", 1
@@ -68,6 +80,28 @@ class ForeignBundle(BundleError):
 
 class KeysAlreadyHere(BundleError):
     pass
+
+
+class BundleUsed(BundleError):
+    def __init__(self, earlier: dict[str, Any], at: str) -> None:
+        names = ", ".join(str(name) for name in earlier.get("stations") or []) or "?"
+        super().__init__(f"此密钥包已使用过（{at}，{names}）/ this key bundle was already used ({at}, by {names}): a "
+                         "bundle joins one computer only; ask a manager to export a new one (站点 page)")
+
+
+def bundle_id(header: bytes) -> str:
+    """The id a bundle is journalled by when used: its header's digest (new salt and nonce every export)."""
+    return hashlib.sha256(header).hexdigest()[:32]
+
+
+def _earlier_use(session: Session, bundle: str) -> BundleUsed | None:
+    rows = session.execute(sa.select(JournalEntry.at, JournalEntry.payload)
+                           .where(JournalEntry.kind == stations.BUNDLE_USED)).all()
+    for at, payload in rows:
+        earlier = json.loads(payload)
+        if earlier.get("bundle") == bundle:
+            return BundleUsed(earlier, f"{at:%Y-%m-%d %H:%M} UTC")
+    return None
 
 
 def site_id(check_values: dict[str, str]) -> bytes:
@@ -188,18 +222,25 @@ def open_bundle(text: str, passphrase: str) -> dict[str, bytes]:
     return files
 
 
-def import_bundle(text: str, passphrase: str, engine: Engine, directory: Path) -> Keyring:
-    """Installs the bundle's keys in `directory` (0600) once they are known to be this database's site's.
-    Refused: a bundle of another site (before the passphrase is tried), a wrong passphrase, a database
-    without key check values (not a set-up site), other keys already in `directory`."""
-    _header, site, _sealed = parse(text)
+def import_bundle(text: str, passphrase: str, engine: Engine, directory: Path, *,
+                  stations_made: Sequence[str] = (), computer: str | None = None,
+                  clock: Clock | None = None) -> Keyring:
+    """Installs the bundle's keys in `directory` (0600) once they are known to be this database's site's,
+    and journals its use (with `stations_made` and `computer`, the joining computer's). Refused: a bundle
+    of another site or one used before (both before the passphrase is tried), a wrong passphrase, a
+    database without key check values (not a set-up site), other keys already in `directory`.
+    `clock`: the time of the journal entry (the database server's by default, as any station's write)."""
+    header, site, _sealed = parse(text)
     with read_session(engine) as session:
         stored = integrity.stored_key_checks(session)
+        used = _earlier_use(session, bundle_id(header)) if stored else None
     if not stored:
         raise BundleError("数据库尚未初始化 / this database holds no site yet (no key check values): set the "
                           "site up first (`anchang init` or the first-run wizard of its first station)")
     if site != site_id(stored):
         raise ForeignBundle()
+    if used is not None:
+        raise used
     files = open_bundle(text, passphrase)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = directory / f".key-import-{secrets.token_hex(4)}"
@@ -210,19 +251,41 @@ def import_bundle(text: str, passphrase: str, engine: Engine, directory: Path) -
         keyring = Keyring.load(staging)
         if keyring.check_values() != stored:
             raise ForeignBundle()
+        _refuse_other_keys(directory, files)
+        _journal_use(engine, keyring, bundle_id(header), list(stations_made), computer, clock)
         _install(staging, directory, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Keyring.load(directory)
 
 
-def _install(staging: Path, directory: Path, files: dict[str, bytes]) -> None:
-    """Moves the checked key files into place; the same keys already there are fine, others refused."""
-    present = [name for name in files if (directory / name).exists()]
-    differing = [name for name in present if (directory / name).read_bytes() != files[name]]
+def _refuse_other_keys(directory: Path, files: dict[str, bytes]) -> None:
+    """The same keys already in `directory` are fine; other ones are never overwritten."""
+    differing = [name for name in files if (directory / name).exists()
+                 and (directory / name).read_bytes() != files[name]]
     if differing:
         raise KeysAlreadyHere(f"数据目录中已有其他密钥 / other key files are already in {directory}: "
                               f"{', '.join(differing)}; refusing to overwrite them (move them away first)")
+
+
+def _journal_use(engine: Engine, keyring: Keyring, bundle: str, made: list[str], computer: str | None,
+                 clock: Clock | None) -> None:
+    """Journals the bundle's use, checking under the site's lock that no other computer used it meanwhile."""
+    from db.service import Store  # the store needs the keys this import brings: made here, not at start
+
+    store = Store(engine, keyring, station=made[0] if made else "join", clock=clock)
+
+    def work(session: Session) -> dict[str, Any]:
+        earlier = _earlier_use(session, bundle)
+        if earlier is not None:
+            raise earlier
+        return {"bundle": bundle, "stations": made, "computer": computer}
+
+    store._journal_only(stations.BUNDLE_USED, "join", work)  # the engine is the caller's: not disposed here
+
+
+def _install(staging: Path, directory: Path, files: dict[str, bytes]) -> None:
+    """Moves the checked key files into place (those already there are the same: _refuse_other_keys)."""
     for name in files:
-        if name not in present:
+        if not (directory / name).exists():
             os.replace(staging / name, directory / name)

@@ -333,6 +333,8 @@ class Station(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retired_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     retired_note: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the reason (db/notes.py ref)
+    # the computer it runs on: the id in that computer's data directory (db/stations.py), bound at its first start
+    computer: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
 class ClaimRecord(Base):

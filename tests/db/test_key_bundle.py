@@ -4,6 +4,7 @@ site's bundle, an altered or foreign text and keys already in the way are refuse
 
 from __future__ import annotations
 
+import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,8 @@ def manager(store: Store) -> Desk:
 def test_a_new_station_imports_the_keys_with_the_passphrase(site: Store, tmp_path: Path) -> None:
     passphrase, text = key_bundle.export_for(manager(site))
     target = tmp_path / "new-station"
-    keyring = key_bundle.import_bundle(text, passphrase.lower().replace("-", " "), site.engine, target)
+    keyring = key_bundle.import_bundle(text, passphrase.lower().replace("-", " "), site.engine, target,
+                                       clock=site.clock)
     assert keyring.check_values() == site.keyring.check_values()
     for name in KEY_FILES:
         assert (target / name).read_bytes() == (site.keyring.directory / name).read_bytes()
@@ -49,11 +51,21 @@ def test_a_new_station_imports_the_keys_with_the_passphrase(site: Store, tmp_pat
     assert sorted(p.name for p in target.iterdir()) == sorted(KEY_FILES)  # no staging left behind
     url = site.engine.url.render_as_string(hide_password=False)
     Store.open(url, target, station="kiosk-2", kind="kiosk").dispose()  # the new station starts
-    again = key_bundle.import_bundle(text, passphrase, site.engine, target)  # the same keys again: fine
-    assert again.check_values() == keyring.check_values()
+    with pytest.raises(key_bundle.BundleUsed, match="already used"):  # one bundle joins one computer
+        key_bundle.import_bundle(text, passphrase, site.engine, tmp_path / "third-station", clock=site.clock)
+    assert not (tmp_path / "third-station").exists() or not any((tmp_path / "third-station").iterdir())
+    fresh_passphrase, fresh = key_bundle.export_for(manager(site))  # a new bundle joins the third computer
+    key_bundle.import_bundle(fresh, fresh_passphrase, site.engine, tmp_path / "third-station", clock=site.clock,
+                             stations_made=["kiosk-3"], computer="c" * 32)
     with read_session(site.engine) as session:
-        entry = session.scalars(sa.select(JournalEntry).where(JournalEntry.kind == stations.KEYS_EXPORTED)).one()
-    assert entry.actor == "经理" and passphrase not in entry.payload
+        uses = [json.loads(p) for p in session.scalars(
+            sa.select(JournalEntry.payload).where(JournalEntry.kind == stations.BUNDLE_USED).order_by(JournalEntry.seq))]
+    assert len(uses) == 2 and uses[0]["bundle"] != uses[1]["bundle"]
+    assert uses[1]["stations"] == ["kiosk-3"] and uses[1]["computer"] == "c" * 32
+    with read_session(site.engine) as session:
+        entry = session.scalars(sa.select(JournalEntry).where(JournalEntry.kind == stations.KEYS_EXPORTED)
+                                .order_by(JournalEntry.seq)).first()
+    assert entry is not None and entry.actor == "经理" and passphrase not in entry.payload
 
 
 def test_a_wrong_passphrase_is_refused(site: Store, tmp_path: Path) -> None:
@@ -116,7 +128,7 @@ def test_the_bundle_fits_one_qr_code_that_reads_back(site: Store, tmp_path: Path
     assert segno.make_qr(text, error="m").version <= 16, len(text)
     assert QrDecoder().decode(qr_matrix_image(text, scale=4)) == [text]
     assert not key_bundle.qr_fits(text + "A" * 3000)
-    key_bundle.import_bundle(text, passphrase, site.engine, tmp_path / "from-qr")
+    key_bundle.import_bundle(text, passphrase, site.engine, tmp_path / "from-qr", clock=site.clock)
 
 
 def test_only_managers_and_administrators_export(site: Store) -> None:

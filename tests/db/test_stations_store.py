@@ -1,9 +1,10 @@
 """Stations (db/stations.py): registered at start, listed with their last write, retired with a reason;
 a retired station's next write is refused in the write's own first statement, on SQLite and PostgreSQL,
-and a retired station cannot start again."""
+and a retired station cannot start again, under its name or (the same computer) under another."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 from db import stations, users
 from db.database import make_engine, read_session
 from db.desk import Desk
-from db.models import JournalEntry
+from db.keys import Keyring
+from db.models import JournalEntry, Station
 from db.roles import PermissionDenied
 from db.service import Store
 from tests.db.stores import new_store
@@ -118,3 +120,48 @@ def test_store_open_registers_and_refuses_a_retired_station(db_url: str, tmp_pat
     with pytest.raises(stations.StationRetired):
         Store.open(db_url, tmp_path, station="kiosk-x", kind="kiosk")
     console.dispose()
+
+
+def another_computer(store: Store, keys: Path) -> Store:
+    """A second computer of the site: the same key files, an identity of its own (as a join gives it)."""
+    keys.mkdir()
+    for file in store.keyring.directory.iterdir():
+        if file.name != stations.COMPUTER_FILE:
+            shutil.copy2(file, keys / file.name)
+    stations.save_computer_id(keys)
+    url = store.engine.url.render_as_string(hide_password=False)
+    return Store(make_engine(url), Keyring.load(keys), clock=store.clock, station="kiosk-new")
+
+
+@pytest.mark.parametrize("id_file", ["kept", "deleted"])
+def test_a_retired_station_cannot_come_back_under_another_name(site: tuple[Store, Store], tmp_path: Path,
+                                                               id_file: str) -> None:
+    """anchang.toml's station line edited (and the computer's id file deleted, too): still this computer."""
+    console, kiosk = site
+    stations.retire(desk(console, "管理员"), "kiosk-2", "电脑送修，换新机")
+    if id_file == "deleted":
+        (kiosk.keyring.directory / stations.COMPUTER_FILE).unlink()
+    renamed = Store(kiosk.engine, kiosk.keyring, clock=kiosk.clock, station="kiosk-renamed")
+    before = journal_size(console)
+    with pytest.raises(stations.ComputerRetired, match="kiosk-2.*kiosk-renamed"):
+        stations.register(renamed, "kiosk")
+    assert "kiosk-renamed" not in {i.name for i in stations.list_stations(desk(console, "经理"))}
+    assert journal_size(console) == before
+    if id_file == "deleted":  # a refused start does not hand the computer a fresh identity either
+        assert not (kiosk.keyring.directory / stations.COMPUTER_FILE).exists()
+        with pytest.raises(stations.ComputerRetired):
+            stations.register(renamed, "kiosk")
+    stations.register(console, "console")  # the computer's console, not retired, still opens
+    replacement = another_computer(console, tmp_path / "new-pc")  # a replacement PC, joined: writes
+    stations.register(replacement, "kiosk")
+    replacement.register_visit("13800000003", consultant="李强")
+    replacement.dispose()
+
+
+def test_stations_are_bound_to_their_computer(site: tuple[Store, Store]) -> None:
+    console, kiosk = site
+    computer = stations.computer_id(kiosk.keyring.directory)
+    assert computer is not None and len(computer) == 32
+    with read_session(console.engine) as session:
+        bound = dict(session.execute(sa.select(Station.name, Station.computer)).all())
+    assert bound == {"console-front": computer, "kiosk-2": computer}  # one computer, two stations
