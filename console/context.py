@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.refusals import KEPT, SAID_ALWAYS, Kind, classify, log_failure, said
 from db import users
 from db.desk import Desk
+from db.roles import SessionEnded
 from db.service import Store
 from ui.workers import TaskRunner
 
@@ -55,6 +56,7 @@ class ConsoleContext(QObject):
     held_changed = Signal(int)  # how many writes are kept waiting
     writes_resumed = Signal(str, int)  # (kind, writes that landed): the lock or the clock is right again
     refused = Signal(str, str)  # (kind, words): a refusal no page said where the user stands
+    session_ended = Signal(str)  # the user was disabled since logging in (db.roles.SessionEnded): log out
     message = Signal(str, str)  # (text, kind: "error" | "success" | "hint") for the window's message bar
 
     def __init__(self, store: Store, desk: Desk | None = None, *, runner: TaskRunner | None = None,
@@ -103,6 +105,10 @@ class ConsoleContext(QObject):
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
         def failed(error: BaseException) -> None:
+            if isinstance(error, SessionEnded):  # nothing was written, and nothing is kept: the session is over
+                log.warning("session ended: %s", error)
+                self.session_ended.emit(str(error))
+                return
             kind = classify(error)
             if kind in KEPT and on_error is None:
                 self._hold(Held(fn, args, on_done, kind))

@@ -81,6 +81,7 @@ class ConsoleWindow(QMainWindow):
         ctx.held_changed.connect(self._on_held)
         ctx.writes_resumed.connect(self._on_resumed)
         ctx.refused.connect(self.refusal_banner.say)
+        ctx.session_ended.connect(self._on_session_ended)
         ctx.message.connect(self.show_message)
         ctx.journal.connect(self._on_journal)
         if live is not None:
@@ -239,6 +240,17 @@ class ConsoleWindow(QMainWindow):
                                               dropped))
             self.login.notice.show()
         self.root.setCurrentWidget(self.login)
+
+    def _on_session_ended(self, _detail: str) -> None:
+        """The user was disabled since logging in: their write was refused; logged out, and told why."""
+        if self.user is None:  # another refused task of the same session ended it already
+            return
+        name = self.user.name
+        self.logout()
+        words = self.tr("您的账号（%1）已停用，已退出登录。如有疑问请联系管理员。").replace("%1", name)
+        dropped = self.login.notice.text() if not self.login.notice.isHidden() else ""
+        self.login.notice.setText("\n".join(text for text in (words, dropped) if text))
+        self.login.notice.show()
 
     # ------------------------------------------------------------ pages
     def open_page(self, key: str) -> Page:
