@@ -19,8 +19,8 @@ CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>{more}</Types>')
-SHARED_STRINGS_TYPE = ('<Override PartName="/xl/sharedStrings.xml" '
-                       'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+TYPES = {"strings": "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
+         "styles": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"}
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
     'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -44,14 +44,16 @@ def row(number: int, texts: Iterable[str], first_column: int = 1) -> str:
 
 
 def write_xlsx(path: Path, rows: Iterable[str], dimension: str = "A1:C1",
-               extra_parts: dict[str, str] | None = None) -> Path:
-    """A minimal workbook whose one sheet holds `rows` (row XML, written as it comes)."""
+               extra_parts: dict[str, tuple[str, str]] | None = None) -> Path:
+    """A minimal workbook whose one sheet holds `rows` (row XML, written as it comes), and `extra_parts`
+    {name: (kind, text)}, declared as `TYPES[kind]`."""
     extra_parts = extra_parts or {}
-    types = CONTENT_TYPES.format(more=SHARED_STRINGS_TYPE if "xl/sharedStrings.xml" in extra_parts else "")
+    types = CONTENT_TYPES.format(more="".join(f'<Override PartName="/{name}" ContentType="{TYPES[kind]}"/>'
+                                              for name, (kind, _text) in extra_parts.items()))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, text in (("[Content_Types].xml", types), ("_rels/.rels", ROOT_RELS),
                            ("xl/workbook.xml", WORKBOOK), ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
-                           *extra_parts.items()):
+                           *((name, text) for name, (_kind, text) in extra_parts.items())):
             archive.writestr(name, text)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
@@ -98,10 +100,30 @@ def many_rows(path: Path, count: int) -> Path:
     return write_xlsx(path, good_rows(count), f"A1:C{count + 1}")
 
 
-def big_shared_strings(path: Path, unpacked_mb: int) -> Path:
-    """Good rows, and a shared-string table (read whole by openpyxl) of `unpacked_mb` MB of distinct strings."""
-    count = unpacked_mb * 1024 * 1024 // 24
+def big_shared_strings(path: Path, unpacked_mb: int, name: str = "xl/sharedStrings.xml") -> Path:
+    """Good rows, and a shared-string table (read whole by openpyxl, found by its declared type, whatever its
+    name) of `unpacked_mb` MB of distinct strings."""
+    count = unpacked_mb * 1024 * 1024 // len("<si><t>00000000000</t></si>")
     strings = "".join(f"<si><t>{n:011d}</t></si>" for n in range(count))
     table = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
              f'2006/main" count="{count}" uniqueCount="{count}">{strings}</sst>')
-    return write_xlsx(path, good_rows(2), extra_parts={"xl/sharedStrings.xml": table})
+    return write_xlsx(path, good_rows(2), extra_parts={name: ("strings", table)})
+
+
+def big_styles(path: Path, unpacked_mb: int) -> Path:
+    """Good rows, and a style sheet (read whole) of `unpacked_mb` MB of cell formats that do not compress away."""
+    formats = []
+    for n in range(unpacked_mb * 1024 * 1024 // 70):
+        formats.append(f'<xf numFmtId="{(n * 7919) % 100_000}" fontId="0" fillId="0" borderId="{n % 997}"/>')
+    styles = ('<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/'
+              'spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill>'
+              '<patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders>'
+              f'<cellXfs count="{len(formats)}">{"".join(formats)}</cellXfs></styleSheet>')
+    return write_xlsx(path, good_rows(2), extra_parts={"xl/styles.xml": ("styles", styles)})
+
+
+def long_cells(path: Path, count: int, chars: int) -> Path:
+    """`count` rows whose every cell holds `chars` characters."""
+    text = "渠" * chars
+    return write_xlsx(path, [row(1, HEADER), *(row(n + 2, (text, text, text)) for n in range(count))],
+                      f"A1:C{count + 1}")

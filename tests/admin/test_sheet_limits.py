@@ -5,6 +5,7 @@ console's 报备 page say why and leave the database as it was."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -13,9 +14,18 @@ import pytest
 from admin import sheet_limits
 from admin.cli import main
 from admin.common import AdminError
-from admin.report_sheet import read_sheet
-from admin.sheet_limits import MAX_COLUMNS, MAX_RATIO, MAX_ROWS, bounded_rows
+from admin.report_sheet import check_sheet, read_sheet
+from admin.sheet_limits import MAX_COLUMNS, MAX_KEPT_CHARS, MAX_PART_BYTES, MAX_RATIO, MAX_ROWS, bounded_rows
+from db.service import Store
 from tests.admin import hostile_sheets as hostile
+from tests.db.stores import new_store
+
+
+@pytest.fixture
+def store(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
+    s = new_store(sqlite_url, tmp_path / "keys", ("李强",))
+    yield s
+    s.dispose()
 
 
 def refusal(path: Path) -> str:
@@ -38,10 +48,26 @@ def test_a_file_over_the_size_cap_is_refused_unread(tmp_path: Path, monkeypatch:
     assert "文件过大" in message and "上限 0.25 MB" in message and "the limit is 0.25 MB" in message
 
 
-def test_a_part_read_whole_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sheet_limits, "MAX_PART_BYTES", 1024 * 1024)
-    message = refusal(hostile.big_shared_strings(tmp_path / "strings.xlsx", unpacked_mb=2))
-    assert "xl/sharedStrings.xml" in message and "上限 1 MB" in message and "the limit is 1 MB" in message
+def test_the_shared_strings_are_capped_whatever_their_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheet_limits, "MAX_STRINGS_BYTES", 1024 * 1024)
+    for name in ("xl/sharedStrings.xml", "xl/worksheets/strings.xml"):  # not streamed because of where it is
+        message = refusal(hostile.big_shared_strings(tmp_path / "strings.xlsx", 2, name))
+        assert name in message and "上限 1 MB" in message and "the limit is 1 MB" in message
+
+
+def test_other_parts_read_whole_are_capped(tmp_path: Path) -> None:
+    message = refusal(hostile.big_styles(tmp_path / "styles.xlsx", 5))
+    assert "xl/styles.xml" in message and f"上限 {MAX_PART_BYTES // (1024 * 1024)} MB" in message
+
+
+def test_long_cells_are_kept_cut_and_their_rows_refused(store: Store, tmp_path: Path) -> None:
+    registered = "渠" * MAX_KEPT_CHARS
+    store.add_channel(registered, ["周杰"])
+    path = hostile.long_cells(tmp_path / "long.xlsx", 3, 5000)  # starts with the registered name
+    rows, _title = read_sheet(path)
+    assert [fields["channel"] for _number, fields in rows] == [registered + "…"] * 3
+    check = check_sheet(store, path)
+    assert check.good == [] and len(check.rejected) == 3 and "unknown channel" in check.rejected[0].reason
 
 
 def test_all_parts_together_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
