@@ -58,6 +58,7 @@ def cases(quick: bool) -> list[tuple[str, str, list[int]]]:
         ("17 MB shared strings (over it)", "big_shared_strings", [17]),
         ("3 MB of styles (under the 4 MB cap)", "big_styles", [3]),
         ("5 MB of styles (over it)", "big_styles", [5]),
+        ("near every cap at once (strings, styles, rows)", "at_every_cap", []),
     ]
 
 

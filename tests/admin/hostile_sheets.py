@@ -127,3 +127,22 @@ def long_cells(path: Path, count: int, chars: int) -> Path:
     text = "渠" * chars
     return write_xlsx(path, [row(1, HEADER), *(row(n + 2, (text, text, text)) for n in range(count))],
                       f"A1:C{count + 1}")
+
+
+def at_every_cap(path: Path, rows: int = 49_998) -> Path:
+    """Near every cap at once: 15 MB of shared strings of 100 four-byte characters each (every kept cell a cut
+    copy), 3 MB of styles, and `rows` rows whose three cells point at those strings."""
+    count = 15 * 1024 * 1024 // 420
+    strings = "".join(f"<si><t>{n:08d}{chr(0x1F600 + n % 80) * 92}</t></si>" for n in range(count))
+    table = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+             f'2006/main" count="{count}" uniqueCount="{count}">{strings}</sst>')
+    styles = big_styles(path, 3)  # written first only to borrow its style sheet
+    with zipfile.ZipFile(styles) as archive:
+        style_sheet = archive.read("xl/styles.xml").decode()
+
+    def shared(number: int) -> str:
+        return f'<row r="{number}">' + "".join(f'<c r="{c}{number}" t="s"><v>{(number * 3 + i) % count}</v></c>'
+                                               for i, c in enumerate("ABC")) + "</row>"
+
+    return write_xlsx(path, [row(1, HEADER), *(shared(n + 2) for n in range(rows))], f"A1:C{rows + 1}",
+                      {"xl/sharedStrings.xml": ("strings", table), "xl/styles.xml": ("styles", style_sheet)})
