@@ -186,6 +186,7 @@ def test_a_consultant_sees_their_cases_appeals_and_cannot_decide(qtbot: Any, any
 
 
 def test_an_appeal_about_ones_own_customer_is_refused_beside_the_number(qtbot: Any, any_store: Store) -> None:
+    """In the words an unknown number gets (no oracle, db/appeal_guard.py); only the miss is journalled."""
     any_store.register_visit(PHONE, consultant="王丽")
     window = open_console(qtbot, any_store, "王丽")
     page = page_of(window)
@@ -194,8 +195,11 @@ def test_an_appeal_about_ones_own_customer_is_refused_beside_the_number(qtbot: A
     page.appeal_reason.setPlainText("确认是我的客户")
     before = journal_size(any_store)
     click(qtbot, window, "submit_appeal")
-    assert "已是该客户的归属顾问" in page.appeal_form.error_text("appeal_phone")
-    assert journal_size(any_store) == before
+    assert page.appeal_form.error_text("appeal_phone") == appeal_guard.NOT_APPEALABLE
+    assert journal_size(any_store) == before + 1
+    with read_session(any_store.engine) as session:
+        assert session.scalar(sa.select(JournalEntry.kind).order_by(JournalEntry.seq.desc()).limit(1)) == \
+            appeal_guard.MISS
 
 
 @pytest.mark.parametrize("user", ["前台", "渠道经理"])
