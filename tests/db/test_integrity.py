@@ -113,7 +113,7 @@ def test_a_station_open_across_a_restore_judges_on_the_restored_journal(
     later(kiosk, 1)
     kiosk.change_rules({"protection.consultant_days": 3})  # after the backup: the restore takes it away
     assert kiosk.rules_at(LATER)["protection.consultant_days"] == 3
-    assert main(["restore", str(backup)]) == 0
+    assert main(["restore", str(backup), "--accept-loss", "--reason", "测试：撤回规则变更"]) == 0
     # another station writes one entry: the journal is as long as the kiosk remembers, but different
     console = Store(make_engine(db_url), Keyring.load(data_dir), clock=ManualClock(T0 + timedelta(hours=2)))
     console.register_visit("13800000002")
