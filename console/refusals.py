@@ -37,7 +37,6 @@ from db.users import AuthError, User
 from judge.reasons import EngineError
 
 log = logging.getLogger(__name__)
-_CONTEXT = "Refusals"
 
 
 class Kind(StrEnum):
@@ -100,33 +99,29 @@ def in_ui_language(text: str) -> str:
     return chinese if QLocale().language() == QLocale.Language.Chinese else english
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
-
-
 def said(error: BaseException, kind: Kind | None = None, user: User | None = None) -> str:
     """The sentence a user reads about `error`: what it is, and the way out. `user`: who was refused."""
     kind = kind or classify(error)
     if kind is Kind.ROLE:
         reason = in_ui_language(str(error))
         if user is not None and str(error).startswith("无权限 / "):  # Desk.require's: the role may not
-            reason = _tr("%1（%2）没有此操作的权限").replace("%1", user.name).replace("%2", role_text(user.role))
-        return _tr("无权操作：%1。如确需办理，请联系案场经理或管理员。").replace("%1", reason)
+            reason = QCoreApplication.translate("Refusals", "%1（%2）没有此操作的权限").replace("%1", user.name).replace("%2", role_text(user.role))
+        return QCoreApplication.translate("Refusals", "无权操作：%1。如确需办理，请联系案场经理或管理员。").replace("%1", reason)
     if kind is Kind.RETIRED:
         name = getattr(error, "name", "")
-        return _tr("本工作站（%1）已停用，不能再写入。请联系管理员：更换的电脑需以新工作站加入。").replace(
+        return QCoreApplication.translate("Refusals", "本工作站（%1）已停用，不能再写入。请联系管理员：更换的电脑需以新工作站加入。").replace(
             "%1", station_text(name))
     if kind is Kind.RULE:
-        return _tr("未能办理：%1").replace("%1", in_ui_language(str(error)))
+        return QCoreApplication.translate("Refusals", "未能办理：%1").replace("%1", in_ui_language(str(error)))
     if kind is Kind.LOCKED:
-        return _tr("数据库被其他程序占用，写入未完成，请稍后重试。")
+        return QCoreApplication.translate("Refusals", "数据库被其他程序占用，写入未完成，请稍后重试。")
     if kind is Kind.LOST:
-        return _tr("数据库连接中断，操作未完成；恢复后请重做。")
+        return QCoreApplication.translate("Refusals", "数据库连接中断，操作未完成；恢复后请重做。")
     if kind is Kind.CLOCK:
-        return _tr("本机时钟与站点记录不一致，写入已暂停")
+        return QCoreApplication.translate("Refusals", "本机时钟与站点记录不一致，写入已暂停")
     if kind is Kind.INPUT:
         return in_ui_language(str(error))
-    return _tr("出错了：%1。已记入日志，请联系管理员。").replace("%1", str(error))
+    return QCoreApplication.translate("Refusals", "出错了：%1。已记入日志，请联系管理员。").replace("%1", str(error))
 
 
 # ------------------------------------------------------------------ the clock's difference
@@ -156,10 +151,10 @@ def gap_text(gap: ClockGap) -> str:
     fmt = "%Y-%m-%d %H:%M"
     now = gap.now.astimezone(gap.zone).strftime(fmt)
     if gap.last_at is None or gap.last_seq is None:
-        return _tr("本站时钟 %1").replace("%1", now)
+        return QCoreApplication.translate("Refusals", "本站时钟 %1").replace("%1", now)
     seconds = (gap.now - gap.last_at).total_seconds()
-    text = _tr("本站时钟 %1，比最后一条记录（#%2 · %3 · %4）慢 %5") if seconds < 0 else \
-        _tr("本站时钟 %1，比最后一条记录（#%2 · %3 · %4）快 %5")
+    text = QCoreApplication.translate("Refusals", "本站时钟 %1，比最后一条记录（#%2 · %3 · %4）慢 %5") if seconds < 0 else \
+        QCoreApplication.translate("Refusals", "本站时钟 %1，比最后一条记录（#%2 · %3 · %4）快 %5")
     return (text.replace("%1", now).replace("%2", str(gap.last_seq)).replace("%3", station_text(gap.last_station or ""))
             .replace("%4", gap.last_at.astimezone(gap.zone).strftime(fmt)).replace("%5", span_text(abs(seconds))))
 
@@ -167,7 +162,7 @@ def gap_text(gap: ClockGap) -> str:
 def span_text(seconds: float) -> str:
     hours = seconds / 3600
     if hours >= 48:
-        return _tr("%1 天").replace("%1", f"{hours / 24:.1f}")
+        return QCoreApplication.translate("Refusals", "%1 天").replace("%1", f"{hours / 24:.1f}")
     if hours >= 1:
-        return _tr("%1 小时").replace("%1", f"{hours:.1f}")
-    return _tr("%1 分钟").replace("%1", str(max(1, round(seconds / 60))))
+        return QCoreApplication.translate("Refusals", "%1 小时").replace("%1", f"{hours:.1f}")
+    return QCoreApplication.translate("Refusals", "%1 分钟").replace("%1", str(max(1, round(seconds / 60))))

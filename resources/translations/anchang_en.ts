@@ -303,12 +303,28 @@
         <translation>Grounds</translation>
     </message>
     <message>
+        <source>用户</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>未找到可申诉客户的次数</source>
+        <translation>Lookups that found no customer to appeal</translation>
+    </message>
+    <message>
+        <source>暂停至</source>
+        <translation>Paused until</translation>
+    </message>
+    <message>
         <source>完整号码查看记录</source>
         <translation>Full number views</translation>
     </message>
     <message>
         <source>推翻建议的裁决</source>
         <translation>Overruled suggestions</translation>
+    </message>
+    <message>
+        <source>申诉号码查询暂停</source>
+        <translation>Appeal lookups paused</translation>
     </message>
     <message>
         <source>审计</source>
@@ -1730,6 +1746,10 @@
         </translation>
     </message>
     <message>
+        <source>您的账号（%1）已停用，已退出登录。如有疑问请联系管理员。</source>
+        <translation>Your account (%1) has been disabled and you have been signed out. Ask an administrator if this is unexpected.</translation>
+    </message>
+    <message>
         <source>数据库连接中断，正在重连…中断期间的操作未保存，恢复后请重做。</source>
         <translation>The database connection was lost; reconnecting… Actions during the outage were not saved: redo them once it is back.</translation>
     </message>
@@ -2994,6 +3014,10 @@
         <translation>Anchang · Visitor check-in</translation>
     </message>
     <message>
+        <source>离线队列文件已损坏，已另存为 %1 并启用新文件</source>
+        <translation>The offline queue file was damaged: it was set aside as %1 and a new one started</translation>
+    </message>
+    <message>
         <source>人脸识别无法启动，刷脸登记已停用：%1</source>
         <translation>Face recognition could not start; face check-in is off: %1</translation>
     </message>
@@ -3725,10 +3749,6 @@
         <translation>Mistake</translation>
     </message>
     <message>
-        <source>操作未完成：%1</source>
-        <translation>Not done: %1</translation>
-    </message>
-    <message>
         <source>已确认</source>
         <translation>Confirmed</translation>
     </message>
@@ -3750,6 +3770,108 @@
     <message>
         <source>知道了</source>
         <translation>OK</translation>
+    </message>
+</context>
+<context>
+    <name>Refusals</name>
+    <message>
+        <source>%1（%2）没有此操作的权限</source>
+        <translation>%1 (%2) has no permission for this</translation>
+    </message>
+    <message>
+        <source>无权操作：%1。如确需办理，请联系案场经理或管理员。</source>
+        <translation>Not permitted: %1. If it must be done, ask the sales manager or an administrator.</translation>
+    </message>
+    <message>
+        <source>本工作站（%1）已停用，不能再写入。请联系管理员：更换的电脑需以新工作站加入。</source>
+        <translation>This station (%1) has been retired and can no longer write. Ask an administrator: a replacement computer joins as a new station.</translation>
+    </message>
+    <message>
+        <source>未能办理：%1</source>
+        <translation>Not done: %1</translation>
+    </message>
+    <message>
+        <source>数据库被其他程序占用，写入未完成，请稍后重试。</source>
+        <translation>The database is held by another program; the write was not done. Try again shortly.</translation>
+    </message>
+    <message>
+        <source>数据库连接中断，操作未完成；恢复后请重做。</source>
+        <translation>The connection to the database was lost; the action was not done. Redo it once it is back.</translation>
+    </message>
+    <message>
+        <source>本机时钟与站点记录不一致，写入已暂停</source>
+        <translation>This computer&apos;s clock disagrees with the site&apos;s records; writes are paused</translation>
+    </message>
+    <message>
+        <source>出错了：%1。已记入日志，请联系管理员。</source>
+        <translation>Something went wrong: %1. It has been logged; contact an administrator.</translation>
+    </message>
+    <message>
+        <source>本站时钟 %1</source>
+        <translation>This station&apos;s clock %1</translation>
+    </message>
+    <message>
+        <source>本站时钟 %1，比最后一条记录（#%2 · %3 · %4）慢 %5</source>
+        <translation>This station&apos;s clock %1 is %5 behind the last record (#%2 · %3 · %4)</translation>
+    </message>
+    <message>
+        <source>本站时钟 %1，比最后一条记录（#%2 · %3 · %4）快 %5</source>
+        <translation>This station&apos;s clock %1 is %5 ahead of the last record (#%2 · %3 · %4)</translation>
+    </message>
+    <message>
+        <source>%1 天</source>
+        <translation>%1 days</translation>
+    </message>
+    <message>
+        <source>%1 小时</source>
+        <translation>%1 hours</translation>
+    </message>
+    <message>
+        <source>%1 分钟</source>
+        <translation>%1 minutes</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedPanel</name>
+    <message>
+        <source>离线登记未写入</source>
+        <translation>Offline check-ins not saved</translation>
+    </message>
+    <message>
+        <source>访客在登记机上已看到“已登记”，但恢复联网后未能写入：请联系访客或代为登记，再标记已处理</source>
+        <translation>These visitors saw &quot;checked in&quot; at the kiosk, but the check-in could not be saved when the database came back: contact the visitor or check them in yourself, then mark it handled</translation>
+    </message>
+    <message>
+        <source>到访</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>客户</source>
+        <translation>Customer</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Mobile</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>登记机</source>
+        <translation>Kiosk</translation>
+    </message>
+    <message>
+        <source>已处理</source>
+        <translation>Handled</translation>
+    </message>
+    <message>
+        <source>离线登记未写入（%1）</source>
+        <translation>Offline check-ins not saved (%1)</translation>
+    </message>
+    <message>
+        <source>已处理 %1</source>
+        <translation>Handled %1</translation>
     </message>
 </context>
 <context>
@@ -4277,10 +4399,6 @@
         <source>空闲</source>
         <translation>Free</translation>
     </message>
-    <message>
-        <source>操作未完成：%1</source>
-        <translation>Not done: %1</translation>
-    </message>
 </context>
 <context>
     <name>RuleTexts</name>
@@ -4740,10 +4858,6 @@
         <source>已保存，摄像头、读卡器和语言在重启后生效</source>
         <translation>Saved. The camera, card reader and language take effect after a restart</translation>
     </message>
-    <message>
-        <source>保存失败：%1</source>
-        <translation>Could not save: %1</translation>
-    </message>
 </context>
 <context>
     <name>SourceScreen</name>
@@ -4878,6 +4992,14 @@
         <translation>Alerts (%1)</translation>
     </message>
     <message>
+        <source>离线队列文件已损坏，已另存为 %1 并启用新文件</source>
+        <translation>The offline queue file was damaged: it was set aside as %1 and a new one started</translation>
+    </message>
+    <message>
+        <source>数据库暂不可用：登记暂存本机</source>
+        <translation>Database unavailable: check-ins are kept on this kiosk</translation>
+    </message>
+    <message>
         <source>写入被拒绝：%1</source>
         <translation>Writes refused: %1</translation>
     </message>
@@ -4918,6 +5040,10 @@
     <message>
         <source>欢迎莅临，请选择登记方式</source>
         <translation>Welcome! Please choose how to check in</translation>
+    </message>
+    <message>
+        <source>离线登记：数据库暂不可用，登记暂存本机，恢复后自动写入</source>
+        <translation>Offline: the database is unavailable; check-ins are kept here and saved when it is back</translation>
     </message>
     <message>
         <source>刷脸登记</source>

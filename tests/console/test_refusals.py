@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from console.banners import AdminClockDialog
-from console.refusals import Kind, classify
+from console.refusals import Kind, classify, said
 from db import reception, stations, users
 from db.clock import CLOCK_ACCEPTED, ClockRefused, ManualClock
 from db.database import DatabaseUnavailable, make_engine, read_session
@@ -36,6 +36,7 @@ from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, find, open_console, settle
 from tests.console.test_today import busy, kiosk_checkin, queue_of, today
 from tests.db.stores import T0
+from ui import i18n
 
 PROBE_WAIT_MS = 2_500  # longer than the reconnect probe's interval: a false "reconnected" would show by then
 
@@ -59,6 +60,17 @@ def test_the_errors_are_told_apart() -> None:
     assert classify(StationRetired("kiosk-2")) is Kind.RETIRED
     assert classify(EngineError("请选择置业顾问 / choose a consultant")) is Kind.RULE
     assert classify(ValueError("x")) is Kind.INPUT and classify(ZeroDivisionError()) is Kind.FAULT
+
+
+def test_refusals_are_said_in_english_when_the_interface_is(qapp: Any) -> None:
+    """The sentences were looked up through a wrapper lupdate could not see, so English users read Chinese."""
+    try:
+        i18n.install_translator(qapp, "en")
+        assert said(DatabaseUnavailable("数据库不可用 / connection refused")).startswith("The connection")
+        assert said(StationRetired("kiosk-2")).startswith("This station")
+        assert said(EngineError("请选择置业顾问 / choose a consultant")) == "Not done: choose a consultant"
+    finally:
+        i18n.install_translator(qapp, "zh")
 
 
 def test_a_clock_refusal_on_busy_is_said_and_an_admin_here_accepts_and_the_write_lands(
