@@ -18,14 +18,24 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from db.text_rules import visible
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"  # what Excel itself types before a text that looks like a formula
 REPLACEMENT = "\ufffd"  # for control characters an xlsx cannot hold (openpyxl refuses the whole cell)
 
 
+class MachineText(str):
+    """Text the program made, not a person (a PEM key starting with -----): written as it is."""
+
+
 def inert(text: str) -> str:
-    """`text` as a spreadsheet shows it and never evaluates it; readable, and reversible by `as_written`."""
-    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, text)
+    """`text` as a spreadsheet shows it and never evaluates it; readable, and reversible by `as_written`.
+    Hidden characters older versions stored (bidi overrides, zero-width, ESC) show as <U+XXXX>, as in the
+    PDFs and on the terminal."""
+    if isinstance(text, MachineText):
+        return ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, text)
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, visible(text, multiline=True))
     # a text already starting with the quote gets one more, so `as_written` returns exactly this text
     return QUOTE + text if text.startswith((*FORMULA_STARTS, QUOTE)) else text
 

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.document import Cell, Document, KeyFigures, Percent, Table
-from reports.sheet_text import append
+from reports.sheet_text import MachineText, append
 
 EXCEL_TIME = {"%H:%M": "hh:mm", "%m-%d %H:%M": "mm-dd hh:mm", "%Y-%m-%d %H:%M": "yyyy-mm-dd hh:mm",
               "%Y-%m-%d": "yyyy-mm-dd"}
@@ -87,7 +87,7 @@ def workbook(document: Document) -> Workbook:
         c = document.checkpoint
         at = c.at.astimezone(document.zone).replace(tzinfo=None) if document.zone else c.at.replace(tzinfo=None)
         _sheet(book, "日志检查点", ("项目", "数值"), [("日志序号", c.seq), ("截至", at), ("哈希", c.hash),
-                                                 ("签名 (Ed25519)", c.signature), ("站点公钥", c.public_key_pem.strip())],
+                                                 ("签名 (Ed25519)", c.signature), ("站点公钥", MachineText(c.public_key_pem.strip()))],
                "%Y-%m-%d %H:%M")
     return book
 

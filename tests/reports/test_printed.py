@@ -112,6 +112,7 @@ def test_the_reports_as_workbooks(site: Seeded, tmp_path: Path) -> None:
     assert [c.value for c in stays[2]] == ["李强", 1, 40.0, 0]
     kept = book["日志检查点"]
     assert kept["A2"].value == "日志序号" and isinstance(kept["B2"].value, int)
+    assert kept["B6"].value.startswith("-----BEGIN PUBLIC KEY-----")  # the program's own text, unquoted
     monthly = tmp_path / "monthly.xlsx"
     assert main(["report", "monthly", "--month", "2026-03", "--format", "xlsx", "--out", str(monthly)]) == 0
     book = openpyxl.load_workbook(monthly)

