@@ -54,6 +54,7 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from db import site_settings
     from db.config import data_dir, database_url
     from db.live import LiveFeed
+    from kiosk.catalog_cache import CatalogCache, cache_path
     from kiosk.faces import MeshFaceEngine
     from kiosk.outbox import Outbox, outbox_path
     from kiosk.services import KioskServices
@@ -68,12 +69,16 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     store, link = open_store(database_url(), directory, station=str(settings.get("station", "kiosk")),
                              budget_s=SUBMIT_BUDGET_S)
     outbox = Outbox(outbox_path(directory), store.keyring)  # a damaged file is set aside, a new one begun
+    cache = CatalogCache(cache_path(directory), store.keyring)
+    # offline: the sources, channels and agents last read, so a channel's visitor can name who brought them
+    cached = cache.read() if link is not None else None
     project = str(settings.get("project", "anchang"))
-    own_notice: dict[str, Any] = {}
-    if link is None:  # the site's own notice, set in the first-run wizard (offline: the default until restart)
+    # the site's own notice, set in the first-run wizard (offline: the one last read, else the default)
+    if link is None:
         notice = site_settings.consent_notice(store.engine)
-        if notice is not None:
-            own_notice = {"notice_text": notice[0], "notice_version": notice[1]}
+    else:
+        notice = cached.notice if cached is not None else None
+    own_notice: dict[str, Any] = {} if not notice else {"notice_text": notice[0], "notice_version": notice[1]}
     return KioskServices(
         store=store,
         outbox=outbox,
@@ -84,6 +89,8 @@ def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
         project_name=str(settings.get("title", "案场通")),
         live=LiveFeed,
         site_link=link,  # None: the database answered at start
+        catalog_cache=cache,
+        catalog=cached,
         **own_notice,
     )
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from db.service import Store
 from kiosk.camera_feed import FrameSource
+from kiosk.catalog import Catalog
 from kiosk.checkin import OutboxLike
 from kiosk.faces import FaceEngine
 from vision.qr import AppointmentVerifier
@@ -60,3 +61,5 @@ class KioskServices:
     alerts: list[str] = field(default_factory=list)  # shown to reception in staff mode
     live: Callable[[Store], Any] | None = None  # db.live.LiveFeed: news of journal entries
     site_link: Any = None  # kiosk.site_link.SiteLink when the kiosk started without its database
+    catalog_cache: Any = None  # kiosk.catalog_cache.CatalogCache: where each fresh catalogue is kept
+    catalog: Catalog | None = None  # started without its database: the catalogue kept from the last read

@@ -67,7 +67,7 @@ class KioskWindow(QMainWindow):
         self.idle_timer = self._timer(services.timings.idle_ms, self.reset)
         self.done_timer = self._timer(services.timings.done_ms, self.reset)
         self.outbox_timer = self._timer(services.timings.outbox_retry_ms, self.drain_outbox)
-        self.catalog = Catalog()
+        self.catalog = services.catalog or Catalog()  # started offline: what was read last (kiosk.catalog_cache)
         self._catalog_loading = False
         self.catalog_timer = self._timer(CATALOG_REFRESH_MS, self.refresh_catalog)
         running_app().installEventFilter(self)
@@ -174,7 +174,9 @@ class KioskWindow(QMainWindow):
             self._catalog_loading = False
             log.warning("sources and channels not read: %s", error)
 
-        self.runner.run(catalog_mod.load, self.store, on_done=loaded, on_error=failed)
+        link = self.services.site_link  # kept only once this is known to be the site's own database
+        cache = self.services.catalog_cache if link is None or link.online else None
+        self.runner.run(catalog_mod.load, self.store, cache, on_done=loaded, on_error=failed)
 
     def _faces_failed(self, error: BaseException) -> None:
         """Face recognition could not start (its models, its worker process): said on the start screen
