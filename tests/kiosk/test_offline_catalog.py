@@ -14,7 +14,8 @@ from db.database import make_engine
 from db.keys import Keyring
 from db.service import Store
 from kiosk.catalog_cache import CatalogCache, cache_path
-from tests.kiosk.conftest import make_store
+from kiosk.site_link import SiteLink
+from tests.kiosk.conftest import make_store, services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, until, wait_screen
 from tests.kiosk.test_offline_start import kiosk_services
 
@@ -96,3 +97,20 @@ def test_a_damaged_cache_is_set_aside_and_the_kiosk_starts_with_the_natural_sour
     assert aside.exists()
     window.close()
     window.store.dispose()
+
+
+def test_a_catalogue_is_kept_only_once_the_start_checks_passed(qtbot: Any, store: Store, tmp_path: Path) -> None:
+    """A database that answers but that the kiosk has not yet accepted (another site's, a retired station)
+    is shown, never kept: the cache keeps what this site's database said."""
+    link = SiteLink(store)
+    cache = CatalogCache(cache_path(tmp_path / "data"), store.keyring)
+    window = open_window(qtbot, services_for(store, site_link=link, catalog_cache=cache), start=False)
+    window.refresh_catalog()
+    until(qtbot, lambda: window.catalog.loaded and window.runner.pending == 0)
+    assert cache.read() is None
+    link.ensure()
+    window.refresh_catalog()
+    until(qtbot, lambda: window.runner.pending == 0 and cache.read() is not None)
+    kept = cache.read()
+    assert kept is not None and kept.channels == window.catalog.channels
+    window.close()
