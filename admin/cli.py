@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
 
     forget = sub.add_parser("forget", help="删除请求 / erase one customer's personal data")
     forget.add_argument("phone", metavar="PHONE")
+    sub.add_parser("scrub", help="清理存储 / rewrite the tables an erasure left for the database owner "
+                                 "(PostgreSQL, on the server PC)")
 
     user = sub.add_parser("user", help="用户 / station users and roles")
     user_sub = user.add_subparsers(dest="action", required=True)
@@ -177,6 +179,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         if args.action == "disable":
             return lambda: users.disable(args.name)
         return users.show_list
+    if args.command == "scrub":
+        from admin.retention import scrub
+        return scrub
     from admin.retention import forget
     return lambda: forget(args.phone)
 

@@ -8,6 +8,12 @@ sealed detail: no personal data) and keeps the row; the check-in (phone, name, c
 refusal's text, which may quote the phone, are sealed under a key of the row's own wrapped by the site's
 master key, as db/notes.py does for text without a customer. `handle` (through a Desk, role
 reception.confirm) journals `kiosk_checkin_refused_handled` with who did it.
+
+Erasure: the row keeps the phone's keyed lookup hash (the one identities use), so a deletion request by
+phone finds it even when the visitor never became a customer (`Store.forget`). `shred` empties the key,
+the sealed detail, the masked phone and the lookup, and closes a task still open (handled by the eraser);
+the erasing write journals `kiosk_checkin_refused_erased` with the refs. Retention shreds handled rows
+whose handling is older than the cutoff (`erase_expired`), an open task stays until someone handles it.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from sqlalchemy.orm import Session
 from db.database import read_session
 from db.keys import decrypt_field, encrypt_field
 from db.models import RefusedCheckin
-from db.personal import mask_phone
+from db.personal import InvalidPhone, mask_phone, normalize_phone
 
 if TYPE_CHECKING:
     from db.desk import Desk
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
 
 REFUSED = "kiosk_checkin_refused"
 HANDLED = "kiosk_checkin_refused_handled"
+ERASED = "kiosk_checkin_refused_erased"
 PERMISSION = "reception.confirm"  # who confirms, corrects and dismisses check-ins handles these too
 _AAD = b"anchang/refused_checkin/v1:"
 _DETAIL = ("phone", "name", "source", "channel", "agent", "id_card", "appointment")
@@ -67,6 +74,15 @@ def _masked(checkin: dict[str, Any]) -> str | None:
     return str(shown)[:16] if shown else None
 
 
+def _phone_lookup(store: Store, checkin: dict[str, Any]) -> str | None:
+    """The phone's keyed hash, None without a phone or with one that is no number (a refusal's reason)."""
+    try:
+        return store.keyring.lookup_hash("phone", normalize_phone(str(checkin["phone"]))) \
+            if checkin.get("phone") else None
+    except InvalidPhone:
+        return None
+
+
 def record(store: Store, checkin: dict[str, Any], reason: str) -> int:
     """Journals the refused check-in (the `register_visit`/outbox keyword arguments, with its `ref` and
     `arrived_at`) once: a ref already recorded returns its entry's seq and writes nothing, so an outbox
@@ -86,7 +102,8 @@ def record(store: Store, checkin: dict[str, Any], reason: str) -> int:
         at = store.clock.now(session)
         seq = store._head().seq + 1  # the entry appended right after this, in the same transaction
         session.add(RefusedCheckin(ref=ref, seq=seq, station=store.station, arrived_at=min(arrived_at, at),
-                                   refused_at=at, phone_masked=_masked(checkin), wrapped_key=wrapped,
+                                   refused_at=at, phone_masked=_masked(checkin),
+                                   phone_lookup=_phone_lookup(store, checkin), wrapped_key=wrapped,
                                    detail_enc=sealed))
         session.flush()
         return {"ref": ref, "kiosk": store.station, "arrived_at": arrived_at.isoformat(),
@@ -98,10 +115,12 @@ def record(store: Store, checkin: dict[str, Any], reason: str) -> int:
 def open_refusals(store: Store) -> list[Refusal]:
     """Every refused check-in nobody has handled yet, oldest arrival first."""
     with read_session(store.engine) as session:
-        rows = session.scalars(sa.select(RefusedCheckin).where(RefusedCheckin.handled_at.is_(None))
+        rows = session.scalars(sa.select(RefusedCheckin).where(RefusedCheckin.handled_at.is_(None),
+                                                               RefusedCheckin.wrapped_key.is_not(None))
                                .order_by(RefusedCheckin.arrived_at, RefusedCheckin.ref)).all()
     found = []
     for row in rows:
+        assert row.wrapped_key is not None and row.detail_enc is not None  # erased rows are never open
         key = store.keyring.unwrap_customer_key(row.wrapped_key)
         detail = json.loads(decrypt_field(key, row.detail_enc, _AAD + row.ref.encode()))
         found.append(Refusal(row.ref, row.station, row.arrived_at, row.refused_at, row.phone_masked,
@@ -126,3 +145,42 @@ def handle(desk: Desk, ref: str) -> int:
         return {"ref": ref, "refused": row.seq}
 
     return store._journal_only(HANDLED, desk.actor, work)
+
+
+def shred(session: Session, refs: list[str], at: datetime, actor: str) -> list[str]:
+    """Crypto-shreds those of `refs` not yet erased, inside the caller's write; returns them, sorted. The
+    caller journals them (ERASED), in the same transaction."""
+    rows = session.scalars(sa.select(RefusedCheckin).where(RefusedCheckin.ref.in_(refs),
+                                                          RefusedCheckin.wrapped_key.is_not(None))
+                           .order_by(RefusedCheckin.ref)).all()
+    if rows and session.get_bind().dialect.name == "sqlite":
+        session.execute(sa.text("PRAGMA secure_delete = ON"))  # the old cells are overwritten with zeros
+    for row in rows:
+        row.wrapped_key = row.detail_enc = row.phone_masked = row.phone_lookup = None
+        if row.handled_at is None:  # nothing is left to act on: the task leaves 今日, closed by the erasure
+            row.handled_at, row.handled_by = at, actor
+    return [row.ref for row in rows]
+
+
+def refs_for_phones(session: Session, lookups: list[str]) -> list[str]:
+    """The refused check-ins not yet erased whose phone has one of these keyed hashes."""
+    return list(session.scalars(sa.select(RefusedCheckin.ref).where(RefusedCheckin.phone_lookup.in_(lookups))))
+
+
+def erase_expired(store: Store, cutoff: datetime, actor: str) -> list[str]:
+    """Retention: shreds the handled refused check-ins handled before `cutoff`, journalled as one entry
+    (none when there is nothing to erase). Returns their refs."""
+    erased: list[str] = []
+
+    def work(session: Session) -> dict[str, Any]:
+        expired = list(session.scalars(sa.select(RefusedCheckin.ref).where(
+            RefusedCheckin.handled_at < cutoff, RefusedCheckin.wrapped_key.is_not(None))))
+        erased[:] = shred(session, expired, store.clock.now(session), actor)
+        return {"refs": erased, "reason": "retention"}
+
+    with read_session(store.engine) as session:
+        if session.scalar(sa.select(sa.func.count()).select_from(RefusedCheckin).where(
+                RefusedCheckin.handled_at < cutoff, RefusedCheckin.wrapped_key.is_not(None))) == 0:
+            return []
+    store._journal_only(ERASED, actor, work)
+    return erased

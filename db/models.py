@@ -397,7 +397,8 @@ class RefusedCheckin(Base):
     """A kiosk check-in the store refused when the kiosk's outbox sent it (db/kiosk_refusals.py). The visitor
     saw 已登记, so reception gets it as a task on 今日 until someone handles it (journalled with who). The
     check-in and the refusal's text, which may quote the phone, are sealed under a key of the row's own,
-    wrapped by the site's master key; the journal holds the ciphertext's hash."""
+    wrapped by the site's master key; the journal holds the ciphertext's hash. Erasure (by phone, through
+    `phone_lookup`, or by retention) empties the key, the sealed detail, the masked phone and the lookup."""
 
     __tablename__ = "refused_checkins"
     ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the kiosk's check-in ref
@@ -406,7 +407,8 @@ class RefusedCheckin(Base):
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the kiosk's time of the check-in
     refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phone_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
-    detail_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    phone_lookup: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # as identities'
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None once erased
+    detail_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

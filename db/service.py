@@ -28,6 +28,7 @@ from db import (
     identity,
     integrity,
     journal,
+    kiosk_refusals,
     notes,
     projection,
     stations,
@@ -41,6 +42,7 @@ from db.database import make_engine, read_session, run_write
 from db.keys import Keyring
 from db.models import Agent, Channel, Consultant, EngineSnapshot, JournalEntry, VisitRecord
 from db.personal import is_masked_phone, validate_id_card
+from db.scrub import scrub_storage
 from db.write_sql import RowWrite
 from judge import facts as f
 from judge import snapshot
@@ -735,24 +737,45 @@ class Store:
         with read_session(self.engine) as session:
             return notes.note_texts(session, self.keyring, refs)
 
-    def forget(self, phone: str, actor: str = "admin") -> int:
-        """A deletion request: the customer's key is destroyed; the journal keeps verifying."""
+    def forget(self, phone: str, actor: str = "admin") -> erasure.Forgotten:
+        """A deletion request by phone: the customer with it and the kiosk check-ins refused with it (a
+        visitor who never became a customer has only those). EngineError when there is neither."""
         keys = identity.phone_keys(self.keyring, phone)
         with read_session(self.engine) as session:
-            customer = _require_customer(session, keys)
-        self.forget_customer(customer, "request", actor)
-        return customer
+            customer = identity.find_customer(session, "phone", keys.lookup)
+            if customer is None and not kiosk_refusals.refs_for_phones(session, [keys.lookup]):
+                raise EngineError(f"没有此客户，也没有此号码的被拒登记 / no customer and no refused check-in with "
+                                  f"phone {keys.masked_display}")
+        return self._erase(customer, keys.lookup, "request", actor, scrub=True)
 
-    def forget_customer(self, customer: int, reason: str, actor: str = "admin", *, scrub: bool = True) -> None:
-        """Crypto-shredding by id (deletion request or retention); erasure and journal entry commit together.
-        Then the storage is scrubbed (db/erasure.py); a batch passes scrub=False and calls it once."""
-        def work(session: Session) -> dict[str, Any]:
-            erasure.erase(session, self._sync(session), customer)
+    def forget_customer(self, customer: int, reason: str, actor: str = "admin", *,
+                        scrub: bool = True) -> erasure.Forgotten:
+        """Crypto-shredding by id (deletion request or retention), with the refused check-ins of the
+        customer's phone. Then the storage is scrubbed (db/erasure.py); a batch passes scrub=False and
+        calls it once."""
+        return self._erase(customer, None, reason, actor, scrub=scrub)
+
+    def _erase(self, customer: int | None, phone_lookup: str | None, reason: str, actor: str, *,
+               scrub: bool) -> erasure.Forgotten:
+        """One write: the customer's erasure (`erasure`), then the refused check-ins with their phone or
+        the one asked for (`kiosk_checkin_refused_erased`); each entry only when it erases something."""
+        phones: list[str] = []
+        shredded: list[str] = []
+
+        def customer_entry(session: Session, _: list[WriteResult | int | None], __: datetime) -> dict[str, Any] | None:
+            phones[:] = [phone_lookup] if phone_lookup else []  # reset: a retried transaction runs this again
+            if customer is None:
+                return None
+            phones.extend(erasure.erase(session, self._sync(session), customer))
             return {"customer": customer, "reason": reason}
 
-        self._journal_only("erasure", actor, work)
-        if scrub:
-            erasure.scrub_storage(self.engine)
+        def refusals_entry(session: Session, _: list[WriteResult | int | None], at: datetime) -> dict[str, Any] | None:
+            shredded[:] = kiosk_refusals.shred(session, kiosk_refusals.refs_for_phones(session, phones), at, actor)
+            return {"refs": shredded, "reason": reason} if shredded else None
+
+        self._write_steps(actor, (Step("erasure", entry=customer_entry),
+                                  Step(kiosk_refusals.ERASED, entry=refusals_entry)))
+        return erasure.Forgotten(customer, tuple(shredded), scrub_storage(self.engine) if scrub else None)
 
     # ------------------------------------------------------------ faces/consent
     def record_consent(self, notice_version: str, phone: str | None = None, actor: str = "kiosk") -> int:

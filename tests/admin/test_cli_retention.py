@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from admin.cli import main
-from db import identity
+from db import identity, kiosk_refusals
 from db.clock import SystemClock
 from db.database import make_engine
 from db.keys import Keyring
-from db.models import Customer, CustomerKey, Identity, JournalEntry
+from db.models import Customer, CustomerKey, Identity, JournalEntry, RefusedCheckin
 from db.service import ManualClock, Store
 
 NOW = datetime.now(UTC)
@@ -124,3 +124,44 @@ def test_purge_refuses_a_bad_retention_setting(store: Store, data_dir: Path,
     (data_dir / "anchang.toml").write_text("[retention]\ncustomer_days = \"forever\"\n", encoding="utf-8")
     assert main(["purge"]) == 1
     assert "customer_days" in capsys.readouterr().err
+
+
+def refused_at_kiosk(store: Store, ref: str, phone: str) -> None:
+    arrived = store.clock.at  # type: ignore[attr-defined]
+    kiosk_refusals.record(store, {"ref": ref, "phone": phone, "name": "赵先生", "verified": False,
+                                  "arrived_at": arrived}, "没有值班顾问 / no consultant on duty")
+
+
+def test_forget_erases_the_refused_check_ins_of_a_number_that_never_became_a_customer(
+        store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    at(store, 2)
+    refused_at_kiosk(store, "k-1", "13812340005")
+    capsys.readouterr()
+    assert main(["forget", "13812340005"]) == 0
+    out = capsys.readouterr().out
+    assert "no customer with this number" in out and "1 refused kiosk check-in" in out and "13812340005" not in out
+    assert kiosk_refusals.open_refusals(store) == []
+    assert main(["verify"]) == 0
+    assert main(["forget", "13812340005"]) == 2  # nothing is left for that number
+    assert "no refused check-in" in capsys.readouterr().err
+
+
+def test_purge_erases_refused_check_ins_handled_before_the_retention_period(
+        store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data_dir / "anchang.toml").write_text("[retention]\ncustomer_days = 5\n", encoding="utf-8")
+    at(store, 12)
+    refused_at_kiosk(store, "old", "13812340006")
+    refused_at_kiosk(store, "still-open", "13812340007")
+    with Session(store.engine) as session:  # reception handled "old" 12 days ago
+        session.execute(sa.update(RefusedCheckin).where(RefusedCheckin.ref == "old")
+                        .values(handled_at=NOW - timedelta(days=12), handled_by="前台"))
+        session.commit()
+    capsys.readouterr()
+    assert main(["purge", "--dry-run"]) == 0
+    assert "refused kiosk check-ins handled before the cutoff: 1" in capsys.readouterr().out
+    assert main(["purge"]) == 0
+    assert "erased 1 refused kiosk check-ins" in capsys.readouterr().out
+    with Session(store.engine) as session:
+        assert session.get(RefusedCheckin, "old").detail_enc is None  # type: ignore[union-attr]
+        assert session.get(RefusedCheckin, "still-open").detail_enc is not None  # type: ignore[union-attr]
+    assert main(["verify"]) == 0

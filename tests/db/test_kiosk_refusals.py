@@ -15,7 +15,8 @@ from db.database import read_session
 from db.desk import Desk
 from db.models import JournalEntry, RefusedCheckin
 from db.roles import PermissionDenied
-from db.service import Store
+from db.service import ManualClock, Store
+from judge.reasons import EngineError
 from tests.db.stores import T0, new_store
 from tests.db.test_erasure import database_text
 
@@ -84,3 +85,62 @@ def test_handled_by_reception_leaves_the_list_and_is_journalled_with_who(store: 
     with pytest.raises(kiosk_refusals.RefusalNotFound):
         kiosk_refusals.handle(desk(store, "前台"), "no-such-ref")
     assert len(entries(store, kiosk_refusals.HANDLED)) == 1
+
+
+def shredded(store: Store, ref: str) -> RefusedCheckin:
+    with read_session(store.engine) as session:
+        row = session.get(RefusedCheckin, ref)
+        assert row is not None
+        return row
+
+
+def test_a_refusal_is_found_by_the_phones_keyed_hash_not_by_the_number(store: Store) -> None:
+    kiosk_refusals.record(store, refused(), "refused")
+    row = shredded(store, "ref-1")
+    assert row.phone_lookup == store.keyring.lookup_hash("phone", "+8613812345678")
+
+
+def test_forget_by_phone_shreds_the_refusals_of_a_visitor_who_never_became_a_customer(store: Store) -> None:
+    kiosk_refusals.record(store, refused("ref-1"), "refused")
+    kiosk_refusals.record(store, refused("ref-2", phone="13900000000", name="李先生"), "refused")
+    assert store.customer_id(PHONE) is None
+    forgotten = store.forget(PHONE, actor="admin")
+    assert forgotten.customer is None and forgotten.refused_checkins == ("ref-1",)
+    row = shredded(store, "ref-1")
+    assert (row.wrapped_key, row.detail_enc, row.phone_masked, row.phone_lookup) == (None, None, None, None)
+    assert row.handled_by == "admin" and row.handled_at == T0  # the task is closed by the erasure
+    assert [t.ref for t in kiosk_refusals.open_refusals(store)] == ["ref-2"]  # the other visitor's stays
+    [entry] = entries(store, kiosk_refusals.ERASED)
+    assert json.loads(entry.payload) == {"refs": ["ref-1"], "reason": "request"} and entry.actor == "admin"
+    text = database_text(store)
+    assert store.keyring.lookup_hash("phone", "+8613812345678") not in text and "138****5678" not in text
+    with pytest.raises(EngineError, match="no customer and no refused check-in"):
+        store.forget(PHONE)  # nothing is left to erase for that number
+
+
+def test_forgetting_a_customer_shreds_their_refused_check_ins_in_the_same_write(store: Store) -> None:
+    kiosk_refusals.record(store, refused(), "refused")
+    kiosk_refusals.handle(desk(store, "前台"), "ref-1")  # reception registered them at the console
+    customer = store.register_visit(PHONE, name="张女士").customer_id
+    forgotten = store.forget(PHONE)
+    assert forgotten.customer == customer and forgotten.refused_checkins == ("ref-1",)
+    assert shredded(store, "ref-1").wrapped_key is None and shredded(store, "ref-1").handled_by == "前台"
+    erasure, refusals = entries(store, "erasure"), entries(store, kiosk_refusals.ERASED)
+    assert refusals[0].seq == erasure[0].seq + 1  # one write: the customer's erasure, then the refusals'
+
+
+def test_retention_shreds_handled_refusals_handled_before_the_cutoff(store: Store) -> None:
+    kiosk_refusals.record(store, refused("old"), "refused")
+    kiosk_refusals.record(store, refused("open", phone="13900000000"), "refused")
+    kiosk_refusals.handle(desk(store, "前台"), "old")
+    assert isinstance(store.clock, ManualClock)
+    store.clock.at = T0 + timedelta(days=10)
+    kiosk_refusals.record(store, refused("recent", phone="13700000000"), "refused")
+    kiosk_refusals.handle(desk(store, "前台"), "recent")
+    assert kiosk_refusals.erase_expired(store, T0 + timedelta(days=5), "admin") == ["old"]
+    assert shredded(store, "old").detail_enc is None
+    assert shredded(store, "recent").detail_enc is not None and shredded(store, "open").detail_enc is not None
+    [entry] = entries(store, kiosk_refusals.ERASED)
+    assert json.loads(entry.payload) == {"refs": ["old"], "reason": "retention"}
+    assert kiosk_refusals.erase_expired(store, T0 + timedelta(days=5), "admin") == []  # nothing journalled twice
+    assert len(entries(store, kiosk_refusals.ERASED)) == 1

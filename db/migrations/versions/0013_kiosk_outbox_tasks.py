@@ -1,4 +1,5 @@
-"""Kiosk check-ins refused when the outbox sent them: a task for reception (db/kiosk_refusals.py).
+"""Kiosk check-ins refused when the outbox sent them: a task for reception (db/kiosk_refusals.py), found
+by the phone's keyed hash for erasure; the key, the sealed detail and the masked phone go when erased.
 
 Revision ID: 0013
 Revises: 0012
@@ -24,15 +25,18 @@ def upgrade() -> None:
         sa.Column("arrived_at", sa.DateTime(), nullable=False),
         sa.Column("refused_at", sa.DateTime(), nullable=False),
         sa.Column("phone_masked", sa.String(length=16), nullable=True),
-        sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
-        sa.Column("detail_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("phone_lookup", sa.String(length=64), nullable=True),
+        sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
+        sa.Column("detail_enc", sa.LargeBinary(), nullable=True),
         sa.Column("handled_at", sa.DateTime(), nullable=True),
         sa.Column("handled_by", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("ref"),
     )
     op.create_index("ix_refused_checkins_handled_at", "refused_checkins", ["handled_at"])
+    op.create_index("ix_refused_checkins_phone_lookup", "refused_checkins", ["phone_lookup"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_refused_checkins_phone_lookup", table_name="refused_checkins")
     op.drop_index("ix_refused_checkins_handled_at", table_name="refused_checkins")
     op.drop_table("refused_checkins")
