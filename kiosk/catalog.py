@@ -31,7 +31,7 @@ class Catalog:
     channels: dict[str, list[str]] = field(default_factory=dict)
     notice: tuple[str, str] | None = None  # the site's own consent notice (text, version); None: the default
     loaded: bool = False  # False: the offline defaults or the cached copy, nothing read yet
-    saved_at: datetime | None = None  # the cached copy (kiosk.catalog_cache): when it was read fresh
+    saved_at: datetime | None = None  # the cached copy (kiosk.catalog_cache): when it was last written
 
 
 def load(store: Store, cache: CatalogCache | None = None) -> Catalog:

@@ -48,9 +48,17 @@ class CatalogCache:
         self.path = Path(path)
         self.keyring = keyring
         self.set_aside: Path | None = None  # an unreadable file renamed at `read`, for the log and staff
+        self._kept: tuple[Any, ...] | None = None  # what the file holds, once saved or read here
+
+    @staticmethod
+    def _content(catalog: Catalog) -> tuple[Any, ...]:
+        return (catalog.sources, catalog.channels, catalog.notice)
 
     def save(self, catalog: Catalog) -> None:
-        """Replaces the file with `catalog`; the previous one stays whole if this fails (raises OSError)."""
+        """Replaces the file with `catalog`; the previous one stays whole if this fails (raises OSError).
+        The same catalogue again is not written: reads come every minute and on each journal entry."""
+        if self._kept == self._content(catalog) and self.path.exists():
+            return
         payload = {
             "sources": [asdict(source) for source in catalog.sources],
             "channels": catalog.channels,
@@ -58,6 +66,7 @@ class CatalogCache:
             "saved_at": datetime.now(UTC).isoformat(),
         }
         self._write(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self._kept = self._content(catalog)
 
     def read(self) -> Catalog | None:
         """The last catalogue saved; None when there is none, or it was unreadable (then set aside)."""
@@ -69,10 +78,12 @@ class CatalogCache:
             log.warning("kiosk catalogue cache %s not read (%s): the natural sources only", self.path, error)
             return None
         try:
-            return _decode(self._open(raw))
+            found = _decode(self._open(raw))
         except CacheUnreadable as error:
             self._set_aside(error)
             return None
+        self._kept = self._content(found)
+        return found
 
     def _write(self, plain: bytes) -> None:
         key, wrapped = self.keyring.new_customer_key()

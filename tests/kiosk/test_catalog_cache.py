@@ -50,6 +50,20 @@ def test_what_was_saved_is_read_back_as_the_last_catalogue(folder: Path, keyring
     assert [p.name for p in folder.iterdir()] == [catalog_cache.FILE_NAME]  # no temp file left
 
 
+def test_the_same_catalogue_again_is_not_rewritten_a_changed_one_is(folder: Path, keyring: Keyring) -> None:
+    cache = CatalogCache(cache_path(folder), keyring)
+    cache.save(CHANNEL_LED)
+    first = cache_path(folder).stat().st_ino
+    cache.save(Catalog(sources=list(CHANNEL_LED.sources), channels=dict(CHANNEL_LED.channels),
+                       notice=CHANNEL_LED.notice, loaded=True))
+    assert cache_path(folder).stat().st_ino == first  # each write is a new file renamed over the old
+    changed = {**CHANNEL_LED.channels, "链家": ["郑伟"]}
+    cache.save(Catalog(sources=list(CHANNEL_LED.sources), channels=changed, notice=CHANNEL_LED.notice))
+    assert cache_path(folder).stat().st_ino != first
+    found = CatalogCache(cache_path(folder), keyring).read()
+    assert found is not None and found.channels == changed
+
+
 def test_no_name_or_notice_is_in_the_file_in_plain_text(folder: Path, keyring: Keyring) -> None:
     CatalogCache(cache_path(folder), keyring).save(CHANNEL_LED)
     raw = cache_path(folder).read_bytes()
