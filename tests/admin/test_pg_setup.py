@@ -21,6 +21,7 @@ from admin.pg_setup import hba_lines
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
+from db.scrub import REWRITTEN_TABLES, not_rewritable, pending_since
 from db.service import ManualClock, Store
 from tests.conftest import PG_URL
 
@@ -178,3 +179,44 @@ def test_a_station_may_not_create_the_schema_either(pg_site: PgSite) -> None:
         assert migrate.current_revision(station) is None
     finally:
         station.dispose()
+
+
+def table_files(engine: sa.Engine) -> dict[str, int]:
+    """The file each rewritten table lives in: VACUUM FULL writes a new one (a new relfilenode)."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text("SELECT relname, relfilenode FROM pg_class WHERE relkind = 'r' AND "
+                                         "relname = ANY(CAST(:t AS text[]))"), {"t": list(REWRITTEN_TABLES)}).all())
+
+
+def test_an_erasure_by_the_station_leaves_the_scrub_to_the_owner_and_says_so(
+        pg_site: PgSite, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    owner, station = make_engine(pg_site.owner_url), make_engine(pg_site.station_url)
+    store = Store(station, Keyring.load(data_dir), clock=ManualClock(T0), station="kiosk1")
+    try:
+        store.add_consultant("王丽")
+        store.set_duty(["王丽"])
+        store.register_visit("13912345678", name="张三")
+        store.register_visit("13912340000", name="李四")
+        with station.connect() as conn:
+            assert not_rewritable(conn) == sorted(REWRITTEN_TABLES)  # the station owns none of them
+        monkeypatch.setenv("ANCHANG_DATABASE_URL", pg_site.station_url)
+        monkeypatch.setenv("ANCHANG_OWNER_DATABASE_URL", "")  # a station PC: no owner URL
+        (data_dir / "anchang.toml").unlink()
+        before = table_files(owner)
+        assert main(["forget", "13912345678"]) == 0
+        out = capsys.readouterr().out
+        assert "storage scrub pending" in out and "anchang scrub" in out
+        assert table_files(owner) == before and pending_since(station) is not None
+
+        monkeypatch.setenv("ANCHANG_OWNER_DATABASE_URL", pg_site.owner_url)  # the server PC
+        assert main(["scrub"]) == 0
+        assert "pending since" in capsys.readouterr().out
+        scrubbed = table_files(owner)
+        assert all(scrubbed[t] != before[t] for t in REWRITTEN_TABLES) and pending_since(station) is None
+
+        assert main(["forget", "13912340000"]) == 0  # with the owner's URL the erasure rewrites them itself
+        assert "through the owner's connection" in capsys.readouterr().out
+        assert all(table_files(owner)[t] != scrubbed[t] for t in REWRITTEN_TABLES)
+    finally:
+        store.dispose()
+        owner.dispose()
