@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from admin import restore_check, restore_loss
 from admin.audit import kept_checkpoints, report, verify_engine
@@ -40,7 +41,7 @@ from admin.common import (
 )
 from db import integrity, journal, migrate
 from db.config import data_dir, database_url
-from db.database import _sqlite_writer_queue, make_engine, read_session, run_write
+from db.database import _sqlite_writer_queue, make_engine, postgres_site_lock_held, read_session, run_write
 from db.desk import MIN_REASON
 from db.keys import Keyring
 
@@ -334,6 +335,10 @@ def _restore_sqlite(source: Path, target: Path, plan: _Plan) -> Path | None:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
+_CHANGED_MEANWHILE = ("检查期间当前日志已有新记录（现到第 {seq} 条）/ the live journal changed while the backup was "
+                      "checked (it now ends at entry {seq}): nothing was changed; run the restore again")
+
+
 def safety_path(directory: Path, name: str, suffix: str = "") -> Path:
     """<name><suffix> in `directory`, or <name>-2<suffix>, -3 … when taken: a safety copy is never overwritten."""
     found, number = directory / f"{name}{suffix}", 1
@@ -369,9 +374,7 @@ def _swap_sqlite(candidate: Path, target: Path, expected: journal.Head) -> Path:
         with _sqlite_writer_queue(engine):
             head = _live_head(target)
             if head[0] >= 0 and head != (expected.seq, expected.hash):
-                raise AdminError(f"检查期间当前日志已有新记录（现到第 {head[0]} 条）/ the live journal changed while "
-                                 f"the backup was checked (it now ends at entry {head[0]}): nothing was changed; "
-                                 "run the restore again")
+                raise AdminError(_CHANGED_MEANWHILE.format(seq=head[0]))
             kept = safety_path(target.parent, f"{target.name}.before-restore-{_stamp()}")
             partial = kept.with_name(f".{kept.name}.partial")
             copy_sqlite(target, partial)
@@ -407,8 +410,18 @@ def _restore_postgres(url: str, source: Path, plan: _Plan) -> Path | None:
         _drop_scratch_database(admin, scratch_url)
     if refused:
         return None
-    kept = _pg_safety_dump(url, data_dir() / "backups") or Path()
-    pg_restore(url, source)
+    expected = plan.loss.live_head if plan.loss is not None else journal.EMPTY_HEAD
+    live = make_engine(url)
+    try:
+        with postgres_site_lock_held(live) as conn:  # no station writes from the re-check to the restore's end
+            unreadable = plan.loss is not None and bool(plan.loss.unreadable)  # found so, and restored anyway
+            head = expected if unreadable else journal.read_head(Session(conn))
+            if (head.seq, head.hash) != (expected.seq, expected.hash):
+                raise AdminError(_CHANGED_MEANWHILE.format(seq=head.seq))
+            kept = _pg_safety_dump(url, data_dir() / "backups") or Path()
+            pg_restore(url, source)
+    finally:
+        live.dispose()
     engine = open_engine(url)
     try:
         migrate.upgrade(engine, backup_dir=data_dir() / "backups")  # a backup from an older version

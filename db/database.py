@@ -131,6 +131,22 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in ("40001", "40P01", "55P03") or "database is locked" in text or "database is busy" in text
 
 
+_PG_SITE_LOCK_ARGS = "(:key, hashtext(current_database() || '.' || current_schema()))"
+
+
+@contextmanager
+def postgres_site_lock_held(engine: Engine) -> Iterator[sa.Connection]:
+    """The site's write lock held by this connection across transactions (a session-level advisory lock on
+    the key every station's write takes per transaction), for work outside any one transaction: a restore
+    re-reads the journal's head, then pg_restore runs in its own process while no station can write."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text(f"SELECT pg_advisory_lock{_PG_SITE_LOCK_ARGS}"), {"key": WRITER_LOCK_KEY})
+        try:
+            yield conn
+        finally:
+            conn.execute(sa.text(f"SELECT pg_advisory_unlock{_PG_SITE_LOCK_ARGS}"), {"key": WRITER_LOCK_KEY})
+
+
 @contextmanager
 def _sqlite_writer_queue(engine: Engine, budget_s: float | None = None) -> Iterator[None]:
     """Kiosks wait for the SQLite writer in the kernel (flock on a file beside the database) instead of
@@ -200,9 +216,8 @@ def run_write(engine: Engine, work: Callable[[Session], T], attempts: int = 8, s
                     Session(engine, expire_on_commit=False) as session, session.begin():
                 if site_lock and is_postgres(engine):
                     # one lock per database and schema, so two sites on one server never wait on each other
-                    session.execute(sa.text(
-                        "SELECT pg_advisory_xact_lock(:key, hashtext(current_database() || '.' || current_schema()))"),
-                        {"key": WRITER_LOCK_KEY})
+                    session.execute(sa.text(f"SELECT pg_advisory_xact_lock{_PG_SITE_LOCK_ARGS}"),
+                                    {"key": WRITER_LOCK_KEY})
                 return work(session)
         except DBAPIError as exc:
             if budget_s is not None and _retryable(exc) and deadline is not None and time.monotonic() >= deadline:

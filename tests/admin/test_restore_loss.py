@@ -186,3 +186,28 @@ def test_a_backup_contradicting_a_kept_checkpoint_is_refused_even_when_loss_is_a
     out = capsys.readouterr().out
     assert "the backup contradicts the signed checkpoint" in out
     assert live_file_hashes(db_url) == hashes
+
+
+def test_a_write_between_the_check_and_the_restore_stops_it(
+        site: Store, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A station that writes after the loss was assessed would lose that entry unnamed: the live head is
+    read again under the site's write lock (SQLite's writer queue, PostgreSQL's advisory lock held for the
+    whole pg_restore) and the restore stops, changing nothing."""
+    from admin import backup as backup_module
+
+    backup = backup_then_more(site, tmp_path / "older.bak")
+    assessed = backup_module._loss_refused
+
+    def assessed_then_a_station_writes(*args: object, **kwargs: object) -> bool:
+        refused = assessed(*args, **kwargs)  # type: ignore[arg-type]
+        site.clock.at = T0 + timedelta(hours=3)  # type: ignore[attr-defined]
+        site.register_visit("13812345199")
+        return refused
+
+    monkeypatch.setattr(backup_module, "_loss_refused", assessed_then_a_station_writes)
+    before = journal_rows(db_url)
+    assert main(["restore", str(backup), "--accept-loss", "--reason", "回到昨晚备份"]) != 0
+    assert "the live journal changed while the backup was checked" in capsys.readouterr().err
+    after = journal_rows(db_url)
+    assert after[:len(before)] == before and len(after) == len(before) + 1  # the station's entry is kept
