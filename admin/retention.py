@@ -62,6 +62,8 @@ def scrub() -> int:
             print(f"待清理自 / a scrub has been pending since {waiting}")
         done = scrub_storage(store.engine)
     _say_scrub(done)
+    if done.complete and not done.by_owner:
+        print("存储已清理 / storage scrubbed")
     return EXIT_OK if done.complete else EXIT_FAILED
 
 

@@ -109,7 +109,7 @@ def _rewrite_as_owner(database: tuple[str, str, int]) -> bool:
         return False
     if not url:
         return False
-    owner = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+    owner = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with owner.connect() as conn:
             if _database_identity(conn) != database:

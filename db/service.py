@@ -746,19 +746,20 @@ class Store:
             if customer is None and not kiosk_refusals.refs_for_phones(session, [keys.lookup]):
                 raise EngineError(f"没有此客户，也没有此号码的被拒登记 / no customer and no refused check-in with "
                                   f"phone {keys.masked_display}")
-        return self._erase(customer, keys.lookup, "request", actor, scrub=True)
+        return self._erase(customer, keys.lookup, "request", actor, scrub=True, with_phones_refusals=True)
 
     def forget_customer(self, customer: int, reason: str, actor: str = "admin", *,
                         scrub: bool = True) -> erasure.Forgotten:
-        """Crypto-shredding by id (deletion request or retention), with the refused check-ins of the
-        customer's phone. Then the storage is scrubbed (db/erasure.py); a batch passes scrub=False and
-        calls it once."""
-        return self._erase(customer, None, reason, actor, scrub=scrub)
+        """Crypto-shredding by id (retention). The kiosk check-ins refused with the customer's phone age on
+        their own (kiosk_refusals.erase_expired): a recent open task stays for reception. Then the storage
+        is scrubbed (db/scrub.py); a batch passes scrub=False and calls it once."""
+        return self._erase(customer, None, reason, actor, scrub=scrub, with_phones_refusals=False)
 
     def _erase(self, customer: int | None, phone_lookup: str | None, reason: str, actor: str, *,
-               scrub: bool) -> erasure.Forgotten:
-        """One write: the customer's erasure (`erasure`), then the refused check-ins with their phone or
-        the one asked for (`kiosk_checkin_refused_erased`); each entry only when it erases something."""
+               scrub: bool, with_phones_refusals: bool) -> erasure.Forgotten:
+        """One write: the customer's erasure (`erasure`), then the refused check-ins with the phone asked
+        for, and with the customer's phones when `with_phones_refusals` (`kiosk_checkin_refused_erased`);
+        each entry only when it erases something."""
         phones: list[str] = []
         shredded: list[str] = []
 
@@ -766,7 +767,8 @@ class Store:
             phones[:] = [phone_lookup] if phone_lookup else []  # reset: a retried transaction runs this again
             if customer is None:
                 return None
-            phones.extend(erasure.erase(session, self._sync(session), customer))
+            customer_phones = erasure.erase(session, self._sync(session), customer)
+            phones.extend(customer_phones if with_phones_refusals else [])
             return {"customer": customer, "reason": reason}
 
         def refusals_entry(session: Session, _: list[WriteResult | int | None], at: datetime) -> dict[str, Any] | None:

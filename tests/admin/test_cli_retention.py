@@ -165,3 +165,9 @@ def test_purge_erases_refused_check_ins_handled_before_the_retention_period(
         assert session.get(RefusedCheckin, "old").detail_enc is None  # type: ignore[union-attr]
         assert session.get(RefusedCheckin, "still-open").detail_enc is not None  # type: ignore[union-attr]
     assert main(["verify"]) == 0
+
+
+def test_scrub_says_the_storage_is_scrubbed(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["scrub"]) == 0
+    assert "storage scrubbed" in capsys.readouterr().out

@@ -144,3 +144,11 @@ def test_retention_shreds_handled_refusals_handled_before_the_cutoff(store: Stor
     assert json.loads(entry.payload) == {"refs": ["old"], "reason": "retention"}
     assert kiosk_refusals.erase_expired(store, T0 + timedelta(days=5), "admin") == []  # nothing journalled twice
     assert len(entries(store, kiosk_refusals.ERASED)) == 1
+
+
+def test_a_customer_erased_by_retention_leaves_a_recent_open_refusal_to_its_own_age(store: Store) -> None:
+    customer = store.register_visit(PHONE, name="张女士").customer_id
+    assert customer is not None
+    kiosk_refusals.record(store, refused(), "refused")  # came back: reception has yet to call them
+    forgotten = store.forget_customer(customer, "retention")
+    assert forgotten.refused_checkins == () and [t.ref for t in kiosk_refusals.open_refusals(store)] == ["ref-1"]
