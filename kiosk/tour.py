@@ -236,6 +236,23 @@ def _staff_queue_correct(t: TourKiosk) -> None:
     staff.queue._start_correct(staff.queue.rows[0].visit_seq if staff.queue.rows else 0)
 
 
+def _start_offline(t: TourKiosk) -> None:
+    """The database away (a kiosk started without it, or a drain that found it gone): the start screen says
+    check-ins are kept here."""
+    t.window.set_offline(True)
+    t.window.reset()
+
+
+def _staff_offline(t: TourKiosk) -> None:
+    """Staff mode's status line while offline."""
+    t.window.show_screen("staff_pin")
+    t.settle()
+    t.press("user_前台小王")
+    t.type(TOUR_PIN, "pin_digits")
+    t.press("pin_enter")
+    t.window.screen("staff").tabs.setCurrentIndex(0)
+
+
 STATES: list[tuple[str, Callable[[TourKiosk], object]]] = [
     ("start", _start),
     ("consent", _presses("choice_face")),  # face: consent, guidance, returning visitor
@@ -265,7 +282,9 @@ STATES: list[tuple[str, Callable[[TourKiosk], object]]] = [
     ("staff_alerts", _staff_tab(3)),
     ("staff_settings", _staff_tab(4)),
     ("staff_queue_correct", _staff_queue_correct),
-    ("returning_phone", _returning_phone),  # last: the pictures' numbers above stay as the docs name them
+    ("returning_phone", _returning_phone),  # after the docs' pictures: their numbers stay as the docs name them
+    ("start_offline", _start_offline),
+    ("staff_offline", _staff_offline),
 ]
 
 
