@@ -245,4 +245,5 @@ def caption(text: str) -> QLabel:
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "hint")
+    label.setWordWrap(True)  # in the side column's fixed width: a long hint wraps instead of widening it
     return label
