@@ -45,7 +45,7 @@ from db import integrity, stations
 from db.clock import Clock
 from db.database import read_session
 from db.desk import Desk
-from db.keys import KEY_FILES, KeyFileCorrupt, Keyring, _write_private
+from db.keys import KEY_FILES, KeyFileCorrupt, Keyring, write_private
 from db.models import JournalEntry
 
 PREFIX = "ANCHANG-KEYS:"
@@ -247,7 +247,7 @@ def import_bundle(text: str, passphrase: str, engine: Engine, directory: Path, *
     staging.mkdir(mode=0o700)
     try:
         for name, content in files.items():
-            _write_private(staging / name, content)
+            write_private(staging / name, content)
         keyring = Keyring.load(staging)
         if keyring.check_values() != stored:
             raise ForeignBundle()

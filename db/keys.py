@@ -81,8 +81,9 @@ class FieldDecryptError(ValueError):
     pass
 
 
-def _write_private(path: Path, content: bytes) -> None:
-    """Write atomically (temp file + rename) with mode 0600 from the start, never world-readable."""
+def write_private(path: Path, content: bytes) -> None:
+    """Write atomically (temp file + rename) with mode 0600 from the start, never world-readable; the file
+    and then its folder are fsynced, so the new content, and the rename itself, survive a power cut."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -94,6 +95,11 @@ def _write_private(path: Path, content: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _encode_secret(label: str, key: bytes) -> bytes:
@@ -171,9 +177,9 @@ class Keyring:
         pem = signing.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        _write_private(directory / SIGNING_KEY_FILE, pem)
-        _write_private(directory / LOOKUP_KEY_FILE, _encode_secret("lookup key (HMAC-SHA256)", lookup))
-        _write_private(directory / MASTER_KEY_FILE, _encode_secret("master key (AES-256)", master))
+        write_private(directory / SIGNING_KEY_FILE, pem)
+        write_private(directory / LOOKUP_KEY_FILE, _encode_secret("lookup key (HMAC-SHA256)", lookup))
+        write_private(directory / MASTER_KEY_FILE, _encode_secret("master key (AES-256)", master))
         return cls(directory, master, lookup, signing)
 
     @classmethod

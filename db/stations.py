@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from db import notes
 from db.database import read_session, run_write
 from db.desk import MIN_REASON, Desk
-from db.keys import _write_private
+from db.keys import write_private
 from db.models import JournalEntry, Station
 from judge.reasons import EngineError
 
@@ -102,7 +102,7 @@ def save_computer_id(directory: Path, value: str | None = None) -> str:
     """Writes this computer's id (a new one unless given) to its data directory, owner only."""
     value = value or secrets.token_hex(16)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_private(directory / COMPUTER_FILE, value.encode("ascii"))
+    write_private(directory / COMPUTER_FILE, value.encode("ascii"))
     return value
 
 

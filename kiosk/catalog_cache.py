@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import secrets
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from db import reception
-from db.keys import FieldDecryptError, Keyring, KeyUnwrapError, decrypt_bytes, encrypt_bytes
+from db.keys import FieldDecryptError, Keyring, KeyUnwrapError, decrypt_bytes, encrypt_bytes, write_private
 from kiosk.catalog import Catalog
 from kiosk.outbox import quarantine
 
@@ -89,22 +87,7 @@ class CatalogCache:
         key, wrapped = self.keyring.new_customer_key()
         sealed = _MAGIC + wrapped + encrypt_bytes(key, plain, _MAGIC + wrapped)
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(sealed)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        folder = os.open(self.path.parent, os.O_RDONLY)
-        try:  # the rename itself survives a power cut
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        write_private(self.path, sealed)
 
     def _open(self, raw: bytes) -> bytes:
         head = len(_MAGIC) + _WRAPPED_BYTES
