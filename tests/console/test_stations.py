@@ -84,7 +84,8 @@ def test_the_key_bundle_is_shown_once_saved_and_opens_on_a_new_station(qtbot: An
     page.export.save_to(str(target))
     settle(window)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    keyring = key_bundle.import_bundle(target.read_text("utf-8"), passphrase, store.engine, tmp_path / "new")
+    keyring = key_bundle.import_bundle(target.read_text("utf-8"), passphrase, store.engine, tmp_path / "new",
+                                     clock=store.clock)  # its use is journalled: at the site's time
     assert keyring.check_values() == store.keyring.check_values()
     click(qtbot, window, "key_export_done")
     assert page.export.passphrase.text() == "" and not page.export.shown.isVisible()
