@@ -14,7 +14,8 @@ from PySide6.QtGui import QImage
 from kiosk.tour import SIZES, STATES
 
 EXPECTED = ("01_start", "02_consent", "03_face_guidance", "04_returning", "13_done_success", "16_qr_forged",
-            "19_idcard_read", "21_start_camera_lost", "22_staff_pin_wrong", "23_staff_queue", "27_staff_settings")
+            "19_idcard_read", "21_start_camera_lost", "22_staff_pin_wrong", "23_staff_queue", "27_staff_settings",
+            "30_start_offline", "31_staff_offline")
 
 
 @pytest.mark.slow
@@ -25,7 +26,7 @@ def test_tour_renders_every_screen_at_every_size(tmp_path: Path) -> None:
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     shots = {path.stem for path in out.glob("*.png")}
-    assert len(STATES) == 29 and len(shots) == len(STATES) * len(SIZES) == 116
+    assert len(STATES) == 31 and len(shots) == len(STATES) * len(SIZES) == 124
     for width, height in SIZES:
         assert {f"{width}x{height}_{name}" for name in EXPECTED} <= shots
         for name in EXPECTED:
