@@ -138,7 +138,25 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_app(["anchang-kiosk"], lang=lang)
         return run_tour(app, args.tour, lang)
+    from db.config import data_dir
+    from kiosk.single_instance import ALREADY_RUNNING_EXIT, AlreadyRunning, InstanceLock, lock_path
+
+    try:  # one kiosk per user and site: a second one would open the camera and drain the outbox again
+        instance = InstanceLock(lock_path(data_dir())).acquire()
+    except AlreadyRunning as running:
+        print(f"anchang-kiosk: {running}", file=sys.stderr)
+        return ALREADY_RUNNING_EXIT
+    try:
+        return run(args, settings, lang, started)
+    finally:
+        instance.release()
+
+
+def run(args: argparse.Namespace, settings: dict[str, Any], lang: str, started: float) -> int:
+    """The kiosk's window until it closes (or the reason it cannot start)."""
     from kiosk.no_site import CannotStart, can_show_window, wait_until_started
+    from kiosk.screens.staff_settings import kiosk_section
+    from ui.app import create_app
 
     try:  # before any window: why it cannot start is said plainly, even without a display
         services = open_services(args, settings)
