@@ -271,18 +271,52 @@ _OPAQUE_TOKEN = re.compile(
 )
 
 
+MASKED_NUMBER = "[已隐去/masked]"  # what a masked phone or ID-card number reads as in a log or a support bundle
+
+
+def _kind_of(run: str) -> str | None:
+    digits = ("+" if run.startswith("+") else "") + re.sub(r"[^\dXx]", "", run)
+    if _MOBILE_DIGITS.fullmatch(digits.lstrip("+")):
+        return "a mobile phone number / 手机号"
+    if _ID_CARD_DIGITS.fullmatch(digits):
+        return "an ID-card number / 身份证号"
+    if _INTERNATIONAL_DIGITS.fullmatch(digits):
+        return "an international phone number / 电话号码"
+    return None
+
+
 def personal_number_in(text: str) -> str | None:
     """What a phone or ID-card number hidden in `text` looks like ("a mobile phone number / 手机号"), or
     None. Each run of digit groups is joined and judged whole, so "159.1234.5678", "110105-19491231-002X"
     and "138 0000 0001" are caught and a date, an amount or a room number is not."""
     folded = _OPAQUE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
     for match in _GROUPED_DIGITS.finditer(folded):
-        run = match.group()
-        digits = ("+" if run.startswith("+") else "") + re.sub(r"[^\dXx]", "", run)
-        if _MOBILE_DIGITS.fullmatch(digits.lstrip("+")):
-            return "a mobile phone number / 手机号"
-        if _ID_CARD_DIGITS.fullmatch(digits):
-            return "an ID-card number / 身份证号"
-        if _INTERNATIONAL_DIGITS.fullmatch(digits):
-            return "an international phone number / 电话号码"
+        what = _kind_of(match.group())
+        if what is not None:
+            return what
     return None
+
+
+def mask_personal_numbers(text: str) -> tuple[str, int]:
+    """`text` with each number `personal_number_in` finds replaced by MASKED_NUMBER, and how many were:
+    for free text kept outside the journal (log lines, a support bundle). The rest stays as written."""
+    if personal_number_in(text) is None:
+        return text, 0
+    # folded a character at a time, so each folded character knows where it came from in `text`
+    folds = [(unicodedata.normalize("NFKC", char), index) for index, char in enumerate(text)]
+    folded = "".join(fold for fold, _index in folds)
+    origin = [index for fold, index in folds for _char in fold]
+    # identifiers blanked to their own length: a run's place in `scan` is its place in `folded`
+    scan = _OPAQUE_TOKEN.sub(lambda token: " " * len(token.group()), folded)
+    pieces: list[str] = []
+    last = count = 0
+    for match in _GROUPED_DIGITS.finditer(scan):
+        if _kind_of(match.group()) is not None:
+            pieces += [text[last:origin[match.start()]], MASKED_NUMBER]
+            last, count = origin[match.end() - 1] + 1, count + 1
+    masked = "".join(pieces) + text[last:]
+    if personal_number_in(masked) is not None:
+        # the guard reads an identifier as one blank and so joins groups on both sides of it, which
+        # have no single span here: every digit goes
+        return re.sub(r"\d", "#", masked), count + 1
+    return masked, count
