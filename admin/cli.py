@@ -31,6 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--owner-url", help="on the server PC: the owner's URL (anchang pg-setup) stored as "
                                           "[database] owner_url; migrations use it, stations never need it")
 
+    join = sub.add_parser("join", help="加入已有站点 / a second station joins the site with a key bundle made at "
+                                       "a working console (站点 → 生成密钥包)")
+    join.add_argument("bundle", metavar="BUNDLE_FILE")
+    join.add_argument("--database-url", help="the site's PostgreSQL (stored in anchang.toml)")
+    join.add_argument("--passphrase-stdin", action="store_true",
+                      help="read the one-time passphrase from standard input instead of a hidden prompt")
+    join.add_argument("--name", metavar="COMPUTER_NAME",
+                      help="this computer's stations become console-NAME and kiosk-NAME (default: its host name)")
+
     pg_setup = sub.add_parser("pg-setup", help="PostgreSQL 数据库与角色 / create the site's PostgreSQL database, "
                                                "its owner and its station role (run as the postgres superuser)")
     pg_setup.add_argument("--database", default="anchang", help="database name (default: anchang)")
@@ -129,6 +138,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "init":
         from admin.setup import init
         return lambda: init(args.database_url, args.owner_url)
+    if args.command == "join":
+        from admin.join import join
+        return lambda: join(args.bundle, args.database_url, args.passphrase_stdin, args.name)
     if args.command == "pg-setup":
         from admin.pg_setup import run as run_pg_setup
         return lambda: run_pg_setup(args)
@@ -186,9 +198,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     return lambda: forget(args.phone)
 
 
-# Commands that make their own database (init migrates with a backup itself, pg-setup creates it) or
-# replace it (restore).
-WITHOUT_UPGRADE = {"init", "demo", "scenario", "restore", "pg-setup"}
+# Commands that make their own database (init and join migrate with a backup themselves, pg-setup creates
+# it) or replace it (restore).
+WITHOUT_UPGRADE = {"init", "join", "demo", "scenario", "restore", "pg-setup"}
 PRIVATE_UMASK = 0o077  # folders 0700, files 0600: the database, backups, exports and checkpoints hold customers
 
 

@@ -20,13 +20,16 @@ import secrets
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from admin.common import AdminError, is_postgres_url, open_engine, shown_url
+from admin.half_made import NothingHalfMade
 from admin.setup import Say, ensure_keys, prepare_database
-from db import key_bundle, migrate, rules_admin, site_settings, stations, users
+from admin.site_probe import check_database
+from db import key_bundle, rules_admin, site_settings, stations, users
 from db.config import config_file, data_dir, database_url, save_settings, settings
 from db.keys import KEY_FILES
 from db.models import Station
@@ -63,33 +66,6 @@ def default_station_name() -> str:
 
 
 @dataclass(frozen=True)
-class DatabaseState:
-    url: str
-    has_site: bool  # key check values stored: a site lives there (join it, do not create one)
-    revision: str | None  # the schema's Alembic revision (None: empty database)
-
-
-def check_database(url: str) -> DatabaseState:
-    """The connection test: connects (10 s at most), reads the schema version and whether a site lives
-    there. AdminError with the reason when it cannot connect."""
-    engine = open_engine(url, must_exist=False)
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        revision = migrate.current_revision(engine)
-        has_site = False
-        if revision is not None and sa.inspect(engine).has_table("key_checks"):
-            with engine.connect() as connection:
-                has_site = bool(connection.execute(sa.text("SELECT COUNT(*) FROM key_checks")).scalar())
-    except sa.exc.DBAPIError as exc:
-        detail = " ".join(str(exc.orig if exc.orig is not None else exc).split())
-        raise AdminError(f"无法连接数据库 / cannot reach the database {shown_url(url)}: {detail}") from None
-    finally:
-        engine.dispose()
-    return DatabaseState(url=url, has_site=has_site, revision=revision)
-
-
-@dataclass(frozen=True)
 class NewSite:
     project: str
     admin_password: str
@@ -112,15 +88,16 @@ def create_site(plan: NewSite, say: Say) -> str:
         raise AdminError(f"该数据库已有站点 / {shown_url(url)} already holds a site: choose 加入已有站点 / "
                          "join an existing site instead")
     directory = data_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    say(f"数据目录 / data directory: {directory}")
-    ensure_keys(directory, say)
-    values = settings()
-    if plan.database_url:
-        values.setdefault("database", {})["url"] = plan.database_url
-    values.setdefault("kiosk", {})["title"] = title
-    say(f"已写入配置 / wrote {save_settings(values)}")
-    prepare_database(url, directory, say)
+    with NothingHalfMade(directory, config_file()) as made:  # a failure before the site exists: retry afresh
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        say(f"数据目录 / data directory: {directory}")
+        ensure_keys(directory, say)
+        values = settings()
+        if plan.database_url:
+            values.setdefault("database", {})["url"] = plan.database_url
+        values.setdefault("kiosk", {})["title"] = title
+        say(f"已写入配置 / wrote {save_settings(values)}")
+        prepare_database(url, directory, say, keys_stored=made.keep)
     store = Store.open(url, directory, station="init")
     try:
         users.set_secret(store, users.FIRST_ADMIN, plan.admin_password, actor="init")
@@ -165,15 +142,32 @@ def join_site(plan: JoinSite, say: Say) -> str:
     if not check_database(url).has_site:
         raise AdminError(f"该数据库还没有站点 / {shown_url(url)} holds no site yet: set it up at its first "
                          "station (新建站点 / new site)")
+    directory = data_dir()
+    with NothingHalfMade(directory, config_file()):  # the keys are the site's copies: a failure takes them back
+        engine = open_engine(url)
+        try:
+            _check_names_free(engine, station_names(name).values())
+            computer = secrets.token_hex(16)  # this computer's identity, bound to its stations at their first start
+            key_bundle.import_bundle(plan.bundle_text, plan.passphrase, engine, directory,
+                                     stations_made=list(station_names(name).values()), computer=computer)
+        finally:
+            engine.dispose()
+        try:
+            _finish_join(url, directory, computer, name, say)
+        except Exception as error:
+            raise AdminError(f"{' '.join(str(error).split())}; 本机未加入，且此密钥包已用掉 / this computer did "
+                             "not join and the key bundle is now used: ask a manager for a new one (站点 → "
+                             "生成密钥包)") from error
+    say("已加入站点 / joined the site")
+    return url
+
+
+def _finish_join(url: str, directory: Path, computer: str, name: str, say: Say) -> None:
+    """After the bundle's keys are in place: this computer's id, its settings, init's database steps."""
+    stations.save_computer_id(directory, computer)
+    say(f"已导入站点密钥 / installed the site keys in {directory}")
     engine = open_engine(url)
     try:
-        _check_names_free(engine, station_names(name).values())
-        directory = data_dir()
-        computer = secrets.token_hex(16)  # this computer's identity, bound to its stations at their first start
-        key_bundle.import_bundle(plan.bundle_text, plan.passphrase, engine, directory,
-                                 stations_made=list(station_names(name).values()), computer=computer)
-        stations.save_computer_id(directory, computer)
-        say(f"已导入站点密钥 / installed the site keys in {directory}")
         title = site_settings.project_title(engine)
     finally:
         engine.dispose()
@@ -185,8 +179,6 @@ def join_site(plan: JoinSite, say: Say) -> str:
         values["kiosk"]["title"] = title
     say(f"已写入配置 / wrote {save_settings(values)}")
     prepare_database(url, directory, say)
-    say("已加入站点 / joined the site")
-    return url
 
 
 def _check_names_free(engine: sa.Engine, names: Any) -> None:

@@ -13,9 +13,11 @@ from admin.common import (
     parse_url,
     shown_url,
 )
+from admin.half_made import NothingHalfMade
+from admin.site_probe import check_database, refuse_a_second_site
 from admin.users import first_admin
 from db import integrity, migrate
-from db.config import data_dir, database_url, owner_database_url, save_settings, settings
+from db.config import config_file, data_dir, database_url, owner_database_url, save_settings, settings
 from db.database import run_write
 from db.keys import KEY_FILES, Keyring, KeysMismatch
 from db.service import Store
@@ -91,15 +93,22 @@ def record_key_check(url: str, directory: Path, say: Say = print) -> None:
 
 def init(database_url_arg: str | None, owner_url_arg: str | None = None) -> int:
     directory = data_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    print(f"数据目录 / data directory: {directory}")
-    ensure_keys(directory)
-    for key, given, variable in (("url", database_url_arg, "ANCHANG_DATABASE_URL"),
-                                 ("owner_url", owner_url_arg, "ANCHANG_OWNER_DATABASE_URL")):
+    for given in (database_url_arg, owner_url_arg):
         if given:
-            _save_url(key, given, variable)
+            parse_url(given)  # refuse garbage before anything is made
     # migrations run as the owner where there is one (anchang pg-setup); the stations' role may not
-    prepare_database(owner_url_arg or owner_database_url() or database_url_arg or database_url(), directory)
+    url = owner_url_arg or owner_database_url() or database_url_arg or database_url()
+    # a database that holds a site is joined with a key bundle, never given a second site's keys
+    refuse_a_second_site(check_database(url), directory)
+    with NothingHalfMade(directory, config_file()) as made:
+        directory.mkdir(parents=True, exist_ok=True)
+        print(f"数据目录 / data directory: {directory}")
+        ensure_keys(directory)
+        for key, given, variable in (("url", database_url_arg, "ANCHANG_DATABASE_URL"),
+                                     ("owner_url", owner_url_arg, "ANCHANG_OWNER_DATABASE_URL")):
+            if given:
+                _save_url(key, given, variable)
+        prepare_database(url, directory, keys_stored=made.keep)
     print("初始化完成 / init done")
     return EXIT_OK
 
@@ -116,12 +125,15 @@ def _save_url(key: str, url: str, variable: str) -> None:
               "setting while it is set")
 
 
-def prepare_database(url: str, directory: Path, say: Say = print) -> None:
+def prepare_database(url: str, directory: Path, say: Say = print, *,
+                     keys_stored: Callable[[], None] = lambda: None) -> None:
     """What `anchang init` does to the database once the keys are in `directory`: the schema (created or
     migrated, SQLite backed up first), the key check values, projections rebuilt after a migration, and
-    the first administrator. The first-run wizard runs the same (admin/first_run.py)."""
+    the first administrator. The first-run wizard runs the same (admin/first_run.py). `keys_stored` is
+    called once the database holds the keys' check values: from then on the keys must stay."""
     migrated = migrate_schema(url, directory / "backups", say)
     record_key_check(url, directory, say)
+    keys_stored()
     if migrated:
         rebuild_projections(url, directory, say)
     first_admin(url, directory, say)

@@ -56,6 +56,7 @@ MAX_MEMORY_LOG2_KIB, MAX_TIME_COST = 20, 10  # a crafted header cannot make the 
 PASSPHRASE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 PASSPHRASE_GROUPS, GROUP = 4, 4  # 16 characters, 80 bits: out of reach with argon2id in the way
 MAX_QR_VERSION = 25  # 117 modules: beyond this a screen photo no longer reads reliably
+MAX_BUNDLE_FILE = 64 * 1024  # a bundle is ~600 characters; a bigger file is something else
 
 
 class BundleError(ValueError):
@@ -205,6 +206,16 @@ def parse(text: str) -> tuple[bytes, bytes, bytes]:
     if not (1 <= time_cost <= MAX_TIME_COST and 3 <= memory_log2 <= MAX_MEMORY_LOG2_KIB and 1 <= lanes <= 8):
         raise NotABundle("密钥包参数无效 / the key bundle's parameters are out of range")
     return data[:HEADER.size], site, data[HEADER.size:]
+
+
+def read_bundle_file(path: str | Path) -> str:
+    """The bundle's text from its file (checked to be a bundle; opened later, with the passphrase)."""
+    file = Path(path)
+    if file.stat().st_size > MAX_BUNDLE_FILE:
+        raise NotABundle("不是站点密钥包 / not an Anchang key bundle (too large)")
+    text = file.read_text("utf-8", errors="replace").strip()
+    parse(text)
+    return text
 
 
 def open_bundle(text: str, passphrase: str) -> dict[str, bytes]:

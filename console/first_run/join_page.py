@@ -13,19 +13,7 @@ from admin.first_run import STATION_NAME, default_station_name
 from console.first_run.parts import ConnectionTest, line, say, status
 from console.widgets import button
 from db import key_bundle
-
-MAX_BUNDLE_FILE = 64 * 1024  # a bundle is ~600 characters; a bigger file is something else
-
-
-def read_bundle_file(path: str) -> str:
-    """The bundle's text from its file (checked to be a bundle; opened later, with the passphrase)."""
-    file = Path(path)
-    if file.stat().st_size > MAX_BUNDLE_FILE:
-        raise key_bundle.NotABundle("不是站点密钥包 / not an Anchang key bundle (too large)")
-    text = file.read_text("utf-8", errors="replace").strip()
-    key_bundle.parse(text)
-    return text
-
+from db.key_bundle import read_bundle_file
 
 def read_bundle_image(path: str) -> str:
     """The bundle from a photo or screenshot of its QR code."""

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from admin.first_run import DatabaseState, check_database
+from admin.site_probe import DatabaseState, check_database
 from console.widgets import BUTTON_HEIGHT, button
 
 
