@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 WRITE_BUDGET_S = 5.0
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """Its options (also the source of its man page, installer/make_manpages.py)."""
     from admin.version import VersionAction
 
     parser = argparse.ArgumentParser(prog="anchang-console", description="案场通 工作台 / manager console")
@@ -44,7 +45,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the big screen (大屏) for the sales hall's TV, full screen; Esc leaves full screen")
     parser.add_argument("--lock-minutes", type=float, default=None,
                         help="lock after this many idle minutes (default: settings, else 10)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def has_display() -> bool:

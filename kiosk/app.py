@@ -20,7 +20,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """Its options (also the source of its man page, installer/make_manpages.py)."""
     from admin.version import VersionAction
 
     parser = argparse.ArgumentParser(prog="anchang-kiosk", description="案场通 来访登记 / visitor check-in kiosk")
@@ -33,7 +34,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--self-test", action="store_true", help="自检 / check the installed program and exit")
     parser.add_argument("--exit-when-ready", action="store_true",
                         help="print when the start screen is shown, then exit (measures the cold start)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def open_camera(choice: str) -> Any:
