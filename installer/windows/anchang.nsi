@@ -8,8 +8,10 @@
 ;
 ;  Installs into Program Files\Anchang (an upgrade replaces the program files, never the data), Start
 ;  menu entries for the kiosk, the console and the `anchang` command, an optional section that starts
-;  the kiosk at every logon, and an uninstaller that keeps each user's data directory
-;  (%LOCALAPPDATA%\anchang: databases, keys, backups) unless its own section is ticked.
+;  the kiosk at every logon, and the system site's folder %ProgramData%\Anchang (configuration and data of
+;  every user of this PC, db/site_dirs.py), which the local Users group may modify. The uninstaller keeps
+;  that folder unless its data section is ticked (or `Uninstall.exe /S /DELETEDATA`); a per-user site
+;  (%LOCALAPPDATA%\anchang of whoever set it up) is never its to delete.
 
 Unicode true
 SetCompressor /SOLID lzma
@@ -27,10 +29,23 @@ SetCompressor /SOLID lzma
 !define REGKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Anchang"
 !define MENU "$SMPROGRAMS\案场通 Anchang"
 !define STARTUP_LINK "案场通 来访登记.lnk"
+; %ProgramData%\Anchang: $APPDATA is %ProgramData% only after SetShellVarContext all (else the
+; Roaming folder of the account running the installer or the uninstaller).
+!define SYSTEM_SITE "$APPDATA\Anchang"
+; BUILTIN\Users by its SID: the group's name is translated on localized Windows.
+!define USERS_SID "*S-1-5-32-545"
+
+; The zbar DLLs of the QR reader import MSVCR120.dll (Visual C++ 2013); installer/anchang.spec puts it beside
+; them. Without it the kiosk would read QR codes through OpenCV only, so no installer is made.
+!if ! /FileExists "${DIST}/_internal/pyzbar/msvcr120.dll"
+  !error "缺少 Visual C++ 2013 运行库 / ${DIST}/_internal/pyzbar/msvcr120.dll is missing: installer/README.md, Build on Windows"
+!endif
 
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
 !include "x64.nsh"
+!include "FileFunc.nsh"
+!include "Sections.nsh"
 
 Name "案场通 Anchang ${VERSION}"
 OutFile "${OUTFILE}"
@@ -65,10 +80,6 @@ Function .onInit
   SetRegView 64
 FunctionEnd
 
-Function un.onInit
-  SetRegView 64
-FunctionEnd
-
 Section "!案场通 Anchang" SecProgram
   SectionIn RO
   SetOutPath "$INSTDIR"
@@ -98,6 +109,19 @@ Section "!案场通 Anchang" SecProgram
   WriteRegStr HKLM "${REGKEY}" "UninstallString" '"$INSTDIR\Uninstall.exe"'
   WriteRegDWORD HKLM "${REGKEY}" "NoModify" 1
   WriteRegDWORD HKLM "${REGKEY}" "NoRepair" 1
+
+  ; The system site's folder, for `anchang init --system` or the first-run wizard to fill. Its members are
+  ; the local Users group (the Linux package's group anchang): they may create and change files in it,
+  ; inherited by what is created below it. Granted again on an upgrade (the same grant twice is one).
+  CreateDirectory "${SYSTEM_SITE}"
+  nsExec::ExecToLog '"$SYSDIR\icacls.exe" "${SYSTEM_SITE}" /grant ${USERS_SID}:(OI)(CI)M'
+  Pop $0
+  ${If} $0 != 0
+    DetailPrint "icacls: $0"
+    MessageBox MB_ICONEXCLAMATION|MB_OK \
+      "无法为 Users 组设置 ${SYSTEM_SITE} 的修改权限（icacls：$0），其他用户将无法使用本机站点。请管理员运行：$\r$\nicacls $\"${SYSTEM_SITE}$\" /grant ${USERS_SID}:(OI)(CI)M$\r$\n$\r$\nCould not let the Users group modify ${SYSTEM_SITE} (icacls: $0); other users cannot use this PC's site until an administrator runs the command above." \
+      /SD IDOK
+  ${EndIf}
 SectionEnd
 
 Section /o "开机启动来访登记 / Start the kiosk at logon" SecAutostart
@@ -123,24 +147,52 @@ Section "un.程序 / Program" SecUnProgram
   Delete "$INSTDIR\anchang-console.ico"
   Delete "$INSTDIR\Uninstall.exe"
   RMDir "$INSTDIR"
+  RMDir "${SYSTEM_SITE}"  ; only when empty: no site was set up in it
   DeleteRegKey HKLM "${REGKEY}"
 SectionEnd
 
-; Unticked unless asked: a site's database, keys and backups outlive the program.
-Section /o "un.数据目录（数据库、密钥、备份）/ Data directory (database, keys, backups)" SecUnData
-  SetShellVarContext current
+Var DeleteData  ; 1: Uninstall.exe /DELETEDATA
+
+; Unticked unless asked: a site's database, keys and backups outlive the program. It deletes the system site
+; this installer made, never the data of the administrator who runs the uninstaller.
+Section /o "un.本机站点数据（数据库、密钥、备份）/ This PC's site data (database, keys, backups)" SecUnData
+  SetShellVarContext all
+  ${If} $DeleteData == 1
+  ${AndIf} ${Silent}
+    Goto remove  ; Uninstall.exe /S /DELETEDATA: asked for on the command line
+  ${EndIf}
   MessageBox MB_YESNO|MB_ICONEXCLAMATION|MB_DEFBUTTON2 \
-    "将永久删除 $LOCALAPPDATA\anchang（数据库、密钥和备份），无法恢复。继续吗？$\r$\nThis permanently deletes $LOCALAPPDATA\anchang (database, keys and backups). Continue?" \
+    "将永久删除本机站点 ${SYSTEM_SITE}（数据库、密钥和备份），无法恢复。各用户自己的站点（%LOCALAPPDATA%\anchang）不受影响。继续吗？$\r$\nThis permanently deletes this PC's site ${SYSTEM_SITE} (database, keys and backups). Each user's own site (%LOCALAPPDATA%\anchang) is not touched. Continue?" \
     /SD IDNO IDYES remove
-  DetailPrint "数据目录已保留 / kept $LOCALAPPDATA\anchang"
+  DetailPrint "本机站点已保留 / kept ${SYSTEM_SITE}"
   Goto done
   remove:
-    RMDir /r "$LOCALAPPDATA\anchang"
-    DetailPrint "已删除 / removed $LOCALAPPDATA\anchang"
+    ClearErrors
+    RMDir /r "${SYSTEM_SITE}"
+    ${If} ${Errors}
+      DetailPrint "未能全部删除 / could not delete all of ${SYSTEM_SITE}"
+      MessageBox MB_ICONEXCLAMATION|MB_OK \
+        "${SYSTEM_SITE} 中仍有文件未删除（是否有程序正在运行？）/ Some files in ${SYSTEM_SITE} were not deleted (is a program still running?)" \
+        /SD IDOK
+    ${Else}
+      DetailPrint "已删除 / removed ${SYSTEM_SITE}"
+    ${EndIf}
   done:
 SectionEnd
 
+; After the sections: it selects SecUnData.
+Function un.onInit
+  SetRegView 64
+  ${GetParameters} $0
+  ClearErrors
+  ${GetOptions} $0 "/DELETEDATA" $1
+  ${IfNot} ${Errors}
+    StrCpy $DeleteData 1
+    !insertmacro SelectSection ${SecUnData}
+  ${EndIf}
+FunctionEnd
+
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${SecUnProgram} "程序文件与开始菜单项 / the program files and Start menu entries"
-  !insertmacro MUI_DESCRIPTION_TEXT ${SecUnData} "仅在勾选时删除本用户的数据目录 / deletes this user's data directory only when ticked"
+  !insertmacro MUI_DESCRIPTION_TEXT ${SecUnData} "仅在勾选时删除 ${SYSTEM_SITE}；各用户自己的站点不删除 / deletes ${SYSTEM_SITE} only when ticked; per-user sites stay"
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_END
