@@ -108,12 +108,12 @@ _current: ProgramLog | None = None  # the one set up last: a second start (tests
 
 
 def start_logging(program: str, station: str, *, level: int = logging.INFO, to_file: bool = True,
-                  terminal: bool = False, directory: Path | None = None, max_bytes: int = MAX_BYTES,
-                  backups: int = BACKUPS) -> ProgramLog:
+                  terminal: bool = False, doing: str = "", directory: Path | None = None,
+                  max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> ProgramLog:
     """Logs to `<data dir>/logs/<program>.log` (only once the data folder exists: a program started
-    before `anchang init` makes no site folder) and to standard error. `terminal` (the `anchang`
-    command, whose output is for a person at a prompt): standard error shows warnings only, as bare
-    messages, as it did before files were kept."""
+    before `anchang init` makes no site folder) and to standard error, beginning with a line saying which
+    version started (and `doing`: the command). `terminal` (the `anchang` command, whose output is for a
+    person at a prompt): standard error shows warnings only, as bare messages, as before files were kept."""
     global _current
     if _current is not None:
         _current.stop()
@@ -144,6 +144,10 @@ def start_logging(program: str, station: str, *, level: int = logging.INFO, to_f
         logging.getLogger(name).setLevel(logging.WARNING)
     if problem is not None:
         logging.getLogger(__name__).warning("日志文件无法写入 / cannot write the log file: %s", problem)
+    from admin.version import program_version
+
+    logging.getLogger(program).info("%s %s 启动 / started%s (pid %d)", program, program_version(),
+                                    f": {doing}" if doing else "", os.getpid())
     _current = done
     return done
 

@@ -112,9 +112,18 @@ def launch_kiosk(url: str) -> subprocess.Popen[bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from admin.program_log import configured_station, start_logging
+
+    # a tour renders demo data, not this site's: its warnings on stderr, nothing in the site's log
+    logs = start_logging("anchang-console", configured_station("console", "console"),
+                         level=logging.WARNING if args.tour else logging.INFO, to_file=args.tour is None)
+    try:
+        return started_main(args)
+    finally:
+        logs.stop()
+
+
+def started_main(args: argparse.Namespace) -> int:
     if args.self_test:
         from console.self_test import run as self_test
 
@@ -144,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.demo and needs_first_run():  # a new computer: set a site up, or join one, first
         if not has_display():
+            log.error("本机尚未设置 / this computer is not set up, and there is no screen for the wizard")
             print("anchang-console: 本机尚未设置 / this computer is not set up: run `anchang init`, or start "
                   "the console on a screen for its first-run wizard", file=sys.stderr)
             return 2
@@ -164,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         engine_work = start_engine_work(store)
     except Exception as error:
         reason = str(error).splitlines()[0]
+        log.error("无法启动 / cannot start: %s", reason)
         print(f"anchang-console: 无法启动 / cannot start: {reason}\n"
               "  没有数据库时请先运行 anchang init / on a new station run `anchang init` first", file=sys.stderr)
         return 2

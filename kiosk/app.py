@@ -126,8 +126,18 @@ def open_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING if args.tour else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from admin.program_log import configured_station, start_logging
+
+    # a tour renders demo data, not this site's: its warnings on stderr, nothing in the site's log
+    logs = start_logging("anchang-kiosk", configured_station("kiosk", "kiosk"),
+                         level=logging.WARNING if args.tour else logging.INFO, to_file=args.tour is None)
+    try:
+        return started_main(args)
+    finally:
+        logs.stop()
+
+
+def started_main(args: argparse.Namespace) -> int:
     if args.self_test:
         from kiosk.self_test import run as self_test
 
@@ -166,6 +176,7 @@ def run(args: argparse.Namespace, settings: dict[str, Any], lang: str, started: 
     try:  # before any window: why it cannot start is said plainly, even without a display
         services = open_services(args, settings)
     except CannotStart as problem:
+        log.error("无法启动 / cannot start: %s", problem.reason)
         if not can_show_window():
             return problem.code
         app = create_app(["anchang-kiosk"], lang=lang)  # a window that says what to do, and 重试

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from admin.program_log import log_file, start_logging
+from admin.version import program_version
 from db.personal import MASKED_NUMBER
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (INFO|WARNING|ERROR) \[(\S+)\] (\S+): (.*)$")
@@ -45,7 +46,9 @@ def test_a_line_has_time_level_station_and_logger_in_a_private_file(data_dir: Pa
     path = log_file(data_dir, "anchang-kiosk")
     assert logs.file == path == data_dir / "logs" / "anchang-kiosk.log"
     assert mode(path) == 0o600 and mode(path.parent) == 0o700
-    [line] = [match for text in path.read_text("utf-8").splitlines() if (match := LINE.match(text))]
+    started, line = [match for text in path.read_text("utf-8").splitlines() if (match := LINE.match(text))]
+    assert started.group(3) == "anchang-kiosk" and f"(pid {os.getpid()})" in started.group(4)
+    assert started.group(4).startswith(f"anchang-kiosk {program_version()} 启动 / started")
     assert line.groups() == ("INFO", "kiosk-front", "tests.program_log", "kiosk ready in 1.2 s")
 
 
@@ -91,21 +94,22 @@ def test_under_systemd_stderr_lines_carry_the_journal_priority_not_a_time(
         log.warning("camera lost")
     finally:
         logs.stop()
-    assert capsys.readouterr().err.splitlines() == [
+    assert capsys.readouterr().err.splitlines()[1:] == [
         "<6>INFO [kiosk-1] tests.program_log: camera found", "<4>WARNING [kiosk-1] tests.program_log: camera lost"]
     assert LINE.match((data_dir / "logs" / "anchang-kiosk.log").read_text("utf-8").splitlines()[0])
 
 
 def test_the_command_line_shows_only_warnings_as_bare_messages_and_files_everything(
         data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    logs = start_logging("anchang", "admin", terminal=True)
+    logs = start_logging("anchang", "admin", terminal=True, doing="backup")
     try:
         log.info("backup written")
         log.warning("the database is busy")
     finally:
         logs.stop()
     assert capsys.readouterr().err == "the database is busy\n"
-    assert len((data_dir / "logs" / "anchang.log").read_text("utf-8").splitlines()) == 2
+    started, written, busy = (data_dir / "logs" / "anchang.log").read_text("utf-8").splitlines()
+    assert "启动 / started: backup (pid" in started and "backup written" in written and "busy" in busy
 
 
 def test_before_a_site_exists_nothing_is_made_and_stderr_still_logs(
