@@ -4,11 +4,14 @@ the PyInstaller build, and installed and uninstalled silently under wine where w
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path, PureWindowsPath
+from typing import Any
 
 import pytest
 
@@ -136,6 +139,34 @@ def test_no_installer_without_the_visual_cpp_runtime_of_the_qr_reader(tmp_path: 
     assert result.returncode != 0
     assert "msvcr120.dll" in result.stdout + result.stderr
     assert not setup.exists()
+
+
+def spec_function(name: str, windows: bool) -> Callable[[], list[tuple[str, str]]]:
+    """A function of installer/anchang.spec (PyInstaller runs the spec as a script, so it is not imported)."""
+    tree = ast.parse((ROOT / "installer" / "anchang.spec").read_text(encoding="utf-8"))
+    found: list[ast.stmt] = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
+    namespace: dict[str, Any] = {"WINDOWS": windows, "Path": Path, "os": os}
+    exec(compile(ast.Module(body=found, type_ignores=[]), "anchang.spec", "exec"), namespace)
+    function: Callable[[], list[tuple[str, str]]] = namespace[name]
+    return function
+
+
+def test_the_windows_build_puts_the_runtime_where_the_installer_requires_it(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = tmp_path / "msvcr120.dll"
+    runtime.write_bytes(b"MZ")
+    monkeypatch.setenv("ANCHANG_MSVCR120", str(runtime))
+    [(source, folder)] = spec_function("visual_cpp_2013_runtime", windows=True)()
+    assert source == str(runtime)
+    required = re.search(r'!if ! /FileExists "\$\{DIST\}/_internal/([^"]+)"', SCRIPT.read_text(encoding="utf-8-sig"))
+    assert required and required.group(1) == f"{folder}/{runtime.name}"
+    assert spec_function("visual_cpp_2013_runtime", windows=False)() == []
+
+
+def test_the_windows_build_stops_without_the_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANCHANG_MSVCR120", str(tmp_path / "absent" / "msvcr120.dll"))
+    with pytest.raises(SystemExit, match="Visual C\\+\\+ 2013 Redistributable"):
+        spec_function("visual_cpp_2013_runtime", windows=True)()
 
 
 # --- under wine -----------------------------------------------------------------------------------------
