@@ -11,6 +11,7 @@ from admin.common import EXIT_FAILED, EXIT_USAGE, AdminError
 from db.config import ConfigError
 from db.database import DatabaseUnavailable, UnsupportedDatabase
 from db.journal import CheckpointFileError
+from db.key_bundle import BundleError
 from db.keys import KeyFileCorrupt, KeysExist, KeysMissing, KeyUnwrapError
 from db.migrate import NeedsOwner, SchemaMissing, SchemaTooNew
 from db.personal import InvalidIdCard, InvalidPhone
@@ -18,9 +19,10 @@ from db.service import InvalidName, UnknownName
 from judge.reasons import EngineError
 from judge.rules import RuleError
 
-# Bad input from the user: exit 2, like a usage error.
+# Bad input from the user: exit 2, like a usage error (a key bundle refused: its file or passphrase).
 _INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, UnknownName, InvalidName,
-                                                  EngineError, CheckpointFileError, UnsupportedDatabase)
+                                                  EngineError, CheckpointFileError, UnsupportedDatabase,
+                                                  BundleError)
 # The site's setup or its database: exit 1.
 _SETUP_ERRORS: tuple[type[BaseException], ...] = (KeysMissing, KeysExist, KeyFileCorrupt, KeyUnwrapError,
                                                   SchemaMissing, SchemaTooNew, NeedsOwner, DatabaseUnavailable,
