@@ -26,6 +26,7 @@ from db.database import DatabaseUnavailable, is_postgres, make_engine, read_sess
 from db.desk import Desk
 from db.keys import Keyring
 from db.models import JournalEntry
+from db.site_dirs import current_site
 from judge.reasons import EngineError
 
 Progress = Callable[[int, int], None]
@@ -148,7 +149,7 @@ def export_checkpoint(desk: Desk, target: str | Path | None = None,
     path = folder / f"checkpoint-{checkpoint.seq}.json" if folder.is_dir() or not target else folder
     path.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.to_file(path)
-    path.chmod(0o600)
+    path.chmod(current_site().file_mode)  # 0600; 0660 on the system site, whose members all check it
     return path, checkpoint
 
 
@@ -184,7 +185,7 @@ def backup_now(desk: Desk, folder: str | Path | None = None, progress: Progress 
             raise EngineError("不支持备份此数据库 / only SQLite files and PostgreSQL can be backed up")
     except AdminError as error:
         raise EngineError(str(error)) from None
-    target.chmod(0o600)
+    target.chmod(current_site().file_mode)
     checked = None
     if source is not None:
         engine = backup.open_engine(f"sqlite:///{target}")

@@ -201,20 +201,16 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
 # Commands that make their own database (init and join migrate with a backup themselves, pg-setup creates
 # it) or replace it (restore).
 WITHOUT_UPGRADE = {"init", "join", "demo", "scenario", "restore", "pg-setup"}
-PRIVATE_UMASK = 0o077  # folders 0700, files 0600: the database, backups, exports and checkpoints hold customers
 
 
 def _private_data_dir() -> None:
-    """The data folder (keys, database, backups) readable by its owner only, also when made by an older
-    version; a folder owned by someone else is left as it is."""
-    from db.config import ConfigError, data_dir
+    """The data folder (keys, database, backups) readable by its owner only (0700), or by the system site's
+    group (2770), also when made by an older version; a folder owned by someone else is left as it is."""
+    from db.site_dirs import current_site, protect
 
-    try:
-        folder = data_dir()
-        if folder.is_dir() and folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
-            folder.chmod(0o700)
-    except (OSError, ConfigError):
-        pass  # the command itself reports a folder it cannot use
+    site = current_site()
+    if site.data_dir.is_dir():
+        protect(site.data_dir, site.folder_mode)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,7 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     from admin.errors import run_guarded
     from admin.terminal import escaped_output
     from admin.upgrade import start_check
-    previous = os.umask(PRIVATE_UMASK)
+    from db.site_dirs import use_site_umask
+    # folders 0700, files 0600 (the system site: 2770 and 0660, for its group): the database, backups,
+    # exports and checkpoints hold customers
+    previous = use_site_umask()
     try:
         _private_data_dir()
         if args.command not in WITHOUT_UPGRADE and (refused := start_check("anchang")) is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from db.config import config_file, data_dir, database_url, section, settings
 from db.database import UnsupportedDatabase, make_engine, supported_url
 from db.keys import Keyring
 from db.service import Clock, Store
+from db.site_dirs import current_site, make_folder, protect
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_RETENTION_DAYS = 730
@@ -73,8 +75,7 @@ def open_engine(url: str, *, must_exist: bool = True) -> Engine:
     if path is not None:
         if must_exist and not path.exists():
             raise AdminError(f"数据库文件不存在 / no database at {path}: 请先运行 / run `anchang init`")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _owner_only(path)
+        _site_files(path)
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         url = parsed.update_query_dict({"connect_timeout": PG_CONNECT_TIMEOUT_S}).render_as_string(
             hide_password=False)
@@ -84,14 +85,17 @@ def open_engine(url: str, *, must_exist: bool = True) -> Engine:
         raise usage_error(f"数据库地址无效 / unusable database URL {shown_url(url)}: {exc}") from None
 
 
-def _owner_only(database: Path) -> None:
-    """A SQLite file made by an older version (0644) becomes 0600; its -wal and -shm files follow it."""
+def _site_files(database: Path) -> None:
+    """The SQLite file is made here, before SQLite makes it 0644 (or 0640 under the system site's umask),
+    with the site's file mode: 0600, or 0660 for the system site's group. One made by an older version
+    gets it too; its -wal and -shm files follow it."""
+    site = current_site()
+    if not database.parent.exists():
+        make_folder(database.parent, site)
+    with contextlib.suppress(OSError):  # opening the database reports what is wrong with it
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, site.file_mode & 0o600))
     for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
-        try:
-            if path.exists() and path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
-                path.chmod(0o600)
-        except OSError:
-            pass  # opening the database reports what is wrong with it
+        protect(path, site.file_mode)
 
 
 @contextmanager

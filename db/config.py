@@ -7,10 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import tomli_w
 
-APP_NAME = "anchang"
+from db.site_dirs import current_site, system_group
 
 
 class ConfigError(ValueError):
@@ -18,14 +17,12 @@ class ConfigError(ValueError):
 
 
 def data_dir() -> Path:
-    """ANCHANG_DATA_DIR, else the user data directory (e.g. ~/.local/share/anchang)."""
-    configured = os.environ.get("ANCHANG_DATA_DIR")
-    path = Path(configured) if configured else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    return path
+    """The site's data directory: ANCHANG_DATA_DIR, the user's own site, the system site (db/site_dirs.py)."""
+    return current_site().data_dir
 
 
 def config_file() -> Path:
-    return data_dir() / "anchang.toml"
+    return current_site().config_file
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -34,6 +31,13 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"配置文件不是 UTF-8 文本 / {path} is not UTF-8 text (byte {exc.start})") from None
+    except PermissionError as exc:
+        hint = ""
+        if current_site().shared:
+            hint = (f"; 本机站点供 {system_group()} 组成员使用，请管理员把您加入该组后重新登录 / the site of this "
+                    f"computer is for the members of group {system_group()}: an administrator adds you "
+                    f"(sudo adduser $USER {system_group()}), then log in again")
+        raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc.strerror or exc}{hint}") from None
     except OSError as exc:
         raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc.strerror or exc}") from None
     try:
@@ -84,12 +88,29 @@ def owner_database_url() -> str | None:
 
 
 def save_settings(values: dict[str, Any]) -> Path:
-    """Writes anchang.toml readable by its owner only: a database URL may hold a password."""
-    path = config_file()
+    """Writes anchang.toml readable by its owner only (a database URL may hold a password); on the system
+    site by its group too (0640), which may read but not change it."""
+    site = current_site()
+    path = site.config_file
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, site.key_mode)
     with os.fdopen(fd, "wb") as fh:
         tomli_w.dump(values, fh)
+        if os.name == "posix":  # the mode whatever the umask; the group even when /etc is not setgid
+            if site.shared:
+                os.fchown(fh.fileno(), -1, site_group_id())
+            os.fchmod(fh.fileno(), site.key_mode)
     os.replace(temp, path)
     return path
+
+
+def site_group_id() -> int:
+    """The system group's id; ConfigError when the group does not exist."""
+    import grp
+
+    try:
+        return grp.getgrnam(system_group()).gr_gid
+    except KeyError:
+        raise ConfigError(f"系统组 {system_group()} 不存在 / the system group {system_group()} does not exist: "
+                          f"the anchang package creates it (or: sudo addgroup --system {system_group()})") from None

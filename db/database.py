@@ -8,6 +8,7 @@ the same instant yield one customer.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -157,7 +158,7 @@ def _sqlite_writer_queue(engine: Engine, budget_s: float | None = None) -> Itera
         yield
         return
     try:
-        handle = open(f"{database}-writer.lock", "a+b")  # noqa: SIM115 - closed below or by the waiter
+        handle = open(f"{database}-writer.lock", "a+b", opener=_like_database(database))  # noqa: SIM115 - closed below or by the waiter
     except OSError as exc:
         raise DatabaseUnavailable(f"数据库不可用 / the database is unavailable: {database}: {exc.strerror}") from exc
     if budget_s is None:
@@ -169,6 +170,24 @@ def _sqlite_writer_queue(engine: Engine, budget_s: float | None = None) -> Itera
     finally:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         handle.close()
+
+
+def _like_database(database: str) -> Callable[[str, int], int]:
+    """Opens the lock file with the database file's mode, as SQLite gives its -wal and -shm: whoever may
+    write the database may queue for it (0600 on a per-user site, 0660 for the system site's group)."""
+
+    def opener(path: str, flags: int) -> int:
+        try:
+            mode = os.stat(database).st_mode & 0o666
+        except OSError:
+            mode = 0o600
+        fd = os.open(path, flags, mode)
+        info = os.fstat(fd)
+        if info.st_uid == os.geteuid() and info.st_mode & 0o777 != mode:
+            os.fchmod(fd, mode)  # made under a stricter umask, or by an older version
+        return fd
+
+    return opener
 
 
 def _flock_within(handle: Any, budget_s: float) -> bool:

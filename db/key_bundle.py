@@ -47,6 +47,7 @@ from db.database import read_session
 from db.desk import Desk
 from db.keys import KEY_FILES, KeyFileCorrupt, Keyring, write_private
 from db.models import JournalEntry
+from db.site_dirs import current_site, make_folder
 
 PREFIX = "ANCHANG-KEYS:"
 MAGIC, VERSION = b"ANKB", 1
@@ -253,12 +254,12 @@ def import_bundle(text: str, passphrase: str, engine: Engine, directory: Path, *
     if used is not None:
         raise used
     files = open_bundle(text, passphrase)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folder(directory)
     staging = directory / f".key-import-{secrets.token_hex(4)}"
     staging.mkdir(mode=0o700)
     try:
         for name, content in files.items():
-            write_private(staging / name, content)
+            write_private(staging / name, content, current_site().key_mode)
         keyring = Keyring.load(staging)
         if keyring.check_values() != stored:
             raise ForeignBundle()

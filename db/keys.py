@@ -24,10 +24,12 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from db.config import data_dir
 
-MASTER_KEY_FILE = "master.key"
-LOOKUP_KEY_FILE = "lookup.key"
-SIGNING_KEY_FILE = "signing-ed25519.pem"
-KEY_FILES = (MASTER_KEY_FILE, LOOKUP_KEY_FILE, SIGNING_KEY_FILE)
+# the key files' names live beside the site's resolution, which needs them
+from db.site_dirs import KEY_FILES as KEY_FILES
+from db.site_dirs import LOOKUP_KEY_FILE as LOOKUP_KEY_FILE
+from db.site_dirs import MASTER_KEY_FILE as MASTER_KEY_FILE
+from db.site_dirs import SIGNING_KEY_FILE as SIGNING_KEY_FILE
+from db.site_dirs import current_site, make_folder
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -81,13 +83,17 @@ class FieldDecryptError(ValueError):
     pass
 
 
-def write_private(path: Path, content: bytes) -> None:
-    """Write atomically (temp file + rename) with mode 0600 from the start, never world-readable; the file
-    and then its folder are fsynced, so the new content, and the rename itself, survive a power cut."""
+def write_private(path: Path, content: bytes, mode: int | None = None) -> None:
+    """Write atomically (temp file + rename) with the site's file mode from the start (0600; 0660 on the
+    system site), never world-readable; the file and then its folder are fsynced, so the new content, and
+    the rename itself, survive a power cut."""
+    mode = current_site().file_mode if mode is None else mode
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if os.name == "posix":
+                os.fchmod(fh.fileno(), mode)  # exactly, whatever the umask
             fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())
@@ -171,15 +177,16 @@ class Keyring:
         present = [name for name in KEY_FILES if (directory / name).exists()]
         if present:
             raise KeysExist(directory, present)
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_folder(directory)
+        mode = current_site().key_mode  # the system site's members read the keys, none may replace them
         master, lookup = secrets.token_bytes(KEY_BYTES), secrets.token_bytes(KEY_BYTES)
         signing = Ed25519PrivateKey.generate()
         pem = signing.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        write_private(directory / SIGNING_KEY_FILE, pem)
-        write_private(directory / LOOKUP_KEY_FILE, _encode_secret("lookup key (HMAC-SHA256)", lookup))
-        write_private(directory / MASTER_KEY_FILE, _encode_secret("master key (AES-256)", master))
+        write_private(directory / SIGNING_KEY_FILE, pem, mode)
+        write_private(directory / LOOKUP_KEY_FILE, _encode_secret("lookup key (HMAC-SHA256)", lookup), mode)
+        write_private(directory / MASTER_KEY_FILE, _encode_secret("master key (AES-256)", master), mode)
         return cls(directory, master, lookup, signing)
 
     @classmethod

@@ -31,6 +31,7 @@ from db.database import read_session, run_write
 from db.desk import MIN_REASON, Desk
 from db.keys import write_private
 from db.models import JournalEntry, Station
+from db.site_dirs import make_folder
 from judge.reasons import EngineError
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def computer_id(directory: Path) -> str | None:
 def save_computer_id(directory: Path, value: str | None = None) -> str:
     """Writes this computer's id (a new one unless given) to its data directory, owner only."""
     value = value or secrets.token_hex(16)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folder(directory)
     write_private(directory / COMPUTER_FILE, value.encode("ascii"))
     return value
 

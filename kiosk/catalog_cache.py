@@ -22,6 +22,7 @@ from typing import Any
 
 from db import reception
 from db.keys import FieldDecryptError, Keyring, KeyUnwrapError, decrypt_bytes, encrypt_bytes, write_private
+from db.site_dirs import make_folder
 from kiosk.catalog import Catalog
 from kiosk.outbox import quarantine
 
@@ -86,7 +87,7 @@ class CatalogCache:
     def _write(self, plain: bytes) -> None:
         key, wrapped = self.keyring.new_customer_key()
         sealed = _MAGIC + wrapped + encrypt_bytes(key, plain, _MAGIC + wrapped)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_folder(self.path.parent)
         write_private(self.path, sealed)
 
     def _open(self, raw: bytes) -> bytes:

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from db.database import DatabaseUnavailable
 from db.keys import Keyring, KeyUnwrapError, decrypt_field, encrypt_field
+from db.site_dirs import current_site, make_folder, protect
 
 if TYPE_CHECKING:
     from db.service import Store
@@ -95,7 +96,7 @@ class Outbox:
 
     def __init__(self, path: Path, keyring: Keyring | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_folder(self.path.parent)
         self.quarantined: Path | None = None  # a damaged file set aside at open, for staff and the log
         try:
             self._open_file(keyring)
@@ -108,9 +109,11 @@ class Outbox:
             self._open_file(keyring)
 
     def _open_file(self, keyring: Keyring | None) -> None:
-        # queued check-ins are personal data: owner only (SQLite gives its -wal and -shm the file's mode)
-        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.path.chmod(0o600)
+        # queued check-ins are personal data: the site's users only, 0600 (0660 on the system site, whose
+        # members take turns at the kiosk); SQLite gives its -wal and -shm the file's mode
+        mode = current_site().file_mode
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, mode & 0o600))
+        protect(self.path, mode)
         keyring = keyring if keyring is not None else Keyring.load(self.path.parent)
         self._lock = threading.Lock()  # the file's writes in this process, each a short transaction
         self._draining = threading.Lock()  # one drain at a time; a put never waits for a drain's store write

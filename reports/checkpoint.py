@@ -23,6 +23,7 @@ from db.database import read_session
 from db.journal import GENESIS_HASH, Checkpoint, entry_hash, verify_signature
 from db.models import JournalEntry
 from db.service import Store
+from db.site_dirs import current_site
 from judge.reasons import EngineError
 
 CHUNK = 5000
@@ -86,11 +87,12 @@ def qr_code(checkpoint: Checkpoint) -> segno.QRCode:
 
 
 def keep(checkpoint: Checkpoint, directory: Path) -> Path:
-    """Saves the checkpoint as <directory>/checkpoint-<seq>.json (0600), where `anchang verify` finds it."""
+    """Saves the checkpoint as <directory>/checkpoint-<seq>.json (0600; 0660 for the system site's group),
+    where `anchang verify` finds it."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"checkpoint-{checkpoint.seq}.json"
     checkpoint.to_file(path)
-    path.chmod(0o600)
+    path.chmod(current_site().file_mode)
     return path
 
 
