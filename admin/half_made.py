@@ -5,7 +5,8 @@ offered its first-run wizard and refused to start. `NothingHalfMade` notes what 
 settings' folder hold before the setup; when the setup raises, what appeared since is removed (only
 that), a settings file that was there gets its old content back, and folders it made are removed again.
 Once the database holds the new keys' check values the keys are the site's: `keep()` then (never
-remove keys a database relies on).
+remove keys a database relies on). A half-made state an older version left is moved aside (never
+deleted) by `move_aside`, which the console offers when it cannot start (console/start_problem.py).
 """
 
 from __future__ import annotations
@@ -65,3 +66,18 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def move_aside(directory: Path, settings_file: Path, stamp: str) -> list[Path]:
+    """Renames the data folder, and the settings file where it lives elsewhere, to NAME.moved-STAMP:
+    a computer left half-made (by an older version) starts afresh, and nothing is deleted — the
+    files stay for an administrator to look at. Returns the new paths."""
+    moved = []
+    for path in (directory, settings_file):
+        if path.exists() and (path == directory or directory not in path.parents):
+            target = path.with_name(f"{path.name}.moved-{stamp}")
+            suffix = 1
+            while target.exists():
+                target, suffix = path.with_name(f"{path.name}.moved-{stamp}-{suffix}"), suffix + 1
+            moved.append(path.rename(target))
+    return moved

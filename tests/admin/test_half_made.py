@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from admin.half_made import NothingHalfMade
+from admin.half_made import NothingHalfMade, move_aside
 
 
 class SetupFailed(Exception):
@@ -58,3 +58,25 @@ def test_success_leaves_everything(tmp_path: Path) -> None:
         data.mkdir()
         (data / "anchang.toml").write_text("", "utf-8")
     assert (data / "anchang.toml").exists()
+
+
+def test_moved_aside_never_deleted(tmp_path: Path) -> None:
+    data = tmp_path / "anchang"
+    data.mkdir()
+    (data / "master.key").write_bytes(b"k")
+    etc = tmp_path / "etc" / "anchang.toml"
+    etc.parent.mkdir()
+    etc.write_text("[database]\n", "utf-8")
+    (tmp_path / "anchang.moved-20260301-1000").mkdir()  # moved once already, the same second
+    moved = move_aside(data, etc, "20260301-1000")
+    assert [path.name for path in moved] == ["anchang.moved-20260301-1000-1", "anchang.toml.moved-20260301-1000"]
+    assert not data.exists() and not etc.exists()
+    assert (moved[0] / "master.key").read_bytes() == b"k" and moved[1].read_text("utf-8") == "[database]\n"
+
+
+def test_settings_inside_the_folder_move_with_it(tmp_path: Path) -> None:
+    data = tmp_path / "anchang"
+    data.mkdir()
+    (data / "anchang.toml").write_text("", "utf-8")
+    assert move_aside(data, data / "anchang.toml", "x") == [tmp_path / "anchang.moved-x"]
+    assert (tmp_path / "anchang.moved-x" / "anchang.toml").exists()
