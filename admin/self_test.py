@@ -2,7 +2,7 @@
 
 Every program checks that each module of the project imports (by name: a file missing from the build
 shows up here, not in front of a visitor), that the data files are there, that dlib's and mediapipe's
-face models load and find the face in the demo video, and that a temporary site works end to end
+face models load and find the face in the demo video, that zbar reads a QR code, and that a temporary site works end to end
 (`anchang init`, the migrations, a check-in, the journal verified). The windowed programs add their Qt
 checks (kiosk/self_test.py, console/self_test.py). Each check prints one line; any failure prints what
 failed and the program exits 1.
@@ -140,6 +140,25 @@ def check_face_models() -> str:
     return f"mediapipe face + {len(face.mesh)}-point mesh, dlib 128-d embedding (demo video frame {index})"
 
 
+def check_qr() -> str:
+    """A rendered QR code read back by zbar itself: the kiosk falls back to OpenCV's detector without it,
+    so nothing else would show a build whose zbar does not load (Linux: libzbar0; Windows: the Visual C++
+    2013 runtime bundled beside the zbar DLLs)."""
+    from vision.qr import decode
+    from vision.qr.render import qr_matrix_image
+
+    if decode.pyzbar is None:
+        raise RuntimeError("zbar 未加载，二维码只能由 OpenCV 识读 / zbar did not load (QR codes are read with OpenCV "
+                           "only): Linux needs libzbar0, the Windows build msvcr120.dll beside libzbar-64.dll "
+                           "(installer/README.md)")
+    text = "anchang self-test"
+    symbols = decode.pyzbar.decode(qr_matrix_image(text), symbols=[decode.pyzbar.ZBarSymbol.QRCODE])
+    read = [symbol.data.decode("utf-8", errors="replace") for symbol in symbols]
+    if read != [text]:
+        raise RuntimeError(f"zbar 未读出自检二维码 / zbar read {read!r} from the self-test QR code")
+    return "a rendered code read back by zbar"
+
+
 def check_database(site: Site) -> str:
     """`anchang init` in the temporary data directory, then what a station does: open the store, check a
     visitor in, verify the journal."""
@@ -187,7 +206,8 @@ def check_report(site: Site) -> str:
 
 def common_checks(site: Site) -> list[Check]:
     return [Check("modules", import_all), Check("resources", check_resources),
-            Check("face models", check_face_models), Check("database", lambda: check_database(site)),
+            Check("face models", check_face_models), Check("QR", check_qr),
+            Check("database", lambda: check_database(site)),
             Check("report", lambda: check_report(site))]
 
 

@@ -16,11 +16,11 @@ from db.migrate import head_revision
 
 BIN = Path(sys.executable).parent
 CHECKS = {
-    "anchang": ["modules", "resources", "face models", "database", "report"],
-    "anchang-kiosk": ["modules", "resources", "face models", "database", "report", "Qt", "font", "start screen",
-                      "translations"],
-    "anchang-console": ["modules", "resources", "face models", "database", "report", "Qt", "font", "login screen",
-                        "translations", "printing"],
+    "anchang": ["modules", "resources", "face models", "QR", "database", "report"],
+    "anchang-kiosk": ["modules", "resources", "face models", "QR", "database", "report", "Qt", "font",
+                      "start screen", "translations"],
+    "anchang-console": ["modules", "resources", "face models", "QR", "database", "report", "Qt", "font",
+                        "login screen", "translations", "printing"],
 }
 
 
@@ -62,5 +62,16 @@ def test_a_missing_file_fails_the_self_test_with_one_clear_line(tmp_path: Path, 
     out = capsys.readouterr().out
     assert "  FAIL  resources: FileNotFoundError: 缺少文件 / missing fonts/NotoSansSC-Light.ttf under " in out
     assert "  ok    database:" in out and "  ok    extra: ran after the failure" in out
-    assert out.splitlines()[-1] == "自检失败 / self-test FAILED: 1 of 6 checks (resources)"
+    assert out.splitlines()[-1] == "自检失败 / self-test FAILED: 1 of 7 checks (resources)"
     assert os.environ["ANCHANG_DATA_DIR"] == str(tmp_path / "configured")  # the temporary site is gone again
+
+
+def test_without_zbar_the_qr_check_fails_naming_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kiosk would still read codes through OpenCV, so only this check shows a build without zbar (on
+    Windows: without the Visual C++ runtime its DLL needs)."""
+    from vision.qr import decode
+
+    assert "zbar" in self_test.check_qr()
+    monkeypatch.setattr(decode, "pyzbar", None)
+    with pytest.raises(RuntimeError, match="msvcr120.dll"):
+        self_test.check_qr()
