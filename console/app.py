@@ -154,8 +154,9 @@ def started_main(args: argparse.Namespace) -> int:
     if not args.demo and needs_first_run():  # a new computer: set a site up, or join one, first
         if not has_display():
             log.error("本机尚未设置 / this computer is not set up, and there is no screen for the wizard")
-            print("anchang-console: 本机尚未设置 / this computer is not set up: run `anchang init`, or start "
-                  "the console on a screen for its first-run wizard", file=sys.stderr)
+            print("anchang-console: 本机尚未设置 / this computer is not set up: run `anchang init` (a new site) or "
+                  "`anchang join BUNDLE_FILE` (a second station), or start the console on a screen for its "
+                  "first-run wizard", file=sys.stderr)
             return 2
         create_app(["anchang-console"], lang=args.lang, theme="console")
         from console.first_run.wizard import run_first_run
@@ -176,7 +177,15 @@ def started_main(args: argparse.Namespace) -> int:
         reason = str(error).splitlines()[0]
         log.error("无法启动 / cannot start: %s", reason)
         print(f"anchang-console: 无法启动 / cannot start: {reason}\n"
-              "  没有数据库时请先运行 anchang init / on a new station run `anchang init` first", file=sys.stderr)
+              "  新电脑：新站点运行 anchang init，加入已有站点运行 anchang join / on a new computer run `anchang init` "
+              "for a new site, `anchang join BUNDLE_FILE` to join one", file=sys.stderr)
+        if args.demo or not has_display():
+            return 2
+        create_app(["anchang-console"], lang=args.lang, theme="console")
+        from console.start_problem import show_start_problem
+
+        if show_start_problem(error):  # the half-made data folder was moved aside: this computer is new again
+            return started_main(args)
         return 2
     if not has_display():
         print("anchang-console: 没有显示器 / no display: the console needs a screen "
