@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--database-url", help="store this database URL in anchang.toml and use it")
     init.add_argument("--owner-url", help="on the server PC: the owner's URL (anchang pg-setup) stored as "
                                           "[database] owner_url; migrations use it, stations never need it")
+    init.add_argument("--system", action="store_true",
+                      help="本机所有用户共用 / the site for every user of this computer (/etc/anchang, "
+                           "/var/lib/anchang, group anchang); run as an administrator")
 
     join = sub.add_parser("join", help="加入已有站点 / a second station joins the site with a key bundle made at "
                                        "a working console (站点 → 生成密钥包)")
@@ -135,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _command(args: argparse.Namespace) -> Callable[[], int]:
     """The work for the parsed arguments; modules are imported only for the command that runs."""
+    if args.command == "init" and args.system:
+        from admin.system_site import init_system
+        return lambda: init_system(args.database_url, args.owner_url)
     if args.command == "init":
         from admin.setup import init
         return lambda: init(args.database_url, args.owner_url)

@@ -64,9 +64,17 @@ def run_guarded(command: Callable[[], int]) -> int:
         return _fail(f"文件不存在 / no such file: {exc.filename}", EXIT_USAGE)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        return _fail(f"文件或系统错误 / file or system error{where}: {exc.strerror or exc}", EXIT_FAILED)
+        return _fail(f"文件或系统错误 / file or system error{where}: {exc.strerror or exc}{_whose(exc)}",
+                     EXIT_FAILED)
     except KeyboardInterrupt:
         return _fail("已中断 / interrupted", 130)
+
+
+def _whose(error: OSError) -> str:
+    """On the system site a refused file means the user is not in its group: say who adds them."""
+    from db.site_dirs import current_site, membership_hint
+
+    return f"; {membership_hint()}" if isinstance(error, PermissionError) and current_site().shared else ""
 
 
 def _fail(message: str, code: int) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 import tomli_w
 
-from db.site_dirs import current_site, system_group
+from db.site_dirs import current_site, membership_hint, system_group
 
 
 class ConfigError(ValueError):
@@ -32,11 +32,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"配置文件不是 UTF-8 文本 / {path} is not UTF-8 text (byte {exc.start})") from None
     except PermissionError as exc:
-        hint = ""
-        if current_site().shared:
-            hint = (f"; 本机站点供 {system_group()} 组成员使用，请管理员把您加入该组后重新登录 / the site of this "
-                    f"computer is for the members of group {system_group()}: an administrator adds you "
-                    f"(sudo adduser $USER {system_group()}), then log in again")
+        hint = f"; {membership_hint()}" if current_site().shared else ""
         raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc.strerror or exc}{hint}") from None
     except OSError as exc:
         raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc.strerror or exc}") from None

@@ -88,6 +88,14 @@ def system_group() -> str:
     return os.environ.get("ANCHANG_SYSTEM_GROUP") or SYSTEM_GROUP
 
 
+def membership_hint() -> str:
+    """What a user refused by the system site's folders or files is told (after the error itself)."""
+    group = system_group()
+    return (f"本机站点供 {group} 组成员使用，请管理员把您加入该组后重新登录 / the site of this computer is for "
+            f"the members of group {group}: an administrator adds you (sudo adduser $USER {group}), then log "
+            "in again")
+
+
 def system_site() -> Site:
     """The system site, whether it exists yet or not."""
     config = system_config_dir() / CONFIG_NAME

@@ -1,0 +1,76 @@
+"""`anchang init --system`: one site for every user of this computer (db/site_dirs.py says where it lives).
+
+An administrator runs it (root), or a member of the system group once an administrator has made the
+configuration and data folders theirs to write. It refuses, saying what to do, when the group does not
+exist (the package creates it) or the user may not set the site up. The data folder becomes 2770 in the
+group, and `anchang init` runs on it with the group's modes; the settings, written last, point at it, so
+a failed init leaves no system site for the programs to find.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+from pathlib import Path
+
+from admin.common import EXIT_OK, AdminError
+from admin.setup import init
+from db.config import save_settings, settings
+from db.site_dirs import Site, make_folder, protect, system_group, system_site, using_site
+
+
+def may_set_up(site: Site) -> str | None:
+    """None when this user may set the system site up (or use the wizard's 本机所有用户共用), else what an
+    administrator must do, Chinese first."""
+    group = system_group()
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        return (f"系统组 {group} 不存在 / the system group {group} does not exist: install the anchang package "
+                f"(it creates the group), or as an administrator: sudo addgroup --system {group}")
+    if os.geteuid() == 0:
+        return None
+    member = gid == os.getegid() or gid in os.getgroups()
+    writable = all(_writable(folder) for folder in (site.config_file.parent, site.data_dir))
+    if member and writable:
+        return None
+    return (f"需要管理员权限 / setting up the site for every user of this computer needs an administrator: "
+            f"sudo anchang init --system (then add each user: sudo adduser USER {group}, and log in again)")
+
+
+def _writable(folder: Path) -> bool:
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
+def prepare_folders(site: Site) -> None:
+    """The configuration folder (0755 where made here: its anchang.toml is 0640) and the data folder,
+    2770 in the group."""
+    gid = grp.getgrnam(system_group()).gr_gid
+    config_dir = site.config_file.parent
+    if not config_dir.exists():
+        config_dir.mkdir(parents=True, mode=0o755)
+        config_dir.chmod(0o755)
+    make_folder(site.data_dir, site)
+    info = site.data_dir.stat()
+    if info.st_uid == os.geteuid() and info.st_gid != gid:
+        os.chown(site.data_dir, -1, gid)
+        protect(site.data_dir, site.folder_mode)  # chown clears the setgid bit
+
+
+def init_system(database_url_arg: str | None, owner_url_arg: str | None = None) -> int:
+    site = system_site()
+    refusal = may_set_up(site)
+    if refusal is not None:
+        raise AdminError(refusal)
+    if os.environ.get("ANCHANG_DATA_DIR"):
+        print("  注意：设置了 ANCHANG_DATA_DIR 的程序不使用本机站点 / note: programs started with ANCHANG_DATA_DIR "
+              "set use that folder, not this computer's site")
+    prepare_folders(site)
+    with using_site(site):
+        init(database_url_arg, owner_url_arg)
+        values = settings()
+        values.setdefault("site", {})["data_dir"] = str(site.data_dir)
+        print(f"已写入配置 / wrote {save_settings(values)}: [site] data_dir = {site.data_dir}")
+    print(f"本机所有用户共用此站点 / this site is for every user of this computer in group {system_group()}: "
+          f"sudo adduser USER {system_group()} (then log in again)")
+    return EXIT_OK
