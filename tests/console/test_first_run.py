@@ -281,3 +281,33 @@ def test_anchang_console_opens_the_wizard_on_a_new_computer(monkeypatch: pytest.
     monkeypatch.setattr(wizard_module, "run_first_run", lambda: shown.append(True) and False)
     assert console.app.main([]) == 1
     assert shown and first_run.needed()
+
+
+@pytest.mark.postgres
+def test_a_join_that_fails_midway_leaves_nothing_and_the_wizard_is_offered_again(
+        qtbot: Any, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server goes away after the bundle's keys were installed: the finish page says so (and that the
+    bundle is spent); the keys, station id and settings are taken back, so the next start opens the wizard."""
+    import console.app
+    import console.first_run.wizard as wizard_module
+
+    passphrase, text = site_on_postgres(pg_url, tmp_path / "first-pc", monkeypatch)
+    bundle = tmp_path / "site.anchang-keys"
+    bundle.write_text(text, "utf-8")
+    monkeypatch.setenv("ANCHANG_DATA_DIR", str(tmp_path / "second-pc"))
+
+    def server_gone(*_args: object, **_kwargs: object) -> None:
+        raise first_run.AdminError("无法连接数据库 / cannot reach the database: server closed the connection")
+
+    monkeypatch.setattr(first_run, "prepare_database", server_gone)
+    wizard = open_wizard(qtbot)
+    join_pages(qtbot, wizard, bundle, read_bundle_file, passphrase, pg_url)
+    assert not wizard.finish.isComplete()
+    assert "server closed the connection" in wizard.finish.result.text()
+    assert "密钥包已用掉" in wizard.finish.result.text()
+    assert not data_dir().exists() and first_run.needed()
+    wizard.reject()
+
+    shown: list[bool] = []
+    monkeypatch.setattr(wizard_module, "run_first_run", lambda: shown.append(True) and False)
+    assert console.app.main([]) == 1 and shown
