@@ -2,10 +2,10 @@
 (a kiosk started from the menu or at login has no terminal).
 
 No site on this computer yet (no settings, no site keys in the data folder): create or join one in the
-console (案场通 工作台), or run `anchang init`; the window names the folder it looked in. Any other reason
-(a database it cannot open, a schema from a newer version) is said with its own text. 重试 tries again
-on a worker, so when an administrator sets the site up meanwhile, the kiosk starts; 关闭 ends it. The
-stderr line stays, and without a screen it is all there is (exit 2, as before).
+console (案场通 工作台), or run `anchang init` (a new site) or `anchang join` (a second station); the window
+names the folder it looked in. Any other reason (a database it cannot open, a schema from a newer
+version) is said with its own text. 重试 tries again on a worker, so when an administrator sets the site
+up meanwhile, the kiosk starts; 关闭 ends it. The stderr line stays, and without a screen it is all there is (exit 2, as before).
 """
 
 from __future__ import annotations
@@ -80,9 +80,11 @@ class CannotStartWindow(QWidget):
         self.problem = problem
         if problem.no_site:
             self.title.setText(self.tr("本机还没有案场站点"))
-            self.body.setText(self.tr("请打开「案场通 工作台」创建或加入站点，或在终端运行 anchang init，然后点「重试」。"))
+            self.body.setText(self.tr("请打开「案场通 工作台」创建或加入站点，或在终端运行 anchang init（新站点）"
+                                      "或 anchang join 密钥包文件（加入已有站点），然后点「重试」。"))
             english = ("No site on this computer yet: open 案场通 工作台 (the console) to create or join a site, "
-                       "or run anchang init, then press 重试 (retry).")
+                       "or run anchang init (a new site) or anchang join BUNDLE_FILE (join a site), then press "
+                       "重试 (retry).")
         else:
             self.title.setText(self.tr("来访登记无法启动"))
             self.body.setText(problem.reason)

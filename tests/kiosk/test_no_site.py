@@ -45,6 +45,7 @@ def test_the_window_says_what_to_do_and_tries_again(qtbot: Any, tmp_path: Path) 
     assert window.objectName() == "kiosk_cannot_start"
     assert words(window, "cannot_start_title") == "本机还没有案场站点"
     assert "案场通 工作台" in words(window, "cannot_start_body") and "anchang init" in words(window, "cannot_start_body")
+    assert "anchang join" in words(window, "cannot_start_body")  # a second station joins, never inits
     english = words(window, "cannot_start_english")
     assert english.startswith("No site on this computer yet") and "the console" in english
     assert str(tmp_path) in words(window, "cannot_start_folder")
