@@ -5,7 +5,8 @@ No site on this computer yet (no settings, no site keys in the data folder): cre
 console (案场通 工作台), or run `anchang init` (a new site) or `anchang join` (a second station); the window
 names the folder it looked in. Any other reason (a database it cannot open, a schema from a newer
 version) is said with its own text. 重试 tries again on a worker, so when an administrator sets the site
-up meanwhile, the kiosk starts; 关闭 ends it. The stderr line stays, and without a screen it is all there is (exit 2, as before).
+up meanwhile, the kiosk starts; 关闭 ends it. The stderr line stays, and without a screen it is all
+there is (exit 2, as before).
 """
 
 from __future__ import annotations
