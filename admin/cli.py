@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="导出 / customers, reports, cases, warnings to Excel (masked)")
     export.add_argument("--out", metavar="FILE.xlsx")
 
+    diagnose = sub.add_parser("diagnose", help="诊断包 / a support bundle: versions, self-test, recent logs, "
+                                               "settings without passwords, stations (no keys, numbers masked)")
+    diagnose.add_argument("--out", metavar="FILE.zip", required=True)
+
     purge = sub.add_parser("purge", help="清理过期个人信息 / erase customers past [retention] customer_days")
     purge.add_argument("--dry-run", action="store_true", help="list who would be erased, erase nobody")
 
@@ -182,6 +186,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "export":
         from admin.export import export
         return lambda: export(args.out)
+    if args.command == "diagnose":
+        from admin.diagnose import diagnose
+        return lambda: diagnose(args.out)
     if args.command == "purge":
         from admin.retention import purge
         return lambda: purge(dry_run=args.dry_run)
@@ -205,8 +212,8 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
 
 
 # Commands that make their own database (init and join migrate with a backup themselves, pg-setup creates
-# it) or replace it (restore).
-WITHOUT_UPGRADE = {"init", "join", "demo", "scenario", "restore", "pg-setup"}
+# it) or replace it (restore); diagnose reads whatever is there, an older schema too, and changes nothing.
+WITHOUT_UPGRADE = {"init", "join", "demo", "scenario", "restore", "pg-setup", "diagnose"}
 
 
 def _private_data_dir() -> None:
@@ -229,12 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         from db.scenarios import run_paths
         return run_paths(args.paths)
     from admin.errors import run_guarded
+    from admin.program_log import start_logging
     from admin.terminal import escaped_output
     from admin.upgrade import start_check
     from db.site_dirs import use_site_umask
     # folders 0700, files 0600 (the system site: 2770 and 0660, for its group): the database, backups,
     # exports and checkpoints hold customers
     previous = use_site_umask()
+    logs = start_logging("anchang", "admin", terminal=True, doing=args.command)  # the station it writes as
     try:
         _private_data_dir()
         if args.command not in WITHOUT_UPGRADE and (refused := start_check("anchang")) is not None:
@@ -244,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         _private_data_dir()  # `init` may have just made it
         return code
     finally:
+        logs.stop()
         os.umask(previous)
 
 
