@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # nsis: the Windows installer script; xdotool and imagemagick (import): the end-to-end tests drive the
 # real programs in an Xvfb display and keep screenshots (tests/e2e/), xclip enters Chinese as an input
-# method does; faketime: one program's clock wrong
-ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime" bash scripts/setup.sh
+# method does; faketime: one program's clock wrong; apt-utils (apt-ftparchive) and gnupg: the signed apt
+# repository (tests/installer/test_apt_repo.py); shellcheck: the package's shell scripts
+ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime apt-utils gnupg shellcheck" bash scripts/setup.sh
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh
