@@ -1,16 +1,18 @@
 """站点: the kiosks, consoles and `anchang` commands writing to this site (db/stations.py): kind,
 computer, first and last start, last write, and whether retired (by whom, why). A manager or an
 administrator retires one (asked twice: a retired station's writes are refused from then on, for good)
-and exports the site's key bundle for a computer joining the site (key_export.py)."""
+and exports the site's key bundle for a computer joining the site (key_export.py); the 诊断包 for a support
+call (diagnostics.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from console.pages.base import Page, Snap
+from console.pages.diagnostics import DiagnosticsPanel
 from console.pages.key_export import KeyExportPanel
 from console.widgets import Column, PagedTableModel, button, table_view
 from db import stations
@@ -48,12 +50,17 @@ class StationsPage(Page):
         self.layout_.addWidget(self.view, 1)
         lower = QHBoxLayout()
         lower.setSpacing(16)
+        left = QVBoxLayout()
+        left.setSpacing(16)
         self.retires = self.desk.can("stations.retire")
         if self.retires:
-            lower.addWidget(self._build_retire(), 1)
+            left.addWidget(self._build_retire(), 1)
+        self.diagnostics = DiagnosticsPanel(self)  # for a support call: whoever may see the stations
+        left.addWidget(self.diagnostics)
+        lower.addLayout(left, 1)
         if self.desk.can("keys.export"):
             self.export = KeyExportPanel(self)
-            lower.addWidget(self.export, 2)
+            lower.addWidget(self.export, 2, Qt.AlignmentFlag.AlignTop)  # its own height, beside the left column
         self.layout_.addLayout(lower)
 
     def title(self) -> str:
