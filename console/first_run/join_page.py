@@ -15,6 +15,7 @@ from console.widgets import button
 from db import key_bundle
 from db.key_bundle import read_bundle_file
 
+
 def read_bundle_image(path: str) -> str:
     """The bundle from a photo or screenshot of its QR code."""
     import cv2

@@ -9,17 +9,24 @@ import grp
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from admin import system_site
 from admin.cli import main
+from db.database import make_engine
 from db.keys import KEY_FILES
+from db.models import Station
 from db.site_dirs import current_site
+from kiosk.outbox import outbox_path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -161,3 +168,59 @@ def test_a_second_user_in_the_group_shares_the_site(open_to_others: dict[str, Pa
     code, said = _as_nobody(["verify"], [])
     assert code != 0
     assert "Permission denied" in said and "adduser" in said
+
+
+@pytest.mark.parametrize("program", ["kiosk.app", "console.app"])
+def test_the_kiosk_and_the_console_take_the_system_sites_umask(system: dict[str, Path], program: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What they make beyond the files they set modes on (a folder for backups, SQLite's own files) is
+    the group's to write: umask 007 (a desktop session's 022 would leave the next user out)."""
+    import importlib
+
+    system["etc"].mkdir()
+    (system["etc"] / "anchang.toml").write_text(f'[site]\ndata_dir = "{system["var"]}"\n', encoding="utf-8")
+    module = importlib.import_module(program)
+    seen: list[int] = []
+
+    def umask_when_started(args: object) -> int:  # the program's work, after its logging started
+        seen.append(os.umask(0o077))
+        os.umask(seen[-1])
+        return 0
+
+    monkeypatch.setattr(module, "started_main", umask_when_started)
+    previous = os.umask(0o022)
+    try:
+        assert module.main([]) == 0
+    finally:
+        os.umask(previous)
+    assert seen == [0o007]
+
+
+def _program(module: str, args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    keep = {key: value for key, value in os.environ.items()
+            if key.startswith("ANCHANG_SYSTEM_") or key in ("PATH", "XDG_DATA_HOME", "HOME")}
+    return subprocess.run([sys.executable, "-m", module, *args], env={**keep, "LANG": "C.UTF-8", **env},
+                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+
+def test_the_kiosk_and_the_console_find_the_system_site(system: dict[str, Path],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--system"]) == 0
+    kiosk = _program("kiosk.app", ["--exit-when-ready", "--windowed", "--camera", "none"],
+                     QT_QPA_PLATFORM="offscreen")
+    assert kiosk.returncode == 0, kiosk.stderr
+    outbox = outbox_path(system["var"])
+    assert (_mode(outbox), outbox.stat().st_gid) == (0o660, os.getgid())  # the next kiosk user's too
+    console = _program("console.app", [])  # no display: it says so once its site and database opened
+    assert console.returncode == 2
+    assert "the console needs a screen" in console.stderr and "cannot start" not in console.stderr
+    engine = make_engine(f"sqlite:///{system['var'] / 'anchang.sqlite3'}")
+    try:
+        with engine.connect() as connection:
+            kinds = set(connection.execute(sa.select(Station.kind)).scalars())
+    finally:
+        engine.dispose()
+    assert {"kiosk", "console"} <= kinds
+    made = list(system["var"].rglob("*"))
+    assert {_mode(path) for path in made if path.is_dir()} <= {0o2770}  # logs/, backups/...: the group writes
+    assert not [path for path in made if path.stat().st_mode & 0o007], "nothing readable by others"

@@ -65,11 +65,11 @@ def test_another_sites_keys_are_moved_aside_after_confirmation(qtbot: Any, tmp_p
     assert "do not belong to this database" in window.reason.text()
     assert str(folder) in window.way_out.text() and "生成密钥包" in window.way_out.text()
 
-    click(qtbot, window.move)
+    click(qtbot, window.move_button)
     confirm(window, QMessageBox.StandardButton.Cancel)  # changed their mind: nothing moves
     assert folder.exists() and window.result() != QDialog.DialogCode.Accepted
 
-    click(qtbot, window.move)
+    click(qtbot, window.move_button)
     confirm(window, QMessageBox.StandardButton.Yes)
     assert window.result() == QDialog.DialogCode.Accepted
     [moved] = window.moved
@@ -86,7 +86,7 @@ def test_a_database_away_is_said_without_offering_to_move_anything(qtbot: Any, t
     qtbot.addWidget(window)
     window.show()
     assert "127.0.0.1" in window.reason.text() and "数据库服务器" in window.way_out.text()
-    assert not window.move.isVisible()
+    assert not window.move_button.isVisible()
 
 
 def test_anchang_console_shows_the_window_then_the_wizard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -97,7 +97,7 @@ def test_anchang_console_shows_the_window_then_the_wizard(tmp_path: Path, monkey
 
     def user_moves_it_aside(window: StartProblemWindow) -> int:
         shown.append(window.way_out.text())
-        window.move.click()
+        window.move_button.click()
         confirm(window, QMessageBox.StandardButton.Yes)
         return window.result()
 

@@ -200,9 +200,9 @@ class Wine:
 
     def folder(self, variable: str) -> Path:
         """%variable% of the prefix's user as a path on this machine."""
-        value = self.run("cmd", "/c", f"echo %{variable}%").stdout.strip()
-        windows = PureWindowsPath(value)
-        assert windows.drive.upper() == "C:", value
+        result = self.run("cmd", "/c", f"echo %{variable}%")
+        windows = PureWindowsPath(result.stdout.strip())
+        assert windows.drive.upper() == "C:", (variable, result)
         return self.drive_c.joinpath(*windows.parts[1:])
 
     def stop(self) -> None:
