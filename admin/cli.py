@@ -135,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     disable.add_argument("name", metavar="NAME")
     user_sub.add_parser("list", help="list the users")
 
+    bundle = sub.add_parser("key-bundle", help="生成密钥包 / the site's keys sealed for a second station's "
+                                               "`anchang join` (a manager or administrator signs in)")
+    bundle.add_argument("--user", required=True, metavar="NAME", help="the manager or administrator")
+    bundle.add_argument("--out", required=True, metavar="FILE", help="the bundle's file (not overwritten)")
+    bundle.add_argument("--secret-stdin", action="store_true", help="read the user's secret from standard input")
+
     from admin.report_cmd import add_parser as add_report_parser
     add_report_parser(sub)
     return parser
@@ -204,6 +210,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         if args.action == "disable":
             return lambda: users.disable(args.name)
         return users.show_list
+    if args.command == "key-bundle":
+        from admin.key_bundle_cmd import make_bundle
+        return lambda: make_bundle(args.user, args.out, args.secret_stdin)
     if args.command == "scrub":
         from admin.retention import scrub
         return scrub
