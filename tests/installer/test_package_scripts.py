@@ -27,11 +27,13 @@ def machine(tmp_path: Path) -> dict[str, Path]:
     """A system site, two users with their own sites and one without, as /etc, /var and a passwd file."""
     etc, var = tmp_path / "etc", tmp_path / "var"
     (etc / "anchang").mkdir(parents=True)
+    (etc / "anchang" / "anchang.toml").write_text("[site]\n")
     (var / "lib" / "anchang").mkdir(parents=True)
     (var / "lib" / "anchang" / "anchang.sqlite3").write_bytes(b"site")
     homes = {name: tmp_path / "home" / name for name in ("wang", "li", "zhao")}
     for name in ("wang", "li"):
         (homes[name] / ".local" / "share" / "anchang").mkdir(parents=True)
+        (homes[name] / ".local" / "share" / "anchang" / "master.key").write_bytes(b"key")
     homes["zhao"].mkdir(parents=True)
     passwd = tmp_path / "passwd"
     passwd.write_text("".join(f"{name}:x:100{i}:100{i}::{home}:/bin/sh\n" for i, (name, home) in enumerate(homes.items())))
@@ -72,9 +74,12 @@ def test_an_upgrade_restarts_the_running_kiosk_services_of_logged_in_users(tmp_p
     # wang's kiosk service runs, li has none running
     (fake / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\n'
                                     'case "$*" in *wang@.host*is-active*) exit 0 ;; *is-active*) exit 3 ;; esac\nexit 0\n')
+    (fake / "getent").write_text("#!/bin/sh\nexit 0\n")  # the group is there since the first install
+    (fake / "chown").write_text("#!/bin/sh\n")
     for program in fake.iterdir():
         program.chmod(0o755)
-    env = {"PATH": f"{fake}:/usr/bin:/bin"}
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "ANCHANG_SYSCONFDIR": str(tmp_path / "etc"),
+           "ANCHANG_LOCALSTATEDIR": str(tmp_path / "var")}
     upgraded = maintainer_script("postinst", "configure", "0.1.0", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "restarted wang's kiosk" in upgraded.stdout and "li's" not in upgraded.stdout
@@ -83,6 +88,51 @@ def test_an_upgrade_restarts_the_running_kiosk_services_of_logged_in_users(tmp_p
     calls.unlink()
     assert maintainer_script("postinst", "configure", env=env).returncode == 0  # a first install restarts nothing
     assert not calls.exists()
+
+
+@pytest.mark.parametrize("there", [False, True])
+def test_configure_makes_the_system_group_and_the_site_folders_once(tmp_path: Path, there: bool) -> None:
+    """The group anchang and the system site's empty folders, in it: /etc/anchang 2775 (others see whether a
+    site exists), /var/lib/anchang 2770. A second configure (an upgrade) changes neither."""
+    calls = tmp_path / "calls"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "getent").write_text(f"#!/bin/sh\n[ \"$*\" = 'group anchang' ] && exit {0 if there else 2}\nexit 1\n")
+    for command in ("groupadd", "chown"):
+        (fake / command).write_text(f'#!/bin/sh\necho "{command} $*" >> "{calls}"\n')
+    for program in fake.iterdir():
+        program.chmod(0o755)
+    etc, var = tmp_path / "etc", tmp_path / "var"
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "ANCHANG_SYSCONFDIR": str(etc), "ANCHANG_LOCALSTATEDIR": str(var)}
+    installed = maintainer_script("postinst", "configure", env=env)
+    assert installed.returncode == 0, installed.stderr
+    made = calls.read_text().splitlines()
+    assert ("groupadd --system anchang" in made) is not there
+    assert ("sudo adduser USER anchang" in installed.stdout) is not there
+    assert f"chown root:anchang {etc / 'anchang'}" in made and f"chown root:anchang {var / 'lib' / 'anchang'}" in made
+    assert oct(os.stat(etc / "anchang").st_mode & 0o7777) == oct(0o2775)
+    assert oct(os.stat(var / "lib" / "anchang").st_mode & 0o7777) == oct(0o2770)
+    (var / "lib" / "anchang").chmod(0o2750)  # an administrator's own choice since
+    calls.unlink()
+    (fake / "getent").write_text("#!/bin/sh\nexit 0\n")
+    assert maintainer_script("postinst", "configure", "0.1.0", env=env).returncode == 0
+    assert not calls.exists() and oct(os.stat(var / "lib" / "anchang").st_mode & 0o7777) == oct(0o2750)
+
+
+def test_purge_takes_the_empty_site_folders_and_keeps_a_site(tmp_path: Path) -> None:
+    etc, var = tmp_path / "etc", tmp_path / "var"
+    (etc / "anchang").mkdir(parents=True)
+    (var / "lib" / "anchang").mkdir(parents=True)
+    (tmp_path / "passwd").write_text("")
+    env = {"ANCHANG_SYSCONFDIR": str(etc), "ANCHANG_LOCALSTATEDIR": str(var), "ANCHANG_PASSWD": str(tmp_path / "passwd")}
+    removed = maintainer_script("postrm", "remove", env=env)
+    assert "(none found" in removed.stdout and (etc / "anchang").is_dir()  # empty: not a site, still there
+    assert maintainer_script("postrm", "purge", env=env).returncode == 0
+    assert not (etc / "anchang").exists() and not (var / "lib" / "anchang").exists()
+    (etc / "anchang").mkdir()
+    (etc / "anchang" / "anchang.toml").write_text("[site]\n")
+    purged = maintainer_script("postrm", "purge", env=env)
+    assert f"    {etc / 'anchang'}\n" in purged.stdout and (etc / "anchang" / "anchang.toml").exists()
 
 
 def test_removal_takes_the_kiosk_auto_login_it_wrote_and_no_other(tmp_path: Path) -> None:
