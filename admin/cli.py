@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="read the one-time passphrase from standard input instead of a hidden prompt")
     join.add_argument("--name", metavar="COMPUTER_NAME",
                       help="this computer's stations become console-NAME and kiosk-NAME (default: its host name)")
+    join.add_argument("--system", action="store_true",
+                      help="本机所有用户共用 / join as the site of every user of this computer (/etc/anchang, "
+                           "/var/lib/anchang, group anchang); run as an administrator")
 
     pg_setup = sub.add_parser("pg-setup", help="PostgreSQL 数据库与角色 / create the site's PostgreSQL database, "
                                                "its owner and its station role (run as the postgres superuser)")
@@ -151,6 +154,9 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "init" and args.system:
         from admin.system_site import init_system
         return lambda: init_system(args.database_url, args.owner_url)
+    if args.command == "join" and args.system:
+        from admin.system_site import join_system
+        return lambda: join_system(args.bundle, args.database_url, args.passphrase_stdin, args.name)
     if args.command == "init":
         from admin.setup import init
         return lambda: init(args.database_url, args.owner_url)
@@ -223,6 +229,7 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
 # Commands that make their own database (init and join migrate with a backup themselves, pg-setup creates
 # it) or replace it (restore); diagnose reads whatever is there, an older schema too, and changes nothing.
 WITHOUT_UPGRADE = {"init", "join", "demo", "scenario", "restore", "pg-setup", "diagnose"}
+SETS_UP_A_SITE = {"init", "join"}
 
 
 def _private_data_dir() -> None:
@@ -252,7 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     # folders 0700, files 0600 (the system site: 2770 and 0660, for its group): the database, backups,
     # exports and checkpoints hold customers
     previous = use_site_umask()
-    logs = start_logging("anchang", "admin", terminal=True, doing=args.command)  # the station it writes as
+    # init and join log to the site's file only once they made the site: a refused or failed one leaves
+    # the data folder exactly as it was (admin/half_made.py), a logs/ folder included
+    sets_up = args.command in SETS_UP_A_SITE
+    logs = start_logging("anchang", "admin", terminal=True, doing=args.command, to_file=not sets_up)
     try:
         _private_data_dir()
         if args.command not in WITHOUT_UPGRADE and (refused := start_check("anchang")) is not None:
@@ -260,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         with escaped_output():  # no ESC from a stored name reaches the terminal (admin/terminal.py)
             code = run_guarded(_command(args))
         _private_data_dir()  # `init` may have just made it
+        if sets_up and code == 0:
+            logs = start_logging("anchang", "admin", terminal=True, doing=args.command)
         return code
     finally:
         logs.stop()

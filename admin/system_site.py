@@ -1,4 +1,4 @@
-"""`anchang init --system`: one site for every user of this computer (db/site_dirs.py says where it lives).
+"""`anchang init --system` (and `anchang join --system` on a second station): one site for every user of this computer (db/site_dirs.py says where it lives).
 
 An administrator runs it (root), or a member of the system group once an administrator has made the
 configuration and data folders theirs to write. It refuses, saying what to do, when the group does not
@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import grp
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from admin.common import EXIT_OK, AdminError
+from admin.join import join
 from admin.setup import init
 from db.config import save_settings, settings
 from db.site_dirs import Site, make_folder, protect, system_group, system_site, using_site
+
+T = TypeVar("T")
 
 
 def may_set_up(site: Site) -> str | None:
@@ -58,19 +63,34 @@ def prepare_folders(site: Site) -> None:
 
 
 def init_system(database_url_arg: str | None, owner_url_arg: str | None = None) -> int:
+    on_system_site(lambda: init(database_url_arg, owner_url_arg), say=print)
+    return EXIT_OK
+
+
+def join_system(bundle_file: str, url: str | None, passphrase_stdin: bool, name: str | None) -> int:
+    """`anchang join --system`: a second station's site for every user of its computer (a kiosk PC's
+    auto-login user and the staff who sign in to it)."""
+    on_system_site(lambda: join(bundle_file, url, passphrase_stdin, name), say=print)
+    return EXIT_OK
+
+
+def on_system_site(set_up: Callable[[], T], say: Callable[[str], None]) -> T:
+    """`set_up()` (init, join, or the wizard's new site or join) on the system site: refused, saying what to
+    do, when this user may not; the folders made; the settings' [site] data_dir written after it succeeded,
+    so a failure leaves no system site for the programs to find."""
     site = system_site()
     refusal = may_set_up(site)
     if refusal is not None:
         raise AdminError(refusal)
     if os.environ.get("ANCHANG_DATA_DIR"):
-        print("  注意：设置了 ANCHANG_DATA_DIR 的程序不使用本机站点 / note: programs started with ANCHANG_DATA_DIR "
-              "set use that folder, not this computer's site")
+        say("  注意：设置了 ANCHANG_DATA_DIR 的程序不使用本机站点 / note: programs started with ANCHANG_DATA_DIR "
+            "set use that folder, not this computer's site")
     prepare_folders(site)
     with using_site(site):
-        init(database_url_arg, owner_url_arg)
+        done = set_up()
         values = settings()
         values.setdefault("site", {})["data_dir"] = str(site.data_dir)
-        print(f"已写入配置 / wrote {save_settings(values)}: [site] data_dir = {site.data_dir}")
-    print(f"本机所有用户共用此站点 / this site is for every user of this computer in group {system_group()}: "
-          f"sudo adduser USER {system_group()} (then log in again)")
-    return EXIT_OK
+        say(f"已写入配置 / wrote {save_settings(values)}: [site] data_dir = {site.data_dir}")
+    say(f"本机所有用户共用此站点 / this site is for every user of this computer in group {system_group()}: "
+        f"sudo adduser USER {system_group()} (then log in again)")
+    return done

@@ -23,6 +23,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from db.site_dirs import use_site_umask
+
 log = logging.getLogger(__name__)
 # A write that has not had the site's lock by then is kept and retried (the window says so) instead of
 # waiting minutes in SQLite's busy loop with nothing on screen (console/context.py).
@@ -113,7 +115,6 @@ def launch_kiosk(url: str) -> subprocess.Popen[bytes]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from admin.program_log import configured_station, start_logging
-    from db.site_dirs import use_site_umask
 
     use_site_umask()  # what it makes is the site's users' only: 0600, or 0660 for the system site's group
 
@@ -166,6 +167,7 @@ def started_main(args: argparse.Namespace) -> int:
 
         if not run_first_run():
             return 1
+        use_site_umask()  # the site just made may be the system site: its group's umask from here on
     try:  # before any window: a missing database or key is said plainly
         from db.config import data_dir, database_url
         from db.live import LiveFeed

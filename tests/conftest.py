@@ -18,6 +18,17 @@ import sqlalchemy as sa
 PG_URL = os.environ.get("ANCHANG_TEST_PG_URL")
 
 
+@pytest.fixture(autouse=True)
+def no_real_system_site(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test finds or makes this machine's /etc/anchang or /var/lib/anchang (a developer's PC may have the
+    package installed): the system site is an empty folder of the test's, its group one that does not
+    exist. Tests of the system site set their own (tests/admin/test_system_site.py)."""
+    base = tmp_path_factory.mktemp("system-site")
+    monkeypatch.setenv("ANCHANG_SYSTEM_CONFIG_DIR", str(base / "etc"))
+    monkeypatch.setenv("ANCHANG_SYSTEM_DATA_DIR", str(base / "var"))
+    monkeypatch.setenv("ANCHANG_SYSTEM_GROUP", "anchang-test-no-such-group")
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'anchang.sqlite3'}"

@@ -10,11 +10,13 @@ from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QVBoxLayout, Q
 from console.first_run.parts import ConnectionTest
 from console.widgets import BUTTON_HEIGHT
 from db.config import data_dir
+from db.site_dirs import system_site
 
 
 class DatabasePage(QWizardPage):
     def __init__(self, wizard: Any) -> None:
         super().__init__()
+        self.wizard_ = wizard
         self.setObjectName("first_run_database")
         self.setTitle(self.tr("数据库"))
         self.setSubTitle(self.tr("只有一台电脑时用本机数据库；多台登记机和工作台共用一个 PostgreSQL 服务器。"))
@@ -29,11 +31,11 @@ class DatabasePage(QWizardPage):
             group.addButton(option)
         self.single.setChecked(True)
         column.addWidget(self.single)
-        where = QLabel(self.tr("数据保存在：%1").replace("%1", str(data_dir())))
-        where.setObjectName("first_run_data_dir")
-        where.setWordWrap(True)
-        where.setContentsMargins(32, 0, 0, 12)
-        column.addWidget(where)
+        self.where = QLabel()
+        self.where.setObjectName("first_run_data_dir")
+        self.where.setWordWrap(True)
+        self.where.setContentsMargins(32, 0, 0, 12)
+        column.addWidget(self.where)
         column.addWidget(self.several)
         self.connection = ConnectionTest(wizard, "first_run_pg", want_site=False)
         self.connection.setContentsMargins(32, 0, 0, 0)
@@ -42,6 +44,10 @@ class DatabasePage(QWizardPage):
         self.connection.changed.connect(self.completeChanged.emit)
         self.several.toggled.connect(self._toggled)
         self._toggled(False)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        folder = system_site().data_dir if self.wizard_.start.shared() else data_dir()
+        self.where.setText(self.tr("数据保存在：%1").replace("%1", str(folder)))
 
     def _toggled(self, several: bool) -> None:
         self.connection.setEnabled(several)

@@ -1,11 +1,15 @@
 """First page: a new site (this is its first computer) or joining an existing one (a second kiosk or
-console on the site's PostgreSQL)."""
+console on the site's PostgreSQL); and whether the site is this computer's, for every user in the group
+anchang (/etc/anchang, /var/lib/anchang), or this user's own. The shared one is offered to whoever may set
+it up (admin/system_site.py: root, or a member of the group the package made); others see why not."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import QButtonGroup, QCheckBox, QLabel, QRadioButton, QVBoxLayout, QWizardPage
 
+from admin.system_site import may_set_up
 from console.widgets import BUTTON_HEIGHT
+from db.site_dirs import system_site
 
 
 class StartPage(QWizardPage):
@@ -21,6 +25,24 @@ class StartPage(QWizardPage):
         self.join = self._option(column, "first_run_join", self.tr("加入已有站点"),
                                  self.tr("本案场已有站点（PostgreSQL）：导入在其他电脑上导出的站点密钥包。"))
         self.new_site.setChecked(True)
+        site = system_site()
+        refusal = may_set_up(site)
+        self.for_everyone = QCheckBox(self.tr("本机所有用户共用（推荐）"))
+        self.for_everyone.setObjectName("first_run_for_everyone")
+        self.for_everyone.setMinimumHeight(BUTTON_HEIGHT)
+        self.for_everyone.setEnabled(refusal is None)
+        self.for_everyone.setChecked(refusal is None)  # a kiosk PC's auto-login user and the staff share it
+        column.addSpacing(12)
+        column.addWidget(self.for_everyone)
+        where = self.tr("设置保存在 %1，数据在 %2，anchang 组的成员都能使用。").replace(
+            "%1", str(site.config_file)).replace("%2", str(site.data_dir))
+        self.for_everyone_note = QLabel(where if refusal is None else self.tr(
+            "不可用：需要管理员把您加入 anchang 组（sudo adduser %1 anchang）后重新登录，或运行 sudo anchang init "
+            "--system。否则站点只属于您自己。").replace("%1", _user_name()))
+        self.for_everyone_note.setObjectName("first_run_for_everyone_note")
+        self.for_everyone_note.setWordWrap(True)
+        self.for_everyone_note.setContentsMargins(32, 0, 0, 12)
+        column.addWidget(self.for_everyone_note)
         column.addStretch(1)
 
     def _option(self, column: QVBoxLayout, name: str, text: str, detail: str) -> QRadioButton:
@@ -37,3 +59,16 @@ class StartPage(QWizardPage):
 
     def joining(self) -> bool:
         return self.join.isChecked()
+
+    def shared(self) -> bool:
+        """The site is for every user of this computer (the system site)."""
+        return self.for_everyone.isEnabled() and self.for_everyone.isChecked()
+
+
+def _user_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "USER"

@@ -9,9 +9,11 @@ setup itself never run on the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QWizard, QWizardPage
 
+from admin import system_site
 from admin.first_run import JoinSite, NewSite, create_site, join_site
 from console.first_run.admin_page import AdminPage
 from console.first_run.consent_page import ConsentPage
@@ -71,6 +73,15 @@ class FirstRunWizard(QWizard):
 
     def work(self) -> tuple[Callable[..., str], NewSite | JoinSite]:
         """What the finish page runs, and its plan, from what the pages hold."""
+        set_up, plan = self._work()
+        if not self.start.shared():
+            return set_up, plan
+
+        def on_system_site(plan: Any, say: Callable[[str], None]) -> str:
+            return system_site.on_system_site(lambda: set_up(plan, say), say)
+        return on_system_site, plan
+
+    def _work(self) -> tuple[Callable[..., str], NewSite | JoinSite]:
         if self.joining():
             return join_site, JoinSite(database_url=self.join.connection.url.text().strip(),
                                        bundle_text=self.join.bundle_text, passphrase=self.join.passphrase.text(),

@@ -948,8 +948,8 @@
         <translation>There is no site on this computer yet</translation>
     </message>
     <message>
-        <source>请打开「案场通 工作台」创建或加入站点，或在终端运行 anchang init，然后点「重试」。</source>
-        <translation>Open “Anchang Console” to create or join a site, or run anchang init in a terminal, then tap “Retry”.</translation>
+        <source>请打开「案场通 工作台」创建或加入站点，或在终端运行 anchang init（新站点）或 anchang join 密钥包文件（加入已有站点），然后点「重试」。</source>
+        <translation>Open Anchang Console to create or join a site, or in a terminal run anchang init (a new site) or anchang join BUNDLE_FILE (join an existing site), then click Retry.</translation>
     </message>
     <message>
         <source>来访登记无法启动</source>
@@ -2595,6 +2595,41 @@
     <message>
         <source>数据保存在：%1</source>
         <translation>Data is kept in: %1</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsPanel</name>
+    <message>
+        <source>诊断包</source>
+        <translation>Support bundle</translation>
+    </message>
+    <message>
+        <source>技术支持需要时导出：版本、自检结果、近期日志、不含密码的配置和站点列表。不含密钥；电话号码和身份证号已隐去。</source>
+        <translation>Export it when support asks: versions, self-test results, recent logs, settings without passwords and the stations. No keys; phone and ID numbers are masked.</translation>
+    </message>
+    <message>
+        <source>导出诊断包…</source>
+        <translation>Export support bundle…</translation>
+    </message>
+    <message>
+        <source>保存诊断包</source>
+        <translation>Save support bundle</translation>
+    </message>
+    <message>
+        <source>诊断包 (*.zip)</source>
+        <translation>Support bundle (*.zip)</translation>
+    </message>
+    <message>
+        <source>正在生成诊断包（含自检，约需半分钟）…</source>
+        <translation>Making the support bundle (with the self-test, about half a minute)…</translation>
+    </message>
+    <message>
+        <source>已保存诊断包：%1</source>
+        <translation>Support bundle saved: %1</translation>
+    </message>
+    <message>
+        <source>诊断包未能保存：%1</source>
+        <translation>The support bundle could not be saved: %1</translation>
     </message>
 </context>
 <context>
@@ -5033,6 +5068,69 @@
     <message>
         <source>本案场已有站点（PostgreSQL）：导入在其他电脑上导出的站点密钥包。</source>
         <translation>The office already has a site (PostgreSQL): import the site key bundle exported on another computer.</translation>
+    </message>
+    <message>
+        <source>本机所有用户共用（推荐）</source>
+        <translation>For every user of this computer (recommended)</translation>
+    </message>
+    <message>
+        <source>设置保存在 %1，数据在 %2，anchang 组的成员都能使用。</source>
+        <translation>Settings in %1, data in %2; every member of the group anchang can use it.</translation>
+    </message>
+    <message>
+        <source>不可用：需要管理员把您加入 anchang 组（sudo adduser %1 anchang）后重新登录，或运行 sudo anchang init --system。否则站点只属于您自己。</source>
+        <translation>Not available: an administrator must add you to the group anchang (sudo adduser %1 anchang) and you log in again, or run sudo anchang init --system. Otherwise the site is yours alone.</translation>
+    </message>
+</context>
+<context>
+    <name>StartProblemWindow</name>
+    <message>
+        <source>案场通 · 工作台无法启动</source>
+        <translation>Anchang · the console cannot start</translation>
+    </message>
+    <message>
+        <source>工作台无法启动</source>
+        <translation>The console cannot start</translation>
+    </message>
+    <message>
+        <source>把数据文件夹移到一边…</source>
+        <translation>Move the data folder aside…</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>本机的站点密钥不属于该数据库的站点（可能是旧版本在第二台电脑上运行 anchang init 留下的）。出路：把数据文件夹 %1 移到一边（不会删除），然后用密钥包重新加入站点——密钥包由经理在能正常使用的工作台上“站点 → 生成密钥包”制作。</source>
+        <translation>This computer&apos;s site keys do not belong to the database&apos;s site (perhaps left by an older version&apos;s anchang init on a second computer). The way out: move the data folder %1 aside (nothing is deleted), then join the site again with a key bundle, which a manager makes at a working console (Site → Make key bundle).</translation>
+    </message>
+    <message>
+        <source>本机有设置，但缺少站点密钥。若本机是已有站点的又一台电脑：把数据文件夹 %1 移到一边（不会删除），再用密钥包加入站点；若本机是站点唯一的电脑：请从离线备份放回密钥文件。</source>
+        <translation>This computer has settings but no site keys. If it is another computer of an existing site: move the data folder %1 aside (nothing is deleted), then join the site with a key bundle; if it is the site&apos;s only computer: put the key files back from the offline backup.</translation>
+    </message>
+    <message>
+        <source>本机有站点密钥，但数据库中没有站点（一次未完成的设置）。出路：把数据文件夹 %1 移到一边（不会删除），然后重新设置或加入站点；若数据库文件丢失，请从备份恢复（anchang restore）。</source>
+        <translation>This computer has site keys but the database holds no site (a setup that did not finish). The way out: move the data folder %1 aside (nothing is deleted), then set up or join a site again; if the database file was lost, restore it from a backup (anchang restore).</translation>
+    </message>
+    <message>
+        <source>请检查数据库服务器与网络是否正常，然后重新打开工作台；仍不行请联系管理员（原因也已写入日志）。</source>
+        <translation>Check that the database server and the network work, then open the console again; if it still fails, call your administrator (the reason is also in the log).</translation>
+    </message>
+    <message>
+        <source>移到一边</source>
+        <translation>Move aside</translation>
+    </message>
+    <message>
+        <source>将把 %1 改名为 %2 并保留其中全部文件，不删除任何东西。之后打开首次设置向导。继续吗？</source>
+        <translation>%1 will be renamed %2 with every file in it kept; nothing is deleted. The first-run wizard opens next. Go on?</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>未能移动：%1</source>
+        <translation>Could not move it: %1</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@ group, and is refused without it."""
 from __future__ import annotations
 
 import grp
+import io
 import os
 import shutil
 import stat
@@ -224,3 +225,30 @@ def test_the_kiosk_and_the_console_find_the_system_site(system: dict[str, Path],
     made = list(system["var"].rglob("*"))
     assert {_mode(path) for path in made if path.is_dir()} <= {0o2770}  # logs/, backups/...: the group writes
     assert not [path for path in made if path.stat().st_mode & 0o007], "nothing readable by others"
+
+
+def test_a_second_station_joins_as_the_system_site(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A kiosk PC's site is every user's (its auto-login kiosk user, the staff): `anchang join --system`.
+    A refused join leaves no site for the programs to find."""
+    from tests.admin.test_cli_join import bundle_file, first_site
+
+    keys = first_site(pg_url, tmp_path, monkeypatch)
+    bundle, passphrase = bundle_file(keys, tmp_path)
+    system = _stand_ins(tmp_path / "second-pc", monkeypatch)
+    monkeypatch.setattr("sys.stdin", io.StringIO("WRONG-WRONG-WRON\n"))
+    assert main(["join", str(bundle), "--database-url", pg_url, "--passphrase-stdin", "--system"]) == 2
+    assert not (system["etc"] / "anchang.toml").exists() and not list(system["var"].iterdir())
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(passphrase + "\n"))
+    assert main(["join", str(bundle), "--database-url", pg_url, "--passphrase-stdin", "--system",
+                 "--name", "前台2"]) == 0
+    assert "adduser" in capsys.readouterr().out
+    config = system["etc"] / "anchang.toml"
+    assert (_mode(config), config.stat().st_gid) == (0o640, os.getgid())
+    text = config.read_text(encoding="utf-8")
+    assert f'data_dir = "{system["var"]}"' in text and "kiosk-前台2" in text
+    assert _mode(system["var"]) == 0o2770
+    assert {_mode(system["var"] / name) for name in KEY_FILES} == {0o640}
+    site = current_site()
+    assert (site.data_dir, site.config_file) == (system["var"], config)  # found without variables
