@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_BUDGET_MB=600
-START_BUDGET_S=5
+START_BUDGET_S=3
 
 fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
 say() { echo "smoke: $*"; }

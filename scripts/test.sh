@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # nsis: the Windows installer script; xdotool and imagemagick (import): the end-to-end tests drive the
 # real programs in an Xvfb display and keep screenshots (tests/e2e/), xclip enters Chinese as an input
 # method does; faketime: one program's clock wrong; apt-utils (apt-ftparchive) and gnupg: the signed apt
-# repository (tests/installer/test_apt_repo.py); shellcheck: the package's shell scripts
-ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime apt-utils gnupg shellcheck" bash scripts/setup.sh
+# repository (tests/installer/test_apt_repo.py); shellcheck: the package's shell scripts; debootstrap: the
+# office trial of two fresh stations (installer/office-trial.sh, with ANCHANG_BUILD_INSTALLER=1)
+ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime apt-utils gnupg shellcheck debootstrap" bash scripts/setup.sh
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh
