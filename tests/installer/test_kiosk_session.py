@@ -151,14 +151,16 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     assert "Failed to parse service restart specifier" in broken.stderr  # the check is not a no-op
 
 
-def test_without_a_user_manager_the_session_restarts_a_dying_kiosk(tmp_path: Path) -> None:
+@pytest.mark.parametrize("last", ["exit 0", "kill -TERM $$"])
+def test_without_a_user_manager_the_session_restarts_a_dying_kiosk(tmp_path: Path, last: str) -> None:
     """The session script's own loop: a kiosk that crashes twice is started again 2 s later each time, one
-    that exits 0 (closed by staff) ends the session."""
+    that exits 0 (closed by staff) or is stopped with SIGTERM (before its own handler was up, as systemd
+    counts it: clean) ends the session."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     starts = tmp_path / "starts"
     (bin_dir / "anchang-kiosk").write_text(
-        f'#!/bin/sh\necho x >> "{starts}"\n[ "$(wc -l < "{starts}")" -ge 3 ] && exit 0\nkill -9 $$\n')
+        f'#!/bin/sh\necho x >> "{starts}"\n[ "$(wc -l < "{starts}")" -ge 3 ] && {{ {last}; }}\nkill -9 $$\n')
     (bin_dir / "anchang-kiosk").chmod(0o755)
     (bin_dir / "systemctl").write_text("#!/bin/sh\nexit 1\n")  # no user manager answers
     (bin_dir / "systemctl").chmod(0o755)
