@@ -9,7 +9,6 @@ a failed init leaves no system site for the programs to find.
 
 from __future__ import annotations
 
-import grp
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,20 +26,37 @@ T = TypeVar("T")
 def may_set_up(site: Site) -> str | None:
     """None when this user may set the system site up (or use the wizard's 本机所有用户共用), else what an
     administrator must do, Chinese first."""
+    folders = (site.config_file.parent, site.data_dir)
+    if os.name != "posix":  # Windows: the installer made %ProgramData%\Anchang, modifiable by the Users group
+        if all(_writable(folder) for folder in folders):
+            return None
+        return (f"需要管理员权限 / {site.data_dir} is missing or not writable: run the Anchang installer again "
+                "as an administrator (it makes the folder for every user of this PC)")
     group = system_group()
-    try:
-        gid = grp.getgrnam(group).gr_gid
-    except KeyError:
+    gid = group_id()
+    if gid is None:
         return (f"系统组 {group} 不存在 / the system group {group} does not exist: install the anchang package "
                 f"(it creates the group), or as an administrator: sudo addgroup --system {group}")
     if os.geteuid() == 0:
         return None
     member = gid == os.getegid() or gid in os.getgroups()
-    writable = all(_writable(folder) for folder in (site.config_file.parent, site.data_dir))
+    writable = all(_writable(folder) for folder in folders)
     if member and writable:
         return None
     return (f"需要管理员权限 / setting up the site for every user of this computer needs an administrator: "
             f"sudo anchang init --system (then add each user: sudo adduser USER {group}, and log in again)")
+
+
+def group_id() -> int | None:
+    """The system group's id; None when it does not exist (no package installed), or on Windows."""
+    if os.name != "posix":
+        return None
+    import grp
+
+    try:
+        return grp.getgrnam(system_group()).gr_gid
+    except KeyError:
+        return None
 
 
 def _writable(folder: Path) -> bool:
@@ -49,13 +65,15 @@ def _writable(folder: Path) -> bool:
 
 def prepare_folders(site: Site) -> None:
     """The configuration folder (0755 where made here: its anchang.toml is 0640) and the data folder,
-    2770 in the group."""
-    gid = grp.getgrnam(system_group()).gr_gid
+    2770 in the group (on Windows: the folder, its access the installer's)."""
+    gid = group_id()
     config_dir = site.config_file.parent
     if not config_dir.exists():
         config_dir.mkdir(parents=True, mode=0o755)
         config_dir.chmod(0o755)
     make_folder(site.data_dir, site)
+    if gid is None:
+        return
     info = site.data_dir.stat()
     if info.st_uid == os.geteuid() and info.st_gid != gid:
         os.chown(site.data_dir, -1, gid)

@@ -5,9 +5,11 @@ it up (admin/system_site.py: root, or a member of the group the package made); o
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QLabel, QRadioButton, QVBoxLayout, QWizardPage
 
-from admin.system_site import may_set_up
+from admin.system_site import group_id, may_set_up
 from console.widgets import BUTTON_HEIGHT
 from db.site_dirs import system_site
 
@@ -36,9 +38,7 @@ class StartPage(QWizardPage):
         column.addWidget(self.for_everyone)
         where = self.tr("设置保存在 %1，数据在 %2，anchang 组的成员都能使用。").replace(
             "%1", str(site.config_file)).replace("%2", str(site.data_dir))
-        self.for_everyone_note = QLabel(where if refusal is None else self.tr(
-            "不可用：需要管理员把您加入 anchang 组（sudo adduser %1 anchang）后重新登录，或运行 sudo anchang init "
-            "--system。否则站点只属于您自己。").replace("%1", _user_name()))
+        self.for_everyone_note = QLabel(where if refusal is None else self._why_not())
         self.for_everyone_note.setObjectName("first_run_for_everyone_note")
         self.for_everyone_note.setWordWrap(True)
         self.for_everyone_note.setContentsMargins(32, 0, 0, 12)
@@ -56,6 +56,14 @@ class StartPage(QWizardPage):
         note.setContentsMargins(32, 0, 0, 12)
         column.addWidget(note)
         return option
+
+    def _why_not(self) -> str:
+        if os.name != "posix":
+            return self.tr("不可用：%ProgramData%\\Anchang 无法写入，请以管理员身份重新运行安装程序。站点只属于您自己。")
+        if group_id() is None:
+            return self.tr("不可用：本机没有 anchang 组（安装 anchang 软件包时创建）。站点只属于您自己。")
+        return self.tr("不可用：需要管理员把您加入 anchang 组（sudo adduser %1 anchang）后重新登录，或运行 sudo "
+                       "anchang init --system。否则站点只属于您自己。").replace("%1", _user_name())
 
     def joining(self) -> bool:
         return self.join.isChecked()

@@ -5078,6 +5078,14 @@
         <translation>Settings in %1, data in %2; every member of the group anchang can use it.</translation>
     </message>
     <message>
+        <source>不可用：%ProgramData%\Anchang 无法写入，请以管理员身份重新运行安装程序。站点只属于您自己。</source>
+        <translation>Not available: %ProgramData%\Anchang cannot be written; run the installer again as an administrator. The site is yours alone.</translation>
+    </message>
+    <message>
+        <source>不可用：本机没有 anchang 组（安装 anchang 软件包时创建）。站点只属于您自己。</source>
+        <translation>Not available: this computer has no group anchang (the anchang package creates it). The site is yours alone.</translation>
+    </message>
+    <message>
         <source>不可用：需要管理员把您加入 anchang 组（sudo adduser %1 anchang）后重新登录，或运行 sudo anchang init --system。否则站点只属于您自己。</source>
         <translation>Not available: an administrator must add you to the group anchang (sudo adduser %1 anchang) and you log in again, or run sudo anchang init --system. Otherwise the site is yours alone.</translation>
     </message>

@@ -73,6 +73,11 @@ def test_a_new_site_for_every_user_of_the_computer(qtbot: Any, computer: dict[st
 def test_a_user_who_may_not_gets_the_reason_and_a_site_of_their_own(qtbot: Any, computer: dict[str, Path],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANCHANG_SYSTEM_GROUP", "anchang-test-no-such-group")
+    assert "没有 anchang 组" in open_wizard(qtbot).start.for_everyone_note.text()  # no package, no group
+    monkeypatch.setenv("ANCHANG_SYSTEM_GROUP", grp.getgrgid(os.getgid()).gr_name)  # the group is there
+    for not_root_nor_member in ("os.geteuid", "os.getegid"):
+        monkeypatch.setattr(not_root_nor_member, lambda: 4321)
+    monkeypatch.setattr("os.getgroups", lambda: [4321])
     wizard = open_wizard(qtbot)
     start = wizard.start
     assert not start.for_everyone.isEnabled() and not start.shared()
