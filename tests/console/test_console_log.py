@@ -14,7 +14,15 @@ def test_the_console_logs_its_start_and_why_it_cannot_start_to_its_file(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANCHANG_DATABASE_URL", raising=False)
     (data_dir / "anchang.toml").write_text('[console]\nstation = "console-manager"\n', encoding="utf-8")
+    shown: list[BaseException] = []
+
+    def user_closes_the_window(error: BaseException) -> bool:  # console/start_problem.py's window, closed
+        shown.append(error)
+        return False
+
+    monkeypatch.setattr("console.start_problem.show_start_problem", user_closes_the_window)
     assert console_app.main([]) == 2  # settings but no site keys
+    assert len(shown) == 1
     lines = (data_dir / "logs" / "anchang-console.log").read_text("utf-8").splitlines()
     assert "INFO [console-manager] anchang-console: anchang-console" in lines[0] and "started" in lines[0]
     assert any(" ERROR [console-manager] console.app: 无法启动 / cannot start: " in line for line in lines)
