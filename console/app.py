@@ -168,6 +168,9 @@ def started_main(args: argparse.Namespace) -> int:
         if not run_first_run():
             return 1
         use_site_umask()  # the site just made may be the system site: its group's umask from here on
+        from admin.program_log import configured_station, start_logging
+
+        start_logging("anchang-console", configured_station("console", "console"))  # into the new site's logs/
     try:  # before any window: a missing database or key is said plainly
         from db.config import data_dir, database_url
         from db.live import LiveFeed

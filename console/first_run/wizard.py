@@ -48,8 +48,11 @@ class FirstRunWizard(QWizard):
         for page_id, page in pages.items():
             self.setPage(page_id, page)
         self.setStartId(START)
-        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
-                      QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton):
+        for which, name in ((QWizard.WizardButton.BackButton, "first_run_back"),
+                            (QWizard.WizardButton.NextButton, "first_run_next"),
+                            (QWizard.WizardButton.FinishButton, "first_run_finish_button"),
+                            (QWizard.WizardButton.CancelButton, "first_run_cancel")):
+            self.button(which).setObjectName(name)
             self.button(which).setMinimumHeight(BUTTON_HEIGHT)
             self.button(which).setMinimumWidth(120)
         self.setButtonText(QWizard.WizardButton.BackButton, self.tr("上一步"))

@@ -204,8 +204,15 @@ class Program:
             self.click(name)
             self.display.key("ctrl+a", "BackSpace")
             self.display.type(text)
-            if secret or self.until(lambda: self.find(name), name).text == text:
+            if secret:
                 return
+            try:  # the probe is written a moment after the screen changes: give it that moment
+                self.until(lambda: (widget := self.find(name)) is not None and widget.text == text,
+                           f"{name} saying {text!r}", timeout=3)
+                return
+            except AssertionError:
+                if self.process.poll() is not None:
+                    raise
         raise AssertionError(f"{name}: could not type {text!r}")
 
     def type_keys(self, names: list[str]) -> None:
