@@ -151,8 +151,9 @@ def test_another_sites_keys_are_refused_before_anything_is_written(
 
     monkeypatch.setenv("ANCHANG_DATA_DIR", str(other_site))
     capsys.readouterr()
-    assert main(["init"]) == 1
-    assert "do not belong to this database" in capsys.readouterr().err
+    assert main(["init"]) == 1  # init makes nothing there: the keys are another site's, join instead
+    refused = capsys.readouterr().err
+    assert "本机密钥属于另一个站点" in refused and "anchang join BUNDLE_FILE" in refused
     assert main(["verify"]) == 1
     assert "do not belong to this database" in capsys.readouterr().out
     assert customers(db_url) == 1
