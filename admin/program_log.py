@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from logging.handlers import RotatingFileHandler
@@ -169,3 +170,18 @@ def _open_file(done: ProgramLog, program: str, tag: str, directory: Path | None,
     handler.setFormatter(MaskedFormatter(f"%(asctime)s %(levelname)s [{tag}] %(name)s: %(message)s"))
     done.handlers.append(handler)
     return path
+
+
+def run_station(program: str, kind: str, *, tour: bool, work: Callable[[], int]) -> int:
+    """A station program's main (anchang-kiosk, anchang-console): the site's umask (0600 files, or 0660 for
+    the system site's group) before anything is made, its log with the station named in [kind] (a tour
+    renders demo data, not this site's: warnings on stderr, nothing in the site's log), then `work()`."""
+    from db.site_dirs import use_site_umask
+
+    use_site_umask()
+    logs = start_logging(program, configured_station(kind, kind), level=logging.WARNING if tour else logging.INFO,
+                         to_file=not tour)
+    try:
+        return work()
+    finally:
+        logs.stop()

@@ -114,17 +114,9 @@ def launch_kiosk(url: str) -> subprocess.Popen[bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from admin.program_log import configured_station, start_logging
+    from admin.program_log import run_station
 
-    use_site_umask()  # what it makes is the site's users' only: 0600, or 0660 for the system site's group
-
-    # a tour renders demo data, not this site's: its warnings on stderr, nothing in the site's log
-    logs = start_logging("anchang-console", configured_station("console", "console"),
-                         level=logging.WARNING if args.tour else logging.INFO, to_file=args.tour is None)
-    try:
-        return started_main(args)
-    finally:
-        logs.stop()
+    return run_station("anchang-console", "console", tour=args.tour is not None, work=lambda: started_main(args))
 
 
 def started_main(args: argparse.Namespace) -> int:
