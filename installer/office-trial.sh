@@ -177,12 +177,7 @@ STATIONS=$(psql -X -At "${PG_SERVER%/*}/$DATABASE" -c "SELECT string_agg(name, '
 say "both stations write and read one site (stations: $STATIONS); verify OK on both; the second station's kiosk, run by its user kiosk (group anchang), ready in $kiosk_ready (offscreen, its first start); a user outside the group refused"
 
 # ------------------------------------------------------------- a rebuilt newer version, upgraded
-dpkg-deb -R "$DEB" "$WORK/repack"
-sed -i "s/^Version: .*/Version: $NEWER/" "$WORK/repack/DEBIAN/control"
-sed -i "s/^Version: .*/Version: $NEWER/" "$WORK"/repack/opt/anchang/_internal/anchang*.dist-info/METADATA 2>/dev/null \
-    || sed -i "s/^Version: .*/Version: $NEWER/" "$WORK"/repack/opt/anchang/_internal/anchang*.egg-info/PKG-INFO
-dpkg-deb --root-owner-group -Zzstd -z1 --build "$WORK/repack" "$WORK/anchang_${NEWER}.deb" >/dev/null
-rm -rf "$WORK/repack"
+bash installer/repack-version.sh "$DEB" "$NEWER" "$WORK/anchang_${NEWER}.deb" || fail "repack-version.sh"
 bash installer/make-apt-repo.sh "$REPO" --signing-key "$WORK/archive-key.asc" "$WORK/anchang_${NEWER}.deb" > "$WORK/repo.txt" 2>&1 || fail "make-apt-repo.sh (newer)"
 t=$(date +%s)
 on "$SECOND" apt-get update -qq > "$WORK/upgrade.txt" 2>&1 || fail "apt update for the upgrade: $(tail -3 "$WORK/upgrade.txt")"

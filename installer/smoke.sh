@@ -230,12 +230,7 @@ if command -v apt-ftparchive >/dev/null && command -v gpg >/dev/null; then
     gpg --batch --armor --export-secret-keys > "$WORK/archive-key.asc"
     # the "rebuilt newer version": this package repacked as VERSION+smoke1, stamped as build-linux.sh --version stamps it
     NEWER="${VERSION}+smoke1"
-    dpkg-deb -R "$DEB" "$WORK/repack"
-    sed -i "s/^Version: .*/Version: $NEWER/" "$WORK/repack/DEBIAN/control"
-    sed -i "s/^Version: .*/Version: $NEWER/" "$WORK"/repack/opt/anchang/_internal/anchang*.dist-info/METADATA 2>/dev/null \
-        || sed -i "s/^Version: .*/Version: $NEWER/" "$WORK"/repack/opt/anchang/_internal/anchang*.egg-info/PKG-INFO
-    dpkg-deb --root-owner-group -Zzstd -z1 --build "$WORK/repack" "$WORK/anchang_${NEWER}.deb" >/dev/null
-    rm -rf "$WORK/repack"
+    bash installer/repack-version.sh "$DEB" "$NEWER" "$WORK/anchang_${NEWER}.deb" || fail "repack-version.sh"
     REPO="$WORK/repo"
     bash installer/make-apt-repo.sh "$REPO" --signing-key "$WORK/archive-key.asc" "$DEB" > /dev/null || fail "make-apt-repo.sh"
     STATION="$WORK/station"

@@ -25,7 +25,8 @@ HELPER = LINUX / "anchang-kiosk-autostart"
 SESSION = LINUX / "anchang-kiosk-session"
 UNIT = LINUX / "anchang-kiosk.service"
 SCRIPTS = [HELPER, SESSION, LINUX / "postinst", LINUX / "prerm", LINUX / "postrm",
-           ROOT / "installer" / "build-linux.sh", ROOT / "installer" / "make-apt-repo.sh"]
+           ROOT / "installer" / "build-linux.sh", ROOT / "installer" / "make-apt-repo.sh",
+           ROOT / "installer" / "repack-version.sh", ROOT / "installer" / "office-trial.sh", ROOT / "installer" / "smoke.sh"]
 
 
 @pytest.fixture
