@@ -17,6 +17,10 @@ def create_app(argv: list[str], *, lang: str = "zh", theme: str = "kiosk") -> QA
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv)
+    if app.property("anchang_theme") == theme and app.property("anchang_lang") == lang:
+        # made already for this program (the console's start-problem window, then its wizard): styling it
+        # again would replace the style under every live widget and polish them all again, for nothing
+        return app
     app.setApplicationName("anchang")
     app.setApplicationDisplayName("案场通")
     font = QFont(load_fonts())

@@ -13,6 +13,7 @@ import os
 
 os.environ.setdefault("QT_API", "pyside6")  # matplotlib's Qt binding: the one the stations use
 
+import shiboken6  # noqa: E402
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg  # noqa: E402 - after QT_API
 from matplotlib.figure import Figure  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
@@ -27,6 +28,8 @@ class _OnScreenCanvas(FigureCanvasQTAgg):
     A draw asked for off screen waits, pending, for the canvas's first paint."""
 
     def _draw_idle(self) -> None:
+        if not shiboken6.isValid(self):
+            return  # swapped out (show_figure) with a draw still queued: nothing left to draw on
         if getattr(self, "_draw_pending", False) and self.visibleRegion().isEmpty():
             return  # still pending: paintEvent draws when the canvas comes into view
         super()._draw_idle()

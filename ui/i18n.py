@@ -47,6 +47,7 @@ def install_translator(app: QCoreApplication, lang: str) -> None:
         _install(app, QT_SUPPLEMENT_QM.stem, str(QT_SUPPLEMENT_QM.parent), required=True)
     if lang == "en":
         _install(app, QM_FILE.stem, str(QM_FILE.parent), required=True)
+    app.setProperty("anchang_lang", lang)
 
 
 def _install(app: QCoreApplication, name: str, directory: str, *, required: bool) -> None:

@@ -22,3 +22,18 @@ def test_create_app_installs_font_theme_and_language(qapp: Any) -> None:
     finally:
         install_translator(app, "zh")
     assert QCoreApplication.translate("PhoneScreen", "请输入您的手机号") == "请输入您的手机号"
+
+
+def test_a_second_window_of_the_same_program_keeps_the_style_it_has(qapp: Any, monkeypatch: Any) -> None:
+    """The console's start-problem window, then its wizard: create_app twice in one start. Styling again
+    would replace the style under every live widget (it crashed a test run that had windows left over)."""
+    import ui.app
+
+    create_app([], lang="zh", theme="console")
+    style = qapp.style()
+    applied: list[str] = []
+    monkeypatch.setattr(ui.app, "apply_theme", lambda app, name: applied.append(name))
+    assert create_app([], lang="zh", theme="console") is qapp
+    assert applied == [] and qapp.style() is style
+    create_app([], lang="zh", theme="kiosk")  # another program's theme (tests make both in one process)
+    assert applied == ["kiosk"]

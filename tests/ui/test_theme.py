@@ -43,6 +43,7 @@ def qt_warnings(qapp) -> Iterator[list[str]]:
     finally:
         qInstallMessageHandler(previous)
         qapp.setStyleSheet("")
+        qapp.setProperty("anchang_theme", None)  # no theme: the next create_app styles the application
         qapp.setFont(font)
 
 
