@@ -178,10 +178,11 @@ def run_station(program: str, kind: str, *, tour: bool, work: Callable[[], int])
     renders demo data, not this site's: warnings on stderr, nothing in the site's log), then `work()`."""
     from db.site_dirs import use_site_umask
 
-    use_site_umask()
+    previous = use_site_umask()
     logs = start_logging(program, configured_station(kind, kind), level=logging.WARNING if tour else logging.INFO,
                          to_file=not tour)
     try:
         return work()
     finally:
         logs.stop()
+        os.umask(previous)  # a caller in the same process (a test) gets its own umask back

@@ -29,6 +29,17 @@ def no_real_system_site(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("ANCHANG_SYSTEM_GROUP", "anchang-test-no-such-group")
 
 
+@pytest.fixture(autouse=True)
+def own_umask() -> Iterator[None]:
+    """Each test starts with the umask the run began with: a program's main run in-process sets its site's
+    (0o077), and the next test's folders came out 0700 (dpkg-deb refused them, another user could not
+    read a copied script)."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'anchang.sqlite3'}"
