@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 
 def _parser() -> argparse.ArgumentParser:
-    from admin.self_test import SelfTestAction
-    from admin.version import VersionAction
+    from operations.self_test import SelfTestAction
+    from operations.version import VersionAction
 
     parser = argparse.ArgumentParser(prog="anchang", description="Anchang 案场通 administration / 管理命令")
     parser.add_argument("--version", action=VersionAction)
@@ -152,13 +152,13 @@ def _parser() -> argparse.ArgumentParser:
 def _command(args: argparse.Namespace) -> Callable[[], int]:
     """The work for the parsed arguments; modules are imported only for the command that runs."""
     if args.command == "init" and args.system:
-        from admin.system_site import init_system
+        from admin.system_cmd import init_system
         return lambda: init_system(args.database_url, args.owner_url)
     if args.command == "join" and args.system:
-        from admin.system_site import join_system
+        from admin.system_cmd import join_system
         return lambda: join_system(args.bundle, args.database_url, args.passphrase_stdin, args.name)
     if args.command == "init":
-        from admin.setup import init
+        from operations.setup import init
         return lambda: init(args.database_url, args.owner_url)
     if args.command == "join":
         from admin.join import join
@@ -167,25 +167,25 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         from admin.pg_setup import run as run_pg_setup
         return lambda: run_pg_setup(args)
     if args.command == "demo":
-        from admin.demo import run_demo
+        from operations.demo import run_demo
         return run_demo
     if args.command == "board":
-        from admin.board import show_board
+        from operations.board import show_board
         return lambda: show_board(args.at)
     if args.command == "verify":
-        from admin.audit import verify
+        from operations.audit import verify
         return lambda: verify(args.checkpoint, args.public_key)
     if args.command == "clock":
         from admin.clock import accept
         return accept
     if args.command == "checkpoint":
-        from admin.audit import checkpoint
+        from operations.audit import checkpoint
         return lambda: checkpoint(args.out)
     if args.command == "backup":
-        from admin.backup import backup
+        from operations.backup import backup
         return lambda: backup(args.out)
     if args.command == "restore":
-        from admin.backup import restore
+        from operations.backup import restore
         return lambda: restore(args.path, args.accept_loss, args.reason, args.operator)
     if args.command == "rules":
         from admin import rules
@@ -199,7 +199,7 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         from admin.export import export
         return lambda: export(args.out)
     if args.command == "diagnose":
-        from admin.diagnose import diagnose
+        from operations.diagnose import diagnose
         return lambda: diagnose(args.out)
     if args.command == "purge":
         from admin.retention import purge
@@ -249,18 +249,18 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error argparse already printed
         return exc.code if isinstance(exc.code, int) else 2
     if args.command == "scenario":
-        from db.scenarios import run_paths
+        from service.scenarios import run_paths
         return run_paths(args.paths)
     from admin.errors import run_guarded
-    from admin.program_log import start_logging
     from admin.terminal import escaped_output
-    from admin.upgrade import start_check
     from db.site_dirs import use_site_umask
+    from operations.program_log import start_logging
+    from operations.upgrade import start_check
     # folders 0700, files 0600 (the system site: 2770 and 0660, for its group): the database, backups,
     # exports and checkpoints hold customers
     previous = use_site_umask()
     # init and join log to the site's file only once they made the site: a refused or failed one leaves
-    # the data folder exactly as it was (admin/half_made.py), a logs/ folder included
+    # the data folder exactly as it was (operations/half_made.py), a logs/ folder included
     sets_up = args.command in SETS_UP_A_SITE
     logs = start_logging("anchang", "admin", terminal=True, doing=args.command, to_file=not sets_up)
     try:

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from admin.common import EXIT_OK, local_text, open_store
 from db.database import read_session
 from db.models import JournalEntry
+from operations.common import EXIT_OK, local_text, open_store
 
 
 def accept() -> int:

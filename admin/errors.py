@@ -7,17 +7,17 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from admin.common import EXIT_FAILED, EXIT_USAGE, AdminError
 from db.config import ConfigError
 from db.database import DatabaseUnavailable, UnsupportedDatabase
 from db.journal import CheckpointFileError
-from db.key_bundle import BundleError
 from db.keys import KeyFileCorrupt, KeysExist, KeysMissing, KeyUnwrapError
 from db.migrate import NeedsOwner, SchemaMissing, SchemaTooNew
 from db.personal import InvalidIdCard, InvalidPhone
-from db.service import InvalidName, UnknownName
 from judge.reasons import EngineError
 from judge.rules import RuleError
+from operations.common import EXIT_FAILED, EXIT_USAGE, AdminError
+from service.key_bundle import BundleError
+from service.store import InvalidName, UnknownName
 
 # Bad input from the user: exit 2, like a usage error (a key bundle refused: its file or passphrase).
 _INPUT_ERRORS: tuple[type[BaseException], ...] = (InvalidPhone, InvalidIdCard, UnknownName, InvalidName,

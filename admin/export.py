@@ -18,16 +18,16 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from admin.common import EXIT_OK, open_store
 from db.config import data_dir
 from db.database import read_session
 from db.models import Customer, Report
 from db.personal import mask_phone
-from db.queries.customers import ERASED
 from judge.engine import Site
 from judge.facts import NATURAL
 from judge.reasons import LABELS_ZH
+from operations.common import EXIT_OK, open_store
 from reports.sheet_text import append
+from service.queries.customers import ERASED
 
 STAGES_ZH = {"pledge": "认筹", "subscribe": "认购", "contract": "签约", "cancel": "取消认筹"}
 WARNING_STATUS_ZH = {"open": "待处理", "following": "顾问跟进中", "intervened": "经理介入", "resolved": "已解决",

@@ -1,6 +1,6 @@
 """`anchang import-reports`: channel reports (报备) from an Excel sheet, recorded through `Store.record_report`.
 
-The sheet is read, checked and recorded by admin/report_sheet.py, which the console's 报备 page uses
+The sheet is read, checked and recorded by operations/report_sheet.py, which the console's 报备 page uses
 too; this module prints what happened. A bad row is named with its row number and reason and skipped,
 the good ones are recorded. A report counts from when it reached the system (its journal time), never
 from the time the sheet gives: a sheet dated back could otherwise make a report look older than the
@@ -16,33 +16,20 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from admin.common import EXIT_FAILED, EXIT_OK, AdminError, local_text, open_store
-from admin.report_sheet import Recorded, Rejected, check_read, read_sheet, record_rows
-from db.config import config_file, section, settings
 from db.personal import mask_phone
 from judge.reasons import LABELS_ZH
+from operations.common import EXIT_FAILED, EXIT_OK, local_text, open_store
+from operations.report_sheet import (
+    Recorded,
+    Rejected,
+    check_read,
+    gap_text,
+    read_sheet,
+    record_rows,
+    tolerance,
+)
 
-DEFAULT_TOLERANCE_MINUTES = 30
-MAX_TOLERANCE_MINUTES = 7 * 24 * 60
 IMPORT_ACTOR = "import"
-
-
-def tolerance(minutes: int | None) -> timedelta:
-    """--tolerance-minutes, else [import] stated_time_tolerance_minutes, else 30 minutes."""
-    where = "--tolerance-minutes"
-    if minutes is None:
-        where = f"[import] stated_time_tolerance_minutes in {config_file()}"
-        minutes = section(settings(), "import").get("stated_time_tolerance_minutes",
-                                                         DEFAULT_TOLERANCE_MINUTES)
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_TOLERANCE_MINUTES:
-        raise AdminError(f"配置错误 / {where} must be a whole number of minutes from 0 to "
-                         f"{MAX_TOLERANCE_MINUTES}, not {minutes!r}")
-    return timedelta(minutes=minutes)
-
-
-def gap_text(gap: timedelta) -> str:
-    minutes = int(abs(gap).total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def import_reports(file: str, *, dry_run: bool, tolerance_minutes: int | None = None) -> int:

@@ -1,6 +1,6 @@
 """`anchang join BUNDLE_FILE`: a second station joins the site on its PostgreSQL, unattended.
 
-The same work as the console wizard's 加入已有站点 (admin/first_run.py join_site): the bundle's keys,
+The same work as the console wizard's 加入已有站点 (operations/first_run.py join_site): the bundle's keys,
 this computer's id and station names, the settings, init's database steps. The passphrase comes from a
 hidden prompt or one line of standard input (`--passphrase-stdin`), never from the command line. A
 refusal (wrong passphrase, another site's or a used bundle, an unreachable database) leaves nothing.
@@ -11,10 +11,10 @@ from __future__ import annotations
 import getpass
 import sys
 
-from admin.common import EXIT_OK, usage_error
-from admin.first_run import JoinSite, default_station_name, join_site
 from db.config import database_url
-from db.key_bundle import read_bundle_file
+from operations.common import EXIT_OK, usage_error
+from operations.first_run import JoinSite, default_station_name, join_site
+from service.key_bundle import read_bundle_file
 
 
 def read_passphrase(from_stdin: bool) -> str:

@@ -9,11 +9,11 @@ import getpass
 import sys
 from pathlib import Path
 
-from admin.common import EXIT_OK, AdminError, open_store, usage_error
-from db import key_bundle, users
-from db.desk import Desk
 from db.keys import write_private
-from db.roles import PermissionDenied
+from operations.common import EXIT_OK, AdminError, open_store, usage_error
+from service import key_bundle, users
+from service.desk import Desk
+from service.roles import PermissionDenied
 
 
 def read_sign_in_secret(name: str, from_stdin: bool) -> str:

@@ -26,8 +26,8 @@ import urllib.parse
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from admin.common import EXIT_OK, AdminError, parse_url, shown_url, usage_error
 from db.station_grants import STATION_TABLE_RIGHTS, revoke_station_edits
+from operations.common import EXIT_OK, AdminError, parse_url, shown_url, usage_error
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 DEFAULT_SUPERUSER_URL = "postgresql+psycopg://postgres@/postgres"  # the local socket, as the postgres user

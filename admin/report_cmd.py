@@ -16,12 +16,12 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from admin.common import AdminError, open_store, usage_error
 from db.config import data_dir
-from db.desk import Desk
 from db.models import Channel, Consultant
-from db.service import Store
-from db.users import User
+from operations.common import AdminError, open_store, usage_error
+from service.desk import Desk
+from service.store import Store
+from service.users import User
 
 FORMATS = ("pdf", "xlsx")
 KINDS = ("daily", "weekly", "monthly", "channel", "case")

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from admin.common import EXIT_FAILED, EXIT_OK, local_text, open_store, retention_days
-from db import kiosk_refusals
 from db.database import read_session
 from db.models import Customer, RefusedCheckin
 from db.personal import normalize_phone
 from db.scrub import Scrub, pending_since, scrub_storage
-from db.service import Store
+from operations.common import EXIT_FAILED, EXIT_OK, local_text, open_store, retention_days
+from service import kiosk_refusals
+from service.store import Store
 
 ACTOR = "admin"
 

@@ -6,8 +6,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from admin.common import EXIT_OK, local_text, open_store, parse_local_time, usage_error
 from judge.rules import parse_rules_toml, validate_overrides
+from operations.common import EXIT_OK, local_text, open_store, parse_local_time, usage_error
 
 
 def show(at_text: str | None) -> int:

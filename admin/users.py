@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
-from admin.common import EXIT_OK, open_engine, open_store, usage_error
-from db import users
-from db.keys import Keyring
-from db.service import Store
+from operations.common import EXIT_OK, open_store, usage_error
+from service import users
 
 ROLE_LABELS = {"admin": "管理员", "manager": "案场经理", "channel_manager": "渠道经理",
                "receptionist": "前台", "consultant": "置业顾问"}
@@ -62,15 +58,3 @@ def show_list() -> int:
         consultant = f"  顾问 / consultant: {user.consultant}" if user.consultant else ""
         print(f"{user.name}\t{ROLE_LABELS[user.role]} / {user.role}\t{state}{consultant}")
     return EXIT_OK
-
-
-def first_admin(url: str, directory: Path, say: Callable[[str], None] = print) -> None:
-    """`anchang init` on a database without users: an `admin` user, and how to give it a secret."""
-    engine = open_engine(url, must_exist=True)
-    try:
-        created = users.ensure_first_admin(Store(engine, Keyring.load(directory), station="init"))
-    finally:
-        engine.dispose()
-    if created:
-        say(f"已创建管理员用户 {users.FIRST_ADMIN} / created the user {users.FIRST_ADMIN}: "
-              f"设置密码 / set its secret with `anchang user passwd {users.FIRST_ADMIN}`")

@@ -19,11 +19,11 @@ from typing import Any
 
 from db import migrate
 from db.database import make_engine
-from db.desk import Desk
 from db.keys import Keyring
-from db.queries import cases, pool
-from db.service import ManualClock, Store
-from db.users import User
+from service.desk import Desk
+from service.queries import cases, pool
+from service.store import ManualClock, Store
+from service.users import User
 
 try:
     from benchmarks._synthetic import CONSULTANTS, Stopwatch, percentile, write_year

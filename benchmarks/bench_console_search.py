@@ -26,13 +26,13 @@ from typing import Any
 
 from db import migrate, search_keys
 from db.database import make_engine
-from db.desk import Desk
 from db.keys import Keyring
-from db.queries.customer_page import customer_page
-from db.queries.customers import CustomerFilter, count_customers, list_customers
-from db.queries.journal_index import index_of, warm
-from db.service import ManualClock, Store
-from db.users import User
+from service.desk import Desk
+from service.queries.customer_page import customer_page
+from service.queries.customers import CustomerFilter, count_customers, list_customers
+from service.queries.journal_index import index_of, warm
+from service.store import ManualClock, Store
+from service.users import User
 
 try:
     from benchmarks._synthetic import (
@@ -115,7 +115,7 @@ def measure(name: str, url: str, key_dir: Path, samples: int) -> None:
     store.clock = ManualClock(site.last_at or store.now())  # the year's last day: protections still running
     print(f"\n{name}: engine loaded in {clock.seconds():.1f} s, {len(site.customers):,} customers")
     clock = Stopwatch()
-    indexed = search_keys.ensure_indexed(store)
+    indexed = search_keys.ensure_indexed(store.engine, store.keyring)
     print(f"search keys caught up for {indexed:,} customers in {clock.seconds():.1f} s (once per site)")
     if indexed:
         vacuum(store)

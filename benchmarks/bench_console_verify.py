@@ -6,7 +6,7 @@ the window keeps answering meanwhile, and how soon 取消 stops it.
 The journal is a busy site's year judged by the engine itself (_synthetic.py), with its projections
 rebuilt and an engine snapshot saved, on SQLite. Measured: `check_site` alone (chain + replay, in this
 thread, no Qt); then the console (offscreen, logged in as a manager) running the same check through its
-ProgressPanel (the page runs it in a process of its own: admin.audit_desk.check_site_apart) while a 10 ms
+ProgressPanel (the page runs it in a process of its own: operations.audit_desk.check_site_apart) while a 10 ms
 QTimer ticks on the GUI thread: the longest and the 99th-percentile gap between two ticks is how long
 the window could not answer; then a second run cancelled halfway, timed from the click to the end.
 """
@@ -27,16 +27,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from db import (  # noqa: E402
-    audit_desk,  # noqa: E402
-    journal,  # noqa: E402
-    migrate,
-    users,
-)
+from admin import audit_desk  # noqa: E402
+from db import journal, migrate  # noqa: E402
 from db.database import make_engine, read_session  # noqa: E402
-from db.desk import Desk  # noqa: E402
 from db.keys import Keyring  # noqa: E402
-from db.service import ManualClock, Store  # noqa: E402
+from service import users  # noqa: E402
+from service.desk import Desk  # noqa: E402
+from service.store import ManualClock, Store  # noqa: E402
 
 try:
     from benchmarks._synthetic import Stopwatch, percentile, write_year

@@ -78,7 +78,7 @@ def make_store(url: str, keys: Path) -> Any:
     from db import migrate
     from db.database import make_engine
     from db.keys import Keyring
-    from db.service import Store
+    from service.store import Store
     from vision.faces import FacePipeline
     from vision.images import load_image
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
+from service.store import Store
 
 try:
     from benchmarks._synthetic import Stopwatch, new_phone, percentile, phone_of, write_year

@@ -38,7 +38,7 @@ def _store(url: str, keys: Path) -> Any:
     from db import migrate
     from db.database import make_engine
     from db.keys import Keyring
-    from db.service import Store
+    from service.store import Store
 
     engine = make_engine(url)
     migrate.upgrade(engine)

@@ -40,7 +40,7 @@ def kiosk(url: str, keys: str, busy_day: int, count: int) -> None:
     "seq started committed" (monotonic seconds) once committed."""
     from db.database import make_engine
     from db.keys import Keyring
-    from db.service import Store
+    from service.store import Store
 
     store = Store(make_engine(url), Keyring.load(Path(keys)), station="kiosk-bench")
     pause = random.Random(5)
@@ -66,11 +66,12 @@ def console(url: str, keys: Path, busy_day: int, count: int) -> list[tuple[float
     from console.context import ConsoleContext
     from console.pages.today import TodayPage
     from console.window import ConsoleWindow
-    from db import migrate, users
+    from db import migrate
     from db.database import make_engine
     from db.keys import Keyring
-    from db.live import LiveFeed
-    from db.service import Store
+    from service import users
+    from service.live import LiveFeed
+    from service.store import Store
     from ui.app import create_app
 
     app = create_app(["bench"], theme="console")

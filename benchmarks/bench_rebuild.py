@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from db import journal, migrate
 from db.database import make_engine, read_session
 from db.keys import Keyring
-from db.service import Store
+from service.store import Store
 
 try:
     from benchmarks._synthetic import Stopwatch, drop_schema, pg_schema_url, write_year

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
+from service.store import Store
 
 try:
     from benchmarks._synthetic import CONSULTANTS, drop_schema, percentile, pg_schema_url, phone_of

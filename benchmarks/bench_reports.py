@@ -31,7 +31,6 @@ from db import migrate
 from db.database import make_engine, read_session
 from db.keys import Keyring
 from db.models import DailyFigure, DailyFiguresDay, DailyFiguresMark, VisitRecord
-from db.service import ManualClock, Store
 from reports import rollup
 from reports.checkpoint import signed_checkpoint
 from reports.documents import commission_document, daily_document, periodic_document
@@ -39,6 +38,7 @@ from reports.figures import figures
 from reports.pdf import render_pdf
 from reports.period import between, day_of, month_of, week_of
 from reports.xlsx import render_xlsx
+from service.store import ManualClock, Store
 
 try:
     from benchmarks._synthetic import (

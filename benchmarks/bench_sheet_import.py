@@ -1,4 +1,4 @@
-"""Reading a 报备 sheet (admin/report_sheet.read_sheet, as `anchang import-reports` and the console's 报备
+"""Reading a 报备 sheet (operations/report_sheet.read_sheet, as `anchang import-reports` and the console's 报备
 page do): peak memory and time on hostile and on large honest files, each read in a fresh process.
 
     python benchmarks/bench_sheet_import.py [--quick] [--keep DIR]
@@ -30,8 +30,8 @@ getattr(hostile_sheets, make)(Path(path), *map(int, numbers))
 READER = """
 import json, resource, sys, time
 from pathlib import Path
-from admin.common import AdminError
-from admin.report_sheet import read_sheet
+from operations.common import AdminError
+from operations.report_sheet import read_sheet
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 try:

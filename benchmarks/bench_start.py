@@ -164,11 +164,12 @@ def prepare(url: str, keys: Path) -> int:
     journal's length."""
     import sqlalchemy as sa
 
-    from db import integrity, migrate, users
+    from db import integrity, migrate
     from db.database import make_engine, read_session
     from db.keys import Keyring
     from db.models import JournalEntry, UserAccount
-    from db.service import Store
+    from service import users
+    from service.store import Store
 
     engine = make_engine(url)
     backups = keys.parent / "migrate-backups"

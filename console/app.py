@@ -33,7 +33,7 @@ WRITE_BUDGET_S = 5.0
 
 def build_parser() -> argparse.ArgumentParser:
     """Its options (also the source of its man page, installer/make_manpages.py)."""
-    from admin.version import VersionAction
+    from operations.version import VersionAction
 
     parser = argparse.ArgumentParser(prog="anchang-console", description="案场通 工作台 / manager console")
     parser.add_argument("--version", action=VersionAction)
@@ -114,7 +114,7 @@ def launch_kiosk(url: str) -> subprocess.Popen[bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from admin.program_log import run_station
+    from operations.program_log import run_station
 
     return run_station("anchang-console", "console", tour=args.tour is not None, work=lambda: started_main(args))
 
@@ -132,7 +132,7 @@ def started_main(args: argparse.Namespace) -> int:
         app = create_app(["anchang-console"], lang=args.lang, theme="console")
         return run_tour(app, args.tour, args.lang)
     if args.demo:
-        from admin.demo import run_demo
+        from operations.demo import run_demo
 
         if not has_display():
             print("anchang-console: 没有显示器，改为打印文字看板 / no display: printing the text board instead\n",
@@ -141,11 +141,11 @@ def started_main(args: argparse.Namespace) -> int:
         code = run_demo(quiet=True)
         if code:
             return code
-    from admin.upgrade import start_check
+    from operations.upgrade import start_check
 
     if not args.demo and (refused := start_check("anchang-console")) is not None:  # older database: migrate
         return refused
-    from admin.first_run import needed as needs_first_run
+    from operations.first_run import needed as needs_first_run
 
     if not args.demo and needs_first_run():  # a new computer: set a site up, or join one, first
         if not has_display():
@@ -160,13 +160,13 @@ def started_main(args: argparse.Namespace) -> int:
         if not run_first_run():
             return 1
         use_site_umask()  # the site just made may be the system site: its group's umask from here on
-        from admin.program_log import configured_station, start_logging
+        from operations.program_log import configured_station, start_logging
 
         start_logging("anchang-console", configured_station("console", "console"))  # into the new site's logs/
     try:  # before any window: a missing database or key is said plainly
         from db.config import data_dir, database_url
-        from db.live import LiveFeed
-        from db.service import Store
+        from service.live import LiveFeed
+        from service.store import Store
 
         url = database_url() if not args.demo else demo_url()
         settings = console_settings()  # [console] station: this computer's name on a joined site
@@ -207,8 +207,8 @@ def started_main(args: argparse.Namespace) -> int:
     window.resize(1366, 860)
     window.show()
     if args.demo:
-        from admin.demo import DEMO_MANAGER, DEMO_PASSWORD
-        from db import users
+        from operations.demo import DEMO_MANAGER, DEMO_PASSWORD
+        from service import users
 
         window.enter(users.authenticate(store, DEMO_MANAGER, DEMO_PASSWORD))
         if not args.no_kiosk:
@@ -222,7 +222,7 @@ def started_main(args: argparse.Namespace) -> int:
 
 
 def demo_url() -> str:
-    from admin.demo import demo_database_url
+    from operations.demo import demo_database_url
 
     return demo_database_url()
 

@@ -26,10 +26,10 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.refusals import KEPT, SAID_ALWAYS, Kind, classify, log_failure, said
-from db import users
-from db.desk import Desk
-from db.roles import SessionEnded
-from db.service import Store
+from service import users
+from service.desk import Desk
+from service.roles import SessionEnded
+from service.store import Store
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ConsoleContext(QObject):
     held_changed = Signal(int)  # how many writes are kept waiting
     writes_resumed = Signal(str, int)  # (kind, writes that landed): the lock or the clock is right again
     refused = Signal(str, str)  # (kind, words): a refusal no page said where the user stands
-    session_ended = Signal(str)  # the user was disabled since logging in (db.roles.SessionEnded): log out
+    session_ended = Signal(str)  # the user was disabled since logging in (service.roles.SessionEnded): log out
     message = Signal(str, str)  # (text, kind: "error" | "success" | "hint") for the window's message bar
 
     def __init__(self, store: Store, desk: Desk | None = None, *, runner: TaskRunner | None = None,

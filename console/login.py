@@ -1,7 +1,7 @@
-"""Login and lock screen: user name and password, checked by db.users.authenticate on a worker.
+"""Login and lock screen: user name and password, checked by service.users.authenticate on a worker.
 
 Locked (after idle): the user name is fixed and the same user's password unlocks; 切换用户 logs out.
-Wrong passwords: after five in a row the user is held off (db.users), and the screen says for how long.
+Wrong passwords: after five in a row the user is held off (service.users), and the screen says for how long.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from console.context import ConsoleContext
 from console.widgets import Form, button
-from db import users
-from db.users import AuthError, User
+from service import users
+from service.users import AuthError, User
 
 
 class LoginScreen(QWidget):
-    logged_in = Signal(object)  # db.users.User
+    logged_in = Signal(object)  # service.users.User
     switch_user = Signal()
 
     def __init__(self, ctx: ConsoleContext, parent: QWidget | None = None) -> None:

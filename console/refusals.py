@@ -30,11 +30,11 @@ from console.words import role_text, station_text
 from db.clock import ClockRefused
 from db.database import DatabaseUnavailable, LockTimeout, read_session
 from db.models import JournalEntry
-from db.roles import PermissionDenied
-from db.service import Store
-from db.stations import StationRetired
-from db.users import AuthError, User
+from db.station_registry import StationRetired
 from judge.reasons import EngineError
+from service.roles import PermissionDenied
+from service.store import Store
+from service.users import AuthError, User
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
-"""`anchang-console --self-test`: admin/self_test.py's checks, then Qt's and the login screen rendered
+"""`anchang-console --self-test`: operations/self_test.py's checks, then Qt's and the login screen rendered
 off screen on the temporary site."""
 
 from __future__ import annotations
 
-from admin.self_test import Check, Site, run_self_test
+from operations.self_test import Check, Site, run_self_test
 
 PROGRAM = "anchang-console"
 WINDOW = (1366, 860)  # the size `anchang-console` opens at

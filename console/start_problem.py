@@ -3,7 +3,7 @@ stderr (which a desktop session drops).
 
 Keys that are not the database's, or settings without keys, are what an older version's `anchang init`
 left on a second computer (issue 17): for those the window offers to move the data folder aside — after
-a confirmation, renamed to NAME.moved-<time>, never deleted (admin/half_made.py) — and the console then
+a confirmation, renamed to NAME.moved-<time>, never deleted (operations/half_made.py) — and the console then
 opens its first-run wizard, whose 加入已有站点 joins the site with a key bundle.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout
 
-from admin.half_made import move_aside
 from console.widgets import button
 from db.config import config_file, data_dir
 from db.keys import KeysMismatch, KeysMissing
 from db.migrate import SchemaMissing
+from operations.half_made import move_aside
 
 # the errors after which moving the data folder aside and joining (or setting up) again is a way out
 HALF_MADE = (KeysMismatch, KeysMissing, SchemaMissing)

@@ -1,5 +1,5 @@
 """`anchang-console --tour DIR`: the login screen and every page, as the demo manager sees them after the
-demo week (admin.demo), rendered to numbered PNGs; then the pages a consultant sees. Each page
+demo week (operations.demo), rendered to numbered PNGs; then the pages a consultant sees. Each page
 renders its own states (`Page.tour`)."""
 
 from __future__ import annotations
@@ -55,12 +55,12 @@ class Tour:
 
 def demo_store(directory: Path) -> Any:
     """The demo week on a temporary SQLite database, with a login for every role."""
-    from admin.demo import DemoWeek, add_demo_users
     from db import migrate
     from db.database import make_engine
     from db.keys import Keyring
-    from db.service import ManualClock, Store
     from judge.rules import RuleSet
+    from operations.demo import DemoWeek, add_demo_users
+    from service.store import ManualClock, Store
 
     engine = make_engine(f"sqlite:///{directory / 'tour.sqlite3'}")
     migrate.upgrade(engine)
@@ -70,18 +70,17 @@ def demo_store(directory: Path) -> Any:
     end = DemoWeek(store, clock, datetime.now(zone).date(), zone).play()
     clock.at = end
     add_demo_users(store)
-    from db import stations  # the 站点 page lists this console and a kiosk beside it, as they start
 
-    stations.register(store, "console")
-    stations.register(Store(engine, store.keyring, clock=clock, station="kiosk-前台"), "kiosk")
+    store.register_station("console")
+    Store(engine, store.keyring, clock=clock, station="kiosk-前台").register_station("kiosk")
     return store
 
 
 def run_tour(app: QApplication, out: Path, lang: str) -> int:
-    from admin.demo import DEMO_MANAGER, DEMO_PASSWORD
     from console.context import ConsoleContext
     from console.window import ConsoleWindow
-    from db import users
+    from operations.demo import DEMO_MANAGER, DEMO_PASSWORD
+    from service import users
 
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):

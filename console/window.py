@@ -36,9 +36,9 @@ from console.pages.base import Page
 from console.refusals import Kind, clock_gap, gap_text, said
 from console.widgets import button
 from console.words import role_text
-from db.desk import Desk
-from db.roles import PermissionDenied
-from db.users import AuthError, User
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.users import AuthError, User
 from ui.app import running_app
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 _CONTEXT = "ConsoleWords"
-# The actors the programs write themselves (db/service.py, kiosk/, admin/): anything else is a person.
+# The actors the programs write themselves (service/store.py, kiosk/, admin/): anything else is a person.
 _ACTORS = {"kiosk": QT_TRANSLATE_NOOP("ConsoleWords", "前台自助机"),
            "reception": QT_TRANSLATE_NOOP("ConsoleWords", "前台"),
            "system": QT_TRANSLATE_NOOP("ConsoleWords", "系统"),
@@ -17,7 +17,7 @@ _ACTORS = {"kiosk": QT_TRANSLATE_NOOP("ConsoleWords", "前台自助机"),
            "admin": QT_TRANSLATE_NOOP("ConsoleWords", "管理员"),
            "manager": QT_TRANSLATE_NOOP("ConsoleWords", "案场经理"),
            "console": QT_TRANSLATE_NOOP("ConsoleWords", "工作台")}
-# Station kinds (db/stations.py): a station is named by its kind, or "<kind>-<this computer's name>".
+# Station kinds (service/stations.py): a station is named by its kind, or "<kind>-<this computer's name>".
 _STATIONS = {"kiosk": QT_TRANSLATE_NOOP("ConsoleWords", "前台自助机"),
              "console": QT_TRANSLATE_NOOP("ConsoleWords", "工作台"),
              "admin": QT_TRANSLATE_NOOP("ConsoleWords", "管理命令")}

@@ -2,7 +2,7 @@
 
 `erase` runs inside the erasure's transaction: the key, identities, faces, pseudonyms the customer alone
 held, their notes, and the masked numbers the projections show for them (the kiosk check-ins refused
-with their phone go in the same write: Store._erase, db/kiosk_refusals.py). After the commit,
+with their phone go in the same write: Store._erase, service/kiosk_refusals.py). After the commit,
 db/scrub.py scrubs the storage so that deleted bytes do not linger in the files a backup copies.
 """
 

@@ -180,7 +180,7 @@ def append(
         connection.execute(_one_statement(row.shape, shapes, notify_channel is not None), params)
     else:
         write_sql.execute(connection, [row, *writes])
-    session.info[JOURNAL_WRITTEN] = True  # read by db.live to wake this process's feeds at commit
+    session.info[JOURNAL_WRITTEN] = True  # read by service.live to wake this process's feeds at commit
     entry = JournalEntry(**values)
     make_transient_to_detached(entry)
     session.add(entry)  # known to the session as the stored row, without reading it back

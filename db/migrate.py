@@ -57,7 +57,7 @@ def known_revisions() -> set[str]:
 
 def upgrade(engine: Engine, backup_dir: Path | None = None, *, backup_sqlite_first: bool = True) -> Path | None:
     """Brings the schema to this program's head. Returns the SQLite backup made first, if any (none when
-    the caller made its own: admin/upgrade.py)."""
+    the caller made its own: operations/upgrade.py)."""
     current = current_revision(engine)
     head = head_revision()
     if current == head:

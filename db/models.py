@@ -322,7 +322,7 @@ class CustomerSearchKey(Base):
 
 class Station(Base):
     """A kiosk, console or admin program writing to this site, by the name its journal entries carry
-    (db/stations.py). Registered at start; once retired, its writes are refused."""
+    (service/stations.py). Registered at start; once retired, its writes are refused."""
 
     __tablename__ = "stations"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -333,7 +333,7 @@ class Station(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retired_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     retired_note: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the reason (db/notes.py ref)
-    # the computer it runs on: the id in that computer's data directory (db/stations.py), bound at its first start
+    # the computer it runs on: the id in that computer's data directory (service/stations.py), bound at its first start
     computer: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
@@ -394,7 +394,7 @@ class DailyFiguresMark(Base):
 
 
 class RefusedCheckin(Base):
-    """A kiosk check-in the store refused when the kiosk's outbox sent it (db/kiosk_refusals.py). The visitor
+    """A kiosk check-in the store refused when the kiosk's outbox sent it (service/kiosk_refusals.py). The visitor
     saw 已登记, so reception gets it as a task on 今日 until someone handles it (journalled with who). The
     check-in and the refusal's text, which may quote the phone, are sealed under a key of the row's own,
     wrapped by the site's master key; the journal holds the ciphertext's hash. Erasure (by phone, through

@@ -24,20 +24,18 @@ import threading
 import unicodedata
 import weakref
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from db import personal, write_sql
 from db.database import read_session, run_write
 from db.keys import Keyring, decrypt_field
 from db.models import Customer, CustomerKey, CustomerSearchKey, Identity
-
-if TYPE_CHECKING:
-    from db.service import Store
 
 LOOKUP_KIND = "search"
 MAX_READINGS = 16  # spellings of one name's initials (polyphonic characters multiply them)
@@ -153,11 +151,11 @@ def decrypted_people(session: Session, keyring: Keyring, customer_ids: list[int]
     return found
 
 
-def _index_batch(store: Store, customer_ids: list[int], replace: bool) -> int:
+def _index_batch(engine: Engine, keyring: Keyring, customer_ids: list[int], replace: bool) -> int:
     """Decrypts outside the write lock, then writes the keys of those still not erased in a short write
     (the check inside it is serialised with any erasure by the site's lock)."""
-    with read_session(store.engine) as session:
-        people = decrypted_people(session, store.keyring, customer_ids)
+    with read_session(engine) as session:
+        people = decrypted_people(session, keyring, customer_ids)
     keys = {cid: phone_keys(phone) | name_keys(name) for cid, (phone, name) in people.items()}
 
     def write(session: Session) -> int:
@@ -165,18 +163,18 @@ def _index_batch(store: Store, customer_ids: list[int], replace: bool) -> int:
                                     .where(CustomerKey.customer_id.in_(list(keys)))))
         if replace:
             session.execute(sa.delete(_TABLE).where(_TABLE.c.customer_id.in_(customer_ids)))
-        _insert_ignoring_existing(session, [{"digest": digest(store.keyring, kind, value), "customer_id": cid}
+        _insert_ignoring_existing(session, [{"digest": digest(keyring, kind, value), "customer_id": cid}
                                             for cid in sorted(alive) for kind, value in sorted(keys[cid])])
         return len(alive)
 
-    return run_write(store.engine, write)
+    return run_write(engine, write)
 
 
-def _in_batches(store: Store, customer_ids: list[int], replace: bool,
+def _in_batches(engine: Engine, keyring: Keyring, customer_ids: list[int], replace: bool,
                 progress: Callable[[int, int], None] | None) -> int:
     done = 0
     for start in range(0, len(customer_ids), BATCH):
-        done += _index_batch(store, customer_ids[start:start + BATCH], replace)
+        done += _index_batch(engine, keyring, customer_ids[start:start + BATCH], replace)
         if progress is not None:
             progress(min(start + BATCH, len(customer_ids)), len(customer_ids))
     return done
@@ -191,40 +189,40 @@ def unindexed(session: Session, after_id: int = 0) -> list[int]:
 
 
 class _Checked:
-    """Per store: customers up to `through` were checked for keys (catch-up runs once per new customer)."""
+    """Per database engine: customers up to `through` were checked for keys (catch-up runs once per new customer)."""
 
     def __init__(self) -> None:
         self.through = 0
         self.lock = threading.Lock()
 
 
-_CHECKED: weakref.WeakKeyDictionary[Store, _Checked] = weakref.WeakKeyDictionary()
+_CHECKED: weakref.WeakKeyDictionary[Engine, _Checked] = weakref.WeakKeyDictionary()
 _CHECKED_GUARD = threading.Lock()
 
 
-def ensure_indexed(store: Store, progress: Callable[[int, int], None] | None = None) -> int:
+def ensure_indexed(engine: Engine, keyring: Keyring, progress: Callable[[int, int], None] | None = None) -> int:
     """Indexes customers that have no search keys yet; cheap when there are none (one anti-join over
     the customers written since the last call in this process). Returns how many were indexed."""
     with _CHECKED_GUARD:
-        checked = _CHECKED.setdefault(store, _Checked())
+        checked = _CHECKED.setdefault(engine, _Checked())
     with checked.lock:
-        with read_session(store.engine) as session:
+        with read_session(engine) as session:
             newest = session.scalar(sa.select(sa.func.max(Customer.id))) or 0
             if newest <= checked.through:
                 return 0
             missing = unindexed(session, checked.through)
-        done = _in_batches(store, missing, False, progress)
+        done = _in_batches(engine, keyring, missing, False, progress)
         checked.through = newest
         return done
 
 
-def reindex_all(store: Store, progress: Callable[[int, int], None] | None = None) -> int:
+def reindex_all(engine: Engine, keyring: Keyring, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuilds every customer's search keys from their encrypted phone and name (a backfill for a
     database written before the keys existed, or after a change to how they are made)."""
-    with read_session(store.engine) as session:
+    with read_session(engine) as session:
         customer_ids = list(session.scalars(sa.select(Identity.customer_id).where(Identity.kind == "phone")
                                             .order_by(Identity.customer_id)))
-    return _in_batches(store, customer_ids, True, progress)
+    return _in_batches(engine, keyring, customer_ids, True, progress)
 
 
 # ---------------------------------------------------------------- searching

@@ -75,7 +75,7 @@ def replay_statement(dialect: str, server_clock: Any, probes: Sequence[Probe]) -
 
 
 def _station_retired() -> sa.Label[Any]:
-    """When the writing station (parameter `w_station`) was retired, else NULL (db/stations.py)."""
+    """When the writing station (parameter `w_station`) was retired, else NULL (service/stations.py)."""
     return (sa.select(Station.retired_at).where(Station.name == sa.bindparam("w_station", type_=sa.String))
             .scalar_subquery().label("station_retired"))
 

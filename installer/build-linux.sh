@@ -10,7 +10,7 @@
 # (pyproject's `installer` extra) into it if missing. Figures: build/installer/figures.txt.
 #
 #   bash installer/build-linux.sh [--version V] [--maintainer "NAME <MAIL>"] [--apt-repo DIR [--signing-key K]]
-# --version: the package's and the programs' version (default: pyproject.toml's, via admin.version);
+# --version: the package's and the programs' version (default: pyproject.toml's, via operations.version);
 # --maintainer: the control file's Maintainer (default: $ANCHANG_MAINTAINER, else MAINTAINER below);
 # --apt-repo: also add the package to the signed apt repository DIR (installer/make-apt-repo.sh; K is the
 # vendor's key id or secret-key file, default gpg's default key).
@@ -45,7 +45,7 @@ if ! "$PY" -c 'import sys, importlib.metadata as m; sys.exit(any(m.version(p.spl
     echo "build: installing ${PINS[*]}"
     "$VENV/bin/pip" install -q "${PINS[@]}"
 fi
-[ -n "$VERSION" ] || VERSION="$("$PY" -c 'from admin.version import program_version; print(program_version())')"
+[ -n "$VERSION" ] || VERSION="$("$PY" -c 'from operations.version import program_version; print(program_version())')"
 grep -q "^## $VERSION\b" CHANGELOG.md || echo "build: warning: CHANGELOG.md has no entry for $VERSION" >&2
 ARCH="$(dpkg --print-architecture)"
 PACKAGE="$OUT/anchang_${VERSION}_${ARCH}.deb"

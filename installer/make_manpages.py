@@ -188,12 +188,12 @@ def write_pages(out: Path, version: str, date: str) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(description="write anchang's man pages from its argparse parsers")
     cli.add_argument("out", type=Path)
-    cli.add_argument("--version", default=None, help="default: admin.version.program_version()")
+    cli.add_argument("--version", default=None, help="default: operations.version.program_version()")
     cli.add_argument("--date", default=datetime.date.today().isoformat())
     args = cli.parse_args(argv)
     if args.version is None:
         sys.path.insert(0, str(ROOT))
-        from admin.version import program_version
+        from operations.version import program_version
 
         args.version = program_version()
     for path in write_pages(args.out, args.version, args.date):

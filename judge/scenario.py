@@ -1,4 +1,4 @@
-"""Rule scenarios (../shared/scenarios/FORMAT.md): parsed and checked here, replayed by db.scenarios.
+"""Rule scenarios (../shared/scenarios/FORMAT.md): parsed and checked here, replayed by service.scenarios.
 
 A malformed scenario raises ScenarioError naming the file and the key; nothing is silently ignored.
 

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def build_parser() -> argparse.ArgumentParser:
     """Its options (also the source of its man page, installer/make_manpages.py)."""
-    from admin.version import VersionAction
+    from operations.version import VersionAction
 
     parser = argparse.ArgumentParser(prog="anchang-kiosk", description="案场通 来访登记 / visitor check-in kiosk")
     parser.add_argument("--tour", type=Path, metavar="DIR", help="render every screen at each kiosk screen size to PNGs and exit")
@@ -56,13 +56,13 @@ def open_camera(choice: str) -> Any:
 
 
 def build_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
-    from db import site_settings
     from db.config import data_dir, database_url
-    from db.live import LiveFeed
     from kiosk.catalog_cache import CatalogCache, cache_path
     from kiosk.faces import MeshFaceEngine
     from kiosk.outbox import Outbox, outbox_path
     from kiosk.services import KioskServices
+    from service import site_settings
+    from service.live import LiveFeed
     from vision.qr import AppointmentVerifier
 
     directory = data_dir()
@@ -104,10 +104,10 @@ def open_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """The kiosk's services after the schema check (an older database is backed up and migrated), or
     CannotStart with the reason, once it is on stderr: no site on this computer yet, a database that
     cannot be opened, a schema from a newer version."""
-    from admin.first_run import needed as no_site
-    from admin.upgrade import start_check
     from db.config import data_dir
     from kiosk.no_site import CannotStart
+    from operations.first_run import needed as no_site
+    from operations.upgrade import start_check
 
     said = io.StringIO()
     with contextlib.redirect_stderr(said):  # what it says goes to stderr and, on a refusal, to the window
@@ -126,7 +126,7 @@ def open_services(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from admin.program_log import run_station
+    from operations.program_log import run_station
 
     return run_station("anchang-kiosk", "kiosk", tour=args.tour is not None, work=lambda: started_main(args))
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from db import reception, site_settings
-from db.service import Store
+from service import reception, site_settings
+from service.store import Store
 
 if TYPE_CHECKING:
     from kiosk.catalog_cache import CatalogCache

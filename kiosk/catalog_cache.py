@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from db import reception
 from db.keys import FieldDecryptError, Keyring, KeyUnwrapError, decrypt_bytes, encrypt_bytes, write_private
 from db.site_dirs import make_folder
 from kiosk.catalog import Catalog
 from kiosk.outbox import quarantine
+from service import reception
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from db import appointments, checkin_refs, kiosk_refusals, reception
+from db import checkin_refs
 from db.database import DatabaseUnavailable
 from db.personal import mask_phone
-from db.service import Store, WriteResult
 from judge import facts
+from service import appointments, kiosk_refusals, reception
+from service.store import Store, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def _blacklisted(checkin: Checkin, masked: str, alert: Callable[[str], None] | N
 def drain_outbox(store: Store, outbox: OutboxLike, alert: Callable[[str], None] | None = None) -> int:
     """Writes the check-ins kept while the database was away, in order; stops when it is away again. The
     visitor already saw 已登记: one the store refuses, or a blacklisted one (not written, reception alerted
-    as online), is recorded in the site database for reception's 今日 page (db/kiosk_refusals.py)."""
+    as online), is recorded in the site database for reception's 今日 page (service/kiosk_refusals.py)."""
     def send(data: dict[str, Any]) -> object:
         checkin = Checkin.from_dict(data)
         if is_blacklisted(store, checkin):

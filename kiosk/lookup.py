@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from db import identity
 from db.database import read_session
 from db.personal import mask_phone
-from db.reception import shown_surname
 from db.search_keys import decrypted_people
-from db.service import Store
+from service.reception import shown_surname
+from service.store import Store
 
 
 @dataclass(frozen=True)

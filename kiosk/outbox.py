@@ -38,7 +38,7 @@ from db.keys import Keyring, KeyUnwrapError, decrypt_field, encrypt_field
 from db.site_dirs import current_site, make_folder, protect
 
 if TYPE_CHECKING:
-    from db.service import Store
+    from service.store import Store
 
 log = logging.getLogger(__name__)
 

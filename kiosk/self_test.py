@@ -1,4 +1,4 @@
-"""`anchang-kiosk --self-test` (admin/self_test.py's checks, then Qt's and the start screen rendered off
+"""`anchang-kiosk --self-test` (operations/self_test.py's checks, then Qt's and the start screen rendered off
 screen) and `anchang-kiosk --exit-when-ready` (cold start: the time until the start screen is shown)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from admin.self_test import Check, Site, run_self_test
+from operations.self_test import Check, Site, run_self_test
 
 PROGRAM = "anchang-kiosk"
 PORTRAIT = (1080, 1920)  # the kiosk's screen

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from db.service import Store
 from kiosk.camera_feed import FrameSource
 from kiosk.catalog import Catalog
 from kiosk.checkin import OutboxLike
 from kiosk.faces import FaceEngine
+from service.store import Store
 from vision.qr import AppointmentVerifier
 
 NOTICE_VERSION = "face-notice-2025-06"
@@ -54,12 +54,12 @@ class KioskServices:
     verifier: AppointmentVerifier | None = None
     qr_decoder: Callable[[Any], list[str]] | None = None
     notice_version: str = NOTICE_VERSION
-    notice_text: str | None = None  # the site's own notice (db/site_settings.py); None: the default
+    notice_text: str | None = None  # the site's own notice (service/site_settings.py); None: the default
     project_name: str = "案场通"
     timings: Timings = field(default_factory=Timings)
     wall_clock: Callable[[], float] = time.time
     alerts: list[str] = field(default_factory=list)  # shown to reception in staff mode
-    live: Callable[[Store], Any] | None = None  # db.live.LiveFeed: news of journal entries
+    live: Callable[[Store], Any] | None = None  # service.live.LiveFeed: news of journal entries
     site_link: Any = None  # kiosk.site_link.SiteLink when the kiosk started without its database
     catalog_cache: Any = None  # kiosk.catalog_cache.CatalogCache: where each fresh catalogue is kept
     catalog: Catalog | None = None  # started without its database: the catalogue kept from the last read

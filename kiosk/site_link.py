@@ -14,11 +14,11 @@ import logging
 import threading
 from pathlib import Path
 
-from db import integrity, migrate, stations
+from db import integrity, migrate
 from db.database import DatabaseUnavailable, make_engine, read_session
 from db.keys import Keyring
-from db.service import Store
 from kiosk.outbox import UNREACHABLE
+from service.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class SiteLink:
                 migrate.check(engine)
                 with read_session(engine) as session:
                     integrity.check_keys(session, self.store.keyring)
-                stations.register(self.store, self.kind)
+                self.store.register_station(self.kind)
             except DatabaseUnavailable:
                 raise
             except UNREACHABLE as error:  # as the store's own reads say it: the callers keep retrying

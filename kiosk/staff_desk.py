@@ -1,4 +1,4 @@
-"""Staff mode's acts go through the Desk (db/desk.py) as the staff member signed in at the kiosk, never
+"""Staff mode's acts go through the Desk (service/desk.py) as the staff member signed in at the kiosk, never
 around it: refused exactly as the console refuses the same user, the refusal said to them in words, and
 a user disabled since signing in is signed out of staff mode."""
 
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from PySide6.QtCore import QCoreApplication
 
 from db.database import read_session
-from db.desk import Desk
 from db.models import VisitRecord
-from db.roles import PermissionDenied, SessionEnded
-from db.service import Store
+from service.desk import Desk
+from service.roles import PermissionDenied, SessionEnded
+from service.store import Store
 
 _CONTEXT = "StaffDesk"
 

@@ -26,11 +26,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from db.clock import ClockRefused
 from db.database import DatabaseUnavailable, LockTimeout
 from db.personal import mask_phone
-from db.service import Store
 from kiosk import checkin as checkin_mod
 from kiosk.checkin import Checkin, OutboxLike, Outcome
 from kiosk.outbox import UNREACHABLE
 from kiosk.site_link import SiteRefused
+from service.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """`anchang-kiosk --tour DIR`: every screen and state, at each kiosk screen size, rendered with the demo
 week to PNGs named by size and state (1920x1080_05_phone_empty.png).
 
-Runs on a temporary demo database (admin.demo), a still frame of the demo video as the camera, a
+Runs on a temporary demo database (operations.demo), a still frame of the demo video as the camera, a
 scripted face engine, the simulated ID-card reader on a pty, and appointment codes signed with the
 temporary site key (one booked in the store, shown prefilled for the visitor to confirm): what a visitor
 would see, without a camera, a reader or a real database. The kiosk's clock is the demo's clock.
@@ -296,12 +296,13 @@ def _camera_state(name: str) -> Any:
 
 # ------------------------------------------------------------------------------------ the tour kiosk
 def _demo_store(directory: Path) -> Any:
-    from admin.demo import DemoWeek
-    from db import migrate, users
+    from db import migrate
     from db.database import make_engine
     from db.keys import Keyring
-    from db.service import ManualClock, Store
     from judge.rules import RuleSet
+    from operations.demo import DemoWeek
+    from service import users
+    from service.store import ManualClock, Store
 
     engine = make_engine(f"sqlite:///{directory / 'tour.sqlite3'}")
     migrate.upgrade(engine)
@@ -377,9 +378,9 @@ def _appointment_code(store: Any) -> str:
     """A visitor booked by reception for this hour with 李强 (a demo consultant): the signed code."""
     from datetime import timedelta
 
-    from db import appointments
-    from db.desk import Desk
-    from db.users import User
+    from service import appointments
+    from service.desk import Desk
+    from service.users import User
 
     desk = Desk(store, User(name="前台小王", role="receptionist", consultant=None, active=True))
     starts = store.clock.at.replace(minute=0, second=0, microsecond=0)

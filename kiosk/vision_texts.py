@@ -25,7 +25,7 @@ VISION_TEXTS = (
     QT_TRANSLATE_NOOP("Vision", "未能完成动作，请重试或用手机号登记"),
 )
 
-# The sources and titles a project starts with (db.reception.DEFAULT_SOURCES, kiosk.flow.TITLES): their
+# The sources and titles a project starts with (service.reception.DEFAULT_SOURCES, kiosk.flow.TITLES): their
 # names are data, shown through translate("Kiosk", name); a project's own sources stay as typed.
 DATA_TEXTS = (
     QT_TRANSLATE_NOOP("Kiosk", "自然来访"),

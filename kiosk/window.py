@@ -32,7 +32,7 @@ _ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.K
 class KioskWindow(QMainWindow):
     screen_changed = Signal(str)
     outcome_ready = Signal(object)  # Outcome of the last submit
-    arrival = Signal(object)  # db.live.Arrival: a protected customer checked in; reception tells the owner
+    arrival = Signal(object)  # service.live.Arrival: a protected customer checked in; reception tells the owner
     _journal_news = Signal(int)  # from the live feed's thread to the GUI thread
     catalog_changed = Signal()  # sources and channels read anew (kiosk.catalog)
 
@@ -203,7 +203,7 @@ class KioskWindow(QMainWindow):
                     self.tr("到访提醒：%1 已到，归属置业顾问 %2").replace("%1", who).replace("%2", item.owner))
                 self.arrival.emit(item)
 
-        from db.live import owner_arrivals
+        from service.live import owner_arrivals
 
         self.runner.run(owner_arrivals, self.store, since, on_done=arrived,
                         on_error=lambda error: log.warning("arrivals: %s", error))

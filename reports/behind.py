@@ -1,7 +1,7 @@
 """The customers behind a number of the figures: for each figure the dashboard lets you click, the SQL
 that selects the ids of the customers it counts, built from the same definitions as the figure itself
 (reports/visit_figures.py, channel_figures.py, stage_figures.py, funnel_figures.py, oversight.py), so
-the list a click opens is the number's own. Which of them the user may see is db/queries/figure_customers.py's part.
+the list a click opens is the number's own. Which of them the user may see is service/queries/figure_customers.py's part.
 
     customer_ids(session, period, Behind(FIRST), now) -> a SELECT of customer ids
 

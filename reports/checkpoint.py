@@ -22,9 +22,9 @@ from db import journal
 from db.database import read_session
 from db.journal import GENESIS_HASH, Checkpoint, entry_hash, verify_signature
 from db.models import JournalEntry
-from db.service import Store
 from db.site_dirs import current_site
 from judge.reasons import EngineError
+from service.store import Store
 
 CHUNK = 5000
 

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from db.database import read_session
 from db.models import Customer, JournalEntry, VisitRecord
-from db.queries.rules import RuleVersion, rules_overview
-from db.service import Store
 from judge.engine import Site
 from judge.facts import DEAL_STAGES
 from reports.details import customer_phone, surnames
 from reports.period import Period
+from service.queries.rules import RuleVersion, rules_overview
+from service.store import Store
 
 
 @dataclass(frozen=True)

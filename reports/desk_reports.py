@@ -1,10 +1,10 @@
-"""The figures and printed reports for a logged-in user (a db.desk.Desk), as the console asks for them:
-the role is checked (db/roles.py) and a consultant is kept to their own figures and customers, whatever
+"""The figures and printed reports for a logged-in user (a service.desk.Desk), as the console asks for them:
+the role is checked (service/roles.py) and a consultant is kept to their own figures and customers, whatever
 the caller passes.
 
 - `desk_figures(desk, period)`: every figure of the period (a consultant's: their own);
 - `behind_count` / `behind_page`: the customers behind one number (reports/behind.py), through the
-  scoped listing of db/queries/figure_customers.py;
+  scoped listing of service/queries/figure_customers.py;
 - `set_target(desk, n)`: 本月来访目标, a manager's;
 - `period_document`, `commission_statement`, `case_sheet`, then `export(desk, document, path, fmt)`:
   日报 / 周报 / 月报, 渠道佣金凭证, 判客裁决书 as PDF or Excel; a signed checkpoint printed on a report
@@ -19,10 +19,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from db.desk import Desk
-from db.queries import figure_customers
-from db.queries.customers import CustomerRow
-from db.roles import PermissionDenied
 from reports.behind import CONSULTANT_MEASURES, Behind, customer_ids
 from reports.checkpoint import keep, kept_in, site_folder
 from reports.document import Document
@@ -32,6 +28,10 @@ from reports.pdf import render_pdf
 from reports.period import DAY, Period
 from reports.target import set_visit_target
 from reports.xlsx import render_xlsx
+from service.desk import Desk
+from service.queries import figure_customers
+from service.queries.customers import CustomerRow
+from service.roles import PermissionDenied
 
 FORMATS = ("pdf", "xlsx")
 

@@ -17,13 +17,13 @@ from db.database import read_session
 from db.models import Case, CheckinRef, Customer, VisitRecord, VisitStay
 from db.models import Warning as WarningRecord
 from db.personal import mask_phone
-from db.queries.customers import surname_display
-from db.queries.today import ConsultantStays, TodayVisit, stays_by_consultant
 from db.search_keys import decrypted_people
-from db.service import Store
 from judge.facts import NATURAL
 from reports.journal_sql import entries
 from reports.period import Period
+from service.queries.customers import surname_display
+from service.queries.today import ConsultantStays, TodayVisit, stays_by_consultant
+from service.store import Store
 
 ERASED = "（已删除）"
 ACTIVE_WARNINGS = ("open", "following", "intervened")
@@ -150,7 +150,7 @@ def _open_warnings(session: Session, period: Period, consultant: str | None) -> 
 
 def _visits(session: Session, store: Store, period: Period, consultant: str | None,
             only: list[int] | None = None) -> list[TodayVisit]:
-    """The period's visits, oldest first, as the 今日 page's rows (db.queries.today.TodayVisit), with the
+    """The period's visits, oldest first, as the 今日 page's rows (service.queries.today.TodayVisit), with the
     names decrypted in one query (a busy day has a thousand visitors); `only`: these visits alone."""
     named = entries(session.get_bind().dialect.name, ("visit",), period, "channel", "agent")
     query = (sa.select(VisitRecord.id, VisitRecord.at, VisitRecord.registered_as, VisitRecord.first_visit,

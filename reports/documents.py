@@ -8,10 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from db.desk import Desk
 from db.journal import Checkpoint
-from db.queries import cases as case_queries
-from db.service import Store
 from reports import labels
 from reports.checkpoint import signed_checkpoint
 from reports.commission import DealEvidence, commission_statement
@@ -20,6 +17,9 @@ from reports.document import Cell, Document, Section, Table, Text
 from reports.figures import figures
 from reports.period import DAY, MONTH, WEEK, Period
 from reports.sections import figure_sections
+from service.desk import Desk
+from service.queries import cases as case_queries
+from service.store import Store
 
 TITLES = {DAY: "日报", WEEK: "周报", MONTH: "月报"}
 SIGNATURES = "{first}签字：＿＿＿＿＿＿＿＿　　{second}签字：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿＿＿"

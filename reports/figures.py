@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from db.database import read_session
-from db.service import Store
 from reports import rollup
 from reports.channel_figures import channel_figures, invalid_reasons, report_counts
 from reports.data import (
@@ -38,6 +37,7 @@ from reports.period import Period, between, month_of
 from reports.stages_aside import StagesAside, journal_head
 from reports.target import target_in
 from reports.visit_figures import visit_figures
+from service.store import Store
 
 __all__ = ["CaseFigures", "ChannelFigures", "ConsultantFigures", "Count", "DayVisits", "Figures", "FunnelStep",
            "MonthTarget", "VisitFigures", "WarningFigures", "WarningKindFigures", "figures", "rate", "site_zone"]

@@ -29,8 +29,8 @@ from db.models import Customer, Report
 from reports.data import FunnelStep, rate
 from reports.journal_sql import seq_range, stage_events
 from reports.period import Period
-from reports.rollup import Tally
 from reports.stage_figures import FUNNEL_STAGES, StageCounts, converted_where, reached_by_customer
+from reports.tally import Tally
 
 USED = "used"  # a report that brought its customer (带访)
 

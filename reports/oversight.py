@@ -15,7 +15,7 @@ from db.models import Warning as WarningRecord
 from reports.data import CaseFigures, Count, WarningFigures, WarningKindFigures
 from reports.journal_sql import entries
 from reports.period import Period
-from reports.rollup import Tally
+from reports.tally import Tally
 
 ACTIVE = ("open", "following", "intervened")
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Consultant, Customer
 from reports.data import ConsultantFigures, Count
-from reports.rollup import Tally
 from reports.stage_figures import StageCounts
+from reports.tally import Tally
 
 ACCEPTED = "accepted"  # a claim's outcome when the customer became the claimant's (judge.site_core.Outcome.claim)
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.database import read_session
 from db.models import Setting
-from db.service import Store
 from judge.reasons import EngineError
+from service.store import Store
 
 TARGET_KEY = "monthly_visit_target"
 TARGET_MAX = 1_000_000

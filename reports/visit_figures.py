@@ -14,7 +14,7 @@ from reports.data import Count, DayVisits, VisitFigures
 from reports.period import LocalTime, Period
 
 if TYPE_CHECKING:
-    from reports.rollup import Tally  # which counts them with reports/day_counts.py, importing this module
+    from reports.tally import Tally
 
 
 def visits_in(local: LocalTime, consultant: str | None) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db.scenarios import EXIT_FAILED, EXIT_MALFORMED, EXIT_OK, run_paths, scenario_files
+from service.scenarios import EXIT_FAILED, EXIT_MALFORMED, EXIT_OK, run_paths, scenario_files
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "scenarios"

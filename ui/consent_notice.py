@@ -1,6 +1,6 @@
 """The default consent notice for face recognition: shown by the kiosk (kiosk/screens/consent.py) and
 offered for editing in the console's first-run wizard. A site's own notice, when it set one, lives in
-the database (db/site_settings.py) and is shown as written; the default follows the station's language."""
+the database (service/site_settings.py) and is shown as written; the default follows the station's language."""
 
 from __future__ import annotations
 

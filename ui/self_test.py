@@ -1,4 +1,4 @@
-"""The Qt half of `--self-test` (admin/self_test.py has the rest): the application with the bundled font,
+"""The Qt half of `--self-test` (operations/self_test.py has the rest): the application with the bundled font,
 the translations, the Qt plugins a station needs, and one screen rendered off screen.
 
 Each function returns a short detail line or raises with what is missing; the stations

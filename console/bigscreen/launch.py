@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from console.bigscreen.window import BigScreenWindow
 from console.context import ConsoleContext
-from db.appointments import DEFAULT_PROJECT, project_name
-from db.service import Store
+from service.appointments import DEFAULT_PROJECT, project_name
+from service.store import Store
 
 if TYPE_CHECKING:
     from console.window import ConsoleWindow
@@ -49,7 +49,7 @@ def run_standalone(store: Store, lang: str,
 def run_big_screen(app: QApplication, store: Store, *, full_screen: bool = True) -> int:
     """The big screen as the program's only window, fed by its own live journal feed; returns the exit
     code when it is closed."""
-    from db.live import LiveFeed
+    from service.live import LiveFeed
 
     ctx = ConsoleContext(store)
     live = LiveFeed(store)

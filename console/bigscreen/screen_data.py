@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 from matplotlib.figure import Figure
 
-from db.queries import today as today_queries
-from db.service import Store
 from reports import charts
 from reports.chart_style import restyle
 from reports.charts import ChartWords
 from reports.figures import Figures, figures, site_zone
 from reports.period import Period, day_of, local_date
+from service.queries import today as today_queries
+from service.store import Store
 
 LATEST_ROWS = 5  # what fits each list at 1920 x 1080 without scrolling
 LEADERS = 5

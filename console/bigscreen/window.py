@@ -2,7 +2,7 @@
 target, the channel share and the funnel (reports/charts.py, dark), the consultants' leaderboard and
 the latest check-ins (surname display and masked phone only), the project's name and a clock.
 
-Live: journal news (the ConsoleContext's `journal`, fed by db.live.LiveFeed: this process's writes at
+Live: journal news (the ConsoleContext's `journal`, fed by service.live.LiveFeed: this process's writes at
 once, other stations over LISTEN/NOTIFY or SQLite's one-second poll) reloads the screen, debounced;
 also every minute, and when the wall clock passes midnight. Everything is read on the worker pool
 (console/bigscreen/screen_data.py); this module only shows. A lost database raises a banner over the

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QWizardPage
 
-from admin.first_run import MIN_PASSWORD, password_problem
 from console.first_run.parts import line, say, status
+from operations.first_run import MIN_PASSWORD, password_problem
 
 
 class AdminPage(QWizardPage):

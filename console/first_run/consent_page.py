@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QVBoxLayout, QWizardP
 
 from console.first_run.parts import say, status
 from console.widgets import button
-from db.site_settings import NOTICE_MAX
+from service.site_settings import NOTICE_MAX
 from ui.consent_notice import default_notice
 
 

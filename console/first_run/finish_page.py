@@ -1,4 +1,4 @@
-"""Last page: runs what the wizard collected (admin/first_run.py: a new site as `anchang init` makes one,
+"""Last page: runs what the wizard collected (operations/first_run.py: a new site as `anchang init` makes one,
 or joining a site) on the worker pool, showing each step as it is done. On a failure the reason stays on
 the page and 上一步 leads back to change what was wrong; after success the wizard can only finish."""
 

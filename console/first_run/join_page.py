@@ -9,11 +9,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget, QWizardPage
 
-from admin.first_run import STATION_NAME, default_station_name
 from console.first_run.parts import ConnectionTest, line, say, status
 from console.widgets import button
-from db import key_bundle
-from db.key_bundle import read_bundle_file
+from operations.first_run import STATION_NAME, default_station_name
+from service import key_bundle
+from service.key_bundle import read_bundle_file
 
 
 def read_bundle_image(path: str) -> str:

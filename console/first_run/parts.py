@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from admin.site_probe import DatabaseState, check_database
 from console.widgets import BUTTON_HEIGHT, button
+from operations.site_probe import DatabaseState, check_database
 
 
 def line(name: str, placeholder: str = "", *, secret: bool = False) -> QLineEdit:

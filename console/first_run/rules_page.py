@@ -1,6 +1,6 @@
 """The rule set's defaults (resources/rules/default.toml): the main ones editable here, the others shown
 as they will be (the 规则 page changes any of them later, as a new version with a reason). Values are
-bounded as the engine bounds them (judge/rules.py) and checked again by db.rules_admin before going on."""
+bounded as the engine bounds them (judge/rules.py) and checked again by service.rules_admin before going on."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from console.first_run.parts import say, status
 from console.pages import rule_texts
 from console.widgets import BUTTON_HEIGHT
-from db.rules_admin import RulesRefused, check_values
 from judge.rules import DEFAULT_VALUES, FALLBACK_RANGE, INT_RANGES
+from service.rules_admin import RulesRefused, check_values
 
 MAIN_RULES = ("protection.consultant_days", "protection.follow_up_days", "channel.mode", "channel.number_mode",
               "channel.visit_deadline_hours", "channel.pre_intercept_minutes", "channel.protection_days",

@@ -1,7 +1,7 @@
 """First page: a new site (this is its first computer) or joining an existing one (a second kiosk or
 console on the site's PostgreSQL); and whether the site is this computer's, for every user in the group
 anchang (/etc/anchang, /var/lib/anchang), or this user's own. The shared one is offered to whoever may set
-it up (admin/system_site.py: root, or a member of the group the package made); others see why not."""
+it up (operations/system_site.py: root, or a member of the group the package made); others see why not."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import os
 
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QLabel, QRadioButton, QVBoxLayout, QWizardPage
 
-from admin.system_site import group_id, may_set_up
 from console.widgets import BUTTON_HEIGHT
 from db.site_dirs import system_site
+from operations.system_site import group_id, may_set_up
 
 
 class StartPage(QWizardPage):

@@ -13,8 +13,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QWizard, QWizardPage
 
-from admin import system_site
-from admin.first_run import JoinSite, NewSite, create_site, join_site
 from console.first_run.admin_page import AdminPage
 from console.first_run.consent_page import ConsentPage
 from console.first_run.database_page import DatabasePage
@@ -24,6 +22,8 @@ from console.first_run.project_page import ProjectPage
 from console.first_run.rules_page import RulesPage
 from console.first_run.start_page import StartPage
 from console.widgets import BUTTON_HEIGHT
+from operations import system_site
+from operations.first_run import JoinSite, NewSite, create_site, join_site
 from ui.workers import TaskRunner
 
 START, PROJECT, DATABASE, ADMIN, RULES, CONSENT, JOIN, FINISH = range(8)

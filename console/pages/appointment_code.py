@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLay
 
 from console.private_files import print_private, write_private_bytes
 from console.widgets import button
-from db.queries.appointments import AppointmentRow
+from service.queries.appointments import AppointmentRow
 
 QR_SIZE = 176  # px on screen
 PRINT_QR_MM = 60  # the printed code: large enough for a kiosk camera at arm's length

@@ -4,7 +4,7 @@ cancelling. The kiosk reads the code and checks the visitor in for the appointme
 
 The phone typed into the form goes to the store and is cleared once the booking is made; the page only
 ever shows it masked. A customer another consultant protects is refused beside the consultant field
-(db.appointments.ProtectedCustomer); a manager is then offered to assign the customer with the booking.
+(service.appointments.ProtectedCustomer); a manager is then offered to assign the customer with the booking.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 from console.pages.appointment_code import AppointmentCodeCard, code_picture
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db import appointments
-from db.appointments import AppointmentInputError, ProtectedCustomer
-from db.desk import Desk
-from db.queries import appointments as queries
+from service import appointments
+from service.appointments import AppointmentInputError, ProtectedCustomer
+from service.desk import Desk
+from service.queries import appointments as queries
 
 FORM_WIDTH = 380
 FIELDS = {"surname": "appointments_surname", "phone": "appointments_phone", "window": "appointments_window",

@@ -3,7 +3,7 @@ projections against a replay) with a progress bar and a cancel; for an administr
 checkpoint to a chosen file and back the database up now; and two lists: every full-number reveal
 (who, when, which customer, masked, and the reason) and every case decided against the engine's
 recommendation (who, when, and the written reason); and the appeal lookups paused after too many misses
-(who, when, until when: db/appeal_guard.py).
+(who, when, until when: service/appeal_guard.py).
 
 Verification, export and backup run off the GUI thread through one ProgressPanel: the window keeps
 answering while a million entries are checked, and 取消 stops the work between two steps.
@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from admin import audit_desk
 from console.context import ConsoleContext
 from console.long_task import ProgressPanel
 from console.pages.base import Page, Snap
 from console.widgets import Column, PagedTableModel, button, table_view
 from console.words import actor_text
 from db.config import data_dir
-from db.queries import audit as queries
+from operations import audit_desk
+from service.queries import audit as queries
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 

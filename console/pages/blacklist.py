@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
 from console.words import actor_text
-from db import blacklist_admin, reception
-from db.desk import Desk
-from db.queries import blacklist as queries
-from db.staff_admin import FieldRefused
+from service import blacklist_admin, reception
+from service.desk import Desk
+from service.queries import blacklist as queries
+from service.staff_admin import FieldRefused
 
 CARD_WIDTH = 400
 

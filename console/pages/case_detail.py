@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from console.widgets import Form, button
 from console.words import actor_text, station_text
-from db.desk import MIN_REASON
-from db.queries.cases import CaseDetail, Evidence
+from service.desk import MIN_REASON
+from service.queries.cases import CaseDetail, Evidence
 
 
 def text_label(text: str = "", role: str = "", name: str = "") -> QLabel:

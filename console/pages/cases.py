@@ -26,14 +26,14 @@ from console.pages.base import Page, Snap
 from console.pages.case_detail import CaseDetailView, text_label
 from console.pages.dashboard_print import ReportOutput
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db import appeals
-from db.desk import MIN_REASON, Desk
 from db.personal import InvalidPhone
-from db.queries import cases as queries
-from db.roles import PermissionDenied
-from db.service import WriteResult
 from judge.reasons import EngineError
 from reports import desk_reports
+from service import appeals
+from service.desk import MIN_REASON, Desk
+from service.queries import cases as queries
+from service.roles import PermissionDenied
+from service.store import WriteResult
 
 DECISION_COLUMNS = (6, 7)  # 裁决, 裁决人: shown in the decided list only
 
@@ -280,7 +280,7 @@ class CasesPage(Page):
             self.ctx.message.emit(str(error), "error")
         elif "理由" in str(error):
             self.appeal_form.error("appeal_reason", str(error))
-        else:  # the number: not a mobile, no customer to appeal (one answer, db/appeal_guard.py), lookups paused
+        else:  # the number: not a mobile, no customer to appeal (one answer, service/appeal_guard.py), lookups paused
             self.appeal_form.error("appeal_phone", str(error))
 
     def _fit_columns(self) -> None:

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
 
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db import channels_admin
-from db.desk import Desk
-from db.queries import channels as queries
-from db.staff_admin import FieldRefused
+from service import channels_admin
+from service.desk import Desk
+from service.queries import channels as queries
+from service.staff_admin import FieldRefused
 
 CARD_WIDTH = 380
 SEARCH_DEBOUNCE_MS = 250

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QMessageBox, QPlainText
 from console.context import ConsoleContext
 from console.pages import customer_words as words
 from console.widgets import Form, button
-from db.desk import Desk
-from db.queries.customer_page import CustomerPage
-from db.queries.customers import filter_options
+from service.desk import Desk
+from service.queries.customer_page import CustomerPage
+from service.queries.customers import filter_options
 
 PANEL_WIDTH = 330
 NOTE_MAX = 500

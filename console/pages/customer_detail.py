@@ -29,7 +29,7 @@ from console.pages.customer_actions import CustomerActions
 from console.pages.report_words import report_outcome, warning_kinds, warning_statuses
 from console.widgets import Column, Form, PagedTableModel, button, table_view
 from console.words import actor_text
-from db.queries.customer_page import CustomerPage, customer_page
+from service.queries.customer_page import CustomerPage, customer_page
 
 
 class CustomerDetail(QWidget):

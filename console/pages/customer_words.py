@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from console.pages.report_words import report_outcome, warning_statuses
-from db.queries.customer_page import TimelineEntry
+from service.queries.customer_page import TimelineEntry
 
 NATURAL = "natural"
 

@@ -27,9 +27,9 @@ from console.pages import customer_words as words
 from console.pages.base import Page, Snap
 from console.pages.customer_detail import CustomerDetail, fit_columns
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db.desk import Desk
-from db.queries import customers as q
-from db.queries.journal_index import warm
+from service.desk import Desk
+from service.queries import customers as q
+from service.queries.journal_index import warm
 
 TYPING_MS = 350  # search as the user pauses typing
 WARM_AFTER_MS = 5_000  # read the journal index after login, once the first page has loaded

@@ -34,7 +34,6 @@ from console.pages.dashboard_parts import PeriodPicker, TargetBar
 from console.pages.dashboard_print import MakeDocument, ReportOutput
 from console.pages.dashboard_sections import Board, build_charts
 from console.widgets import button
-from db.desk import Desk
 from reports import desk_reports
 from reports.behind import FIRST, Behind
 from reports.charts import ChartWords
@@ -43,6 +42,7 @@ from reports.documents import TITLES
 from reports.figures import Figures
 from reports.period import DAY, MONTH, WEEK, Period, between, day_of, month_of, week_of
 from reports.target import TARGET_MAX
+from service.desk import Desk
 
 JOURNAL_MS = 2_000  # journal news: one recount after a burst of check-ins, not one per check-in
 

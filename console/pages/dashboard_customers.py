@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from console.context import ConsoleContext
 from console.pages import customer_words as cw
 from console.widgets import Column, PagedTableModel, button, table_view
-from db.queries.customers import CustomerRow
-from db.queries.figure_customers import BehindCount
 from reports import desk_reports
 from reports.behind import Behind
 from reports.period import Period
+from service.queries.customers import CustomerRow
+from service.queries.figure_customers import BehindCount
 
 
 class BehindPanel(QWidget):

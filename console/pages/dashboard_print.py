@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from console.context import ConsoleContext
 from console.private_files import print_private, write_private
-from db.desk import Desk
 from reports import desk_reports
 from reports.document import Document
+from service.desk import Desk
 from ui.printing import print_pdf
 
 MakeDocument = Callable[[Desk], Document]  # runs on a worker

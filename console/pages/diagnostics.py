@@ -1,4 +1,4 @@
-"""The 站点 page's 导出诊断包: the support bundle (admin/diagnose.py) of this console's site, with
+"""The 站点 page's 导出诊断包: the support bundle (operations/diagnose.py) of this console's site, with
 `anchang-console --self-test` run apart, saved where the user chooses, readable by its owner only."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QVBoxLayout
 
-from admin import diagnose
 from console.private_files import write_private_bytes
 from console.widgets import button
+from operations import diagnose
 
 
 def self_test_command() -> list[str]:

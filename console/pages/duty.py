@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWid
 
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db import reception
-from db.desk import Desk
-from db.queries import people as queries
-from db.reception import RotationSlot
+from service import reception
+from service.desk import Desk
+from service.queries import people as queries
+from service.reception import RotationSlot
 
 CARD_WIDTH = 400
 ROW_HEIGHT = 40  # roster rows big enough to tick on a touch monitor

@@ -1,5 +1,5 @@
 """The 站点 page's key export: a new one-time passphrase and the site's key bundle under it
-(db/key_bundle.py), shown once, as a QR code and a file to save, for a second kiosk or console joining
+(service/key_bundle.py), shown once, as a QR code and a file to save, for a second kiosk or console joining
 this site in its first-run wizard. 完成 wipes the passphrase from the screen; it is never stored."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLay
 
 from console.private_files import write_private_text
 from console.widgets import button
-from db import key_bundle
+from service import key_bundle
 
 QR_SCALE = 3  # a version-15 code at 3 px a module: 255 px (the page fits 860 px), read off the screen
 

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 
 from console.pages.base import Page, Snap
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db import staff_admin
-from db.desk import Desk
-from db.queries import people as queries
-from db.staff_admin import FieldRefused
+from service import staff_admin
+from service.desk import Desk
+from service.queries import people as queries
+from service.staff_admin import FieldRefused
 
 CARD_WIDTH = 400
 

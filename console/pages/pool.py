@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QWidg
 from console.pages.base import Page, Snap
 from console.refusals import said
 from console.widgets import Column, PagedTableModel, button, table_view
-from db.desk import Desk
-from db.queries import pool as queries
-from db.queries.customers import filter_options
-from db.service import WriteResult
+from service.desk import Desk
+from service.queries import pool as queries
+from service.queries.customers import filter_options
+from service.store import WriteResult
 
 
 def _label(name: str, role: str = "hint") -> QLabel:

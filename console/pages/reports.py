@@ -20,10 +20,10 @@ from console.pages.reports_entry import ReportEntry
 from console.pages.reports_import import ReportImport
 from console.private_files import write_private
 from console.widgets import Column, PagedTableModel, table_view
-from db import reception
-from db.queries.reports import ReportFilter, list_reports, status_counts
-from db.service import Store
 from reports.sheet_text import append
+from service import reception
+from service.queries.reports import ReportFilter, list_reports, status_counts
+from service.store import Store
 
 
 def load_registry(store: Store) -> tuple[dict[str, list[str]], str, dict[str, int]]:

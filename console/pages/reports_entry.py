@@ -1,6 +1,6 @@
 """The 报备 page's entry form: channel, agent (searchable), the customer's phone, full or 前三后四 as the
 rules in force allow, and an optional surname. Each field is checked as the importer checks a sheet's
-row (admin/report_sheet.py), the reason shown next to it; what was typed stays after a refusal."""
+row (operations/report_sheet.py), the reason shown next to it; what was typed stays after a refusal."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from admin.report_sheet import check_agent, check_name, check_phone
 from console.context import ConsoleContext
 from console.pages.report_words import report_outcome
 from console.widgets import Form, button
 from db.personal import InvalidPhone
-from db.roles import PermissionDenied
-from db.service import InvalidName, UnknownName, WriteResult
+from operations.report_sheet import check_agent, check_name, check_phone
+from service.roles import PermissionDenied
+from service.store import InvalidName, UnknownName, WriteResult
 
 
 class ReportEntry(QWidget):

@@ -1,7 +1,7 @@
 """The 报备 page's Excel import: choose a sheet, see every row with its row number and the bad ones with
-their reason (checked by admin/report_sheet.py, as `anchang import-reports` checks them), then record
+their reason (checked by operations/report_sheet.py, as `anchang import-reports` checks them), then record
 the good rows off the GUI thread with a progress bar and 取消. A cancelled import keeps what it recorded;
-导入 again records the rest. Also the template sheet (admin/report_template.py)."""
+导入 again records the rest. Also the template sheet (operations/report_template.py)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,24 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from admin.importer import gap_text, tolerance
-from admin.report_sheet import (
+from console.context import ConsoleContext
+from console.long_task import ProgressPanel
+from console.pages.report_words import report_outcome
+from console.private_files import write_private
+from console.widgets import Column, button, table_view
+from operations.report_sheet import (
     PreviewRow,
     Recorded,
     Rejected,
     SheetCheck,
     SheetRow,
     check_sheet,
+    gap_text,
     import_rows,
+    tolerance,
 )
-from admin.report_template import write_template
-from console.context import ConsoleContext
-from console.long_task import ProgressPanel
-from console.pages.report_words import report_outcome
-from console.private_files import write_private
-from console.widgets import Column, button, table_view
-from db.service import Store
+from operations.report_template import write_template
+from service.store import Store
 
 Index = QModelIndex | QPersistentModelIndex
 BAD_ROW = QColor("#B3261E")

@@ -20,8 +20,8 @@ from console.pages.base import Page, Snap
 from console.pages.rules_edit import RulesEditor
 from console.widgets import Column, PagedTableModel
 from console.words import actor_text
-from db.queries.rules import RuleDiff, RulesOverview, RuleVersion, rules_overview, version_diff
 from judge.rules import DEFAULT_VALUES
+from service.queries.rules import RuleDiff, RulesOverview, RuleVersion, rules_overview, version_diff
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -245,7 +245,7 @@ class RulesPage(Page):
         manager would, so the history and the difference have something to show."""
         from datetime import timedelta
 
-        from db import rules_admin
+        from service import rules_admin
 
         desk, store = self.ctx.desk, self.ctx.store
         assert desk is not None

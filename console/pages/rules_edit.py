@@ -2,7 +2,7 @@
 (now, or a later time in the site's time zone); and the reason, which is required.
 
 Each value is checked before the store is asked (a whole number in its range, a known time zone); a
-refusal shows beside its field, and the store checks again (db.rules_admin) and names the field of
+refusal shows beside its field, and the store checks again (service.rules_admin) and names the field of
 anything it refuses. What is typed stays while the page refreshes on journal news: the fields are
 filled from the version in force only when nothing has been edited, after a save, or on 还原.
 """
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 from console.context import ConsoleContext
 from console.pages import rule_texts
 from console.widgets import Form, button
-from db import rules_admin
-from db.desk import MIN_REASON
 from judge.rules import DEFAULT_VALUES, FALLBACK_RANGE, INT_RANGES, MAX_SCHEDULE_DAYS
+from service import rules_admin
+from service.desk import MIN_REASON
 
 LEFT_SECTIONS = ("site", "protection", "channel")  # the rest (pool, rotation, warnings) on the right
 

@@ -1,4 +1,4 @@
-"""站点: the kiosks, consoles and `anchang` commands writing to this site (db/stations.py): kind,
+"""站点: the kiosks, consoles and `anchang` commands writing to this site (service/stations.py): kind,
 computer, first and last start, last write, and whether retired (by whom, why). A manager or an
 administrator retires one (asked twice: a retired station's writes are refused from then on, for good)
 and exports the site's key bundle for a computer joining the site (key_export.py); the 诊断包 for a support
@@ -15,8 +15,8 @@ from console.pages.base import Page, Snap
 from console.pages.diagnostics import DiagnosticsPanel
 from console.pages.key_export import KeyExportPanel
 from console.widgets import Column, PagedTableModel, button, table_view
-from db import stations
-from db.desk import MIN_REASON, Desk
+from service import stations
+from service.desk import MIN_REASON, Desk
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 KINDS = {"kiosk": QT_TRANSLATE_NOOP("StationsPage", "登记机"),

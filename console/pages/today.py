@@ -19,10 +19,10 @@ from console.pages.base import Page, Snap
 from console.pages.today_parts import ArrivalToast, QueuePanel, RotationPanel, caption
 from console.pages.today_refused import RefusedPanel
 from console.widgets import Column, PagedTableModel, button, table_view
-from db import reception, serving
-from db.desk import Desk
-from db.live import Arrival, owner_arrivals
-from db.queries import today as q
+from service import reception, serving
+from service.desk import Desk
+from service.live import Arrival, owner_arrivals
+from service.queries import today as q
 
 SIDE_WIDTH = 430
 TICK_MS = 60_000  # receptions in progress show their time so far

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdi
 
 from console.context import ConsoleContext
 from console.widgets import Column, Form, PagedTableModel, button, table_view
-from db.desk import Desk
 from db.personal import InvalidPhone, normalize_phone
-from db.queries import today as q
-from db.reception import RotationSlot
+from service.desk import Desk
+from service.queries import today as q
+from service.reception import RotationSlot
 
 MAX_TOAST_LINES = 5
 Written = Callable[[str], None]  # a write went through: say so (success) and reload the page

@@ -1,5 +1,5 @@
 """今日's 离线登记未写入 panel: kiosk check-ins the store refused when the kiosk's outbox sent them (the visitor
-saw 已登记 and went in; db/kiosk_refusals.py). Each stays here, with its masked phone, arrival time and
+saw 已登记 and went in; service/kiosk_refusals.py). Each stays here, with its masked phone, arrival time and
 reason, until reception marks it handled (已处理, through the Desk: journalled with who). Hidden while
 there is none."""
 
@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout
 from console.context import ConsoleContext
 from console.pages.today_parts import Written, caption, card, hint
 from console.widgets import Column, PagedTableModel, button, table_view
-from db import kiosk_refusals
-from db.desk import Desk
-from db.kiosk_refusals import Refusal
+from service import kiosk_refusals
+from service.desk import Desk
+from service.kiosk_refusals import Refusal
 
 
 class RefusedPanel(QFrame):

@@ -16,8 +16,8 @@ from console.pages.base import Page, Snap
 from console.pages.report_words import warning_kinds, warning_statuses
 from console.pages.warnings_detail import WarningDetail
 from console.widgets import Column, PagedTableModel, table_view
-from db.queries.warnings import HANDLED, WarningCounts, WarningFilter, list_warnings, warning_counts
-from db.service import Store
+from service.queries.warnings import HANDLED, WarningCounts, WarningFilter, list_warnings, warning_counts
+from service.store import Store
 
 CARDS = ("open", "following", "intervened", "resolved", "dismissed", "blacklisted")
 

@@ -1,6 +1,6 @@
 """One warning on the 预警 page: what raised it (customer masked, rule, the journal entries it rests on),
 every step taken so far with its actor and note, and the next steps the workflow and the user's role
-allow (db.desk.WARNING_STEPS): 记录跟进 for the consultant and the manager; 经理介入, 已解决, 排除 and 拉黑
+allow (service.desk.WARNING_STEPS): 记录跟进 for the consultant and the manager; 经理介入, 已解决, 排除 and 拉黑
 for the manager. 拉黑 can put the customer, the agent or the channel on the blacklist as it closes."""
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 from console.context import ConsoleContext
 from console.pages.report_words import warning_kinds, warning_statuses
 from console.widgets import Form, button
-from db import blacklist_admin
-from db.desk import MIN_NOTE, WARNING_STEPS, Desk
-from db.queries.warnings import WarningRow, WarningStep, warning, warning_steps
-from db.roles import PermissionDenied
-from db.service import Store, WriteResult
 from judge.facts import NATURAL
 from judge.reasons import WARNING_CLOSED, WarningClosed
+from service import blacklist_admin
+from service.desk import MIN_NOTE, WARNING_STEPS, Desk
+from service.queries.warnings import WarningRow, WarningStep, warning, warning_steps
+from service.roles import PermissionDenied
+from service.store import Store, WriteResult
 
 Target = tuple[str, Any] | None  # a blacklist target: ("customer_id", 12), ("agent", "周杰"), ("channel", "贝壳")
 

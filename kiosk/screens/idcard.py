@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout
 
-from db.reception import shown_surname
 from kiosk.widgets import Screen, button, label
+from service.reception import shown_surname
 from vision.idcard import (
     InvalidIdNumber,
     NoCardError,

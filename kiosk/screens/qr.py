@@ -18,7 +18,7 @@ class QrScreen(Screen):
         self.kiosk = kiosk
         self.scanning = QrScanning(kiosk)
         self.lookup_token = 0  # a lookup answered after the visitor moved on is dropped
-        self.details: Any = None  # db.appointments.KioskAppointment being confirmed
+        self.details: Any = None  # service.appointments.KioskAppointment being confirmed
         self.views = QStackedWidget()
         self.views.setObjectName("qr_views")
         self.scan_view = self._build_scan()

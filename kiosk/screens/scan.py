@@ -1,5 +1,5 @@
 """Appointment QR codes (vision/qr), read on the start screen and on the QR screen alike. A code signed
-with the site key is looked up in the store (db.appointments.for_kiosk, on a worker) and the QR screen
+with the site key is looked up in the store (service.appointments.for_kiosk, on a worker) and the QR screen
 shows the appointment for the visitor to confirm; a forged, expired, foreign, cancelled or used code gets
 its reason in plain words, and when the store does not answer the visitor is offered the phone path."""
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from db import appointments
 from kiosk.outbox import UNREACHABLE
+from service import appointments
 from vision.qr import InvalidAppointmentCode
 
 log = logging.getLogger(__name__)

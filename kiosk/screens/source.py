@@ -1,4 +1,4 @@
-"""How the visitor came (the project's sources, db.reception.sources): a channel-led visit picks the
+"""How the visitor came (the project's sources, service.reception.sources): a channel-led visit picks the
 channel company, then the agent, found by pinyin initials on on-screen letter keys. Then 提交."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from db import reception
 from judge import facts
 from kiosk.screens.visitor import initial_of
 from kiosk.widgets import LETTERS, Columns, Keypad, Screen, button, clear_layout, label
+from service import reception
 
 AGENTS_SHOWN = 12
 

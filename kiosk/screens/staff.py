@@ -7,12 +7,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
-from db.desk import Desk
 from kiosk.screens.staff_queue import QueueTab
 from kiosk.screens.staff_rotation import RotationTab
 from kiosk.screens.staff_settings import SettingsTab
 from kiosk.staff_desk import run_as_staff
 from kiosk.widgets import Screen, button, label
+from service.desk import Desk
 
 
 def first_half(text: str) -> str:

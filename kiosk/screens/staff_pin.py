@@ -1,5 +1,5 @@
 """Staff mode is opened by a long press on the start screen's corner and a receptionist's PIN
-(db.users.authenticate, which holds off repeated wrong guesses)."""
+(service.users.authenticate, which holds off repeated wrong guesses)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
-from db import users
 from kiosk.screens.phone import BACK, CLEAR, KEYS
 from kiosk.widgets import Columns, Keypad, Screen, button, clear_layout, label
+from service import users
 
 STAFF_ROLES = ("receptionist", "manager", "admin")
 

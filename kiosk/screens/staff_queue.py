@@ -7,12 +7,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from db import reception
-from db.desk import Desk
 from db.personal import InvalidPhone, normalize_phone
 from kiosk.screens.phone import BACK, CLEAR, KEYS, grouped
 from kiosk.staff_desk import confirm_checkin, run_as_staff
 from kiosk.widgets import Columns, Keypad, button, clear_layout, label
+from service import reception
+from service.desk import Desk
 
 
 class QueueTab(QWidget):

@@ -7,13 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from db import reception
 from db.database import read_session
-from db.desk import Desk
 from db.models import Consultant
-from db.roles import can
 from kiosk.staff_desk import run_as_staff
 from kiosk.widgets import button, clear_layout, label
+from service import reception
+from service.desk import Desk
+from service.roles import can
 
 
 def consultants(store: Any) -> list[str]:

@@ -10,10 +10,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from db import reception
-from db.desk import Desk
 from kiosk.staff_desk import run_as_staff
 from kiosk.widgets import button, clear_layout, label
+from service import reception
+from service.desk import Desk
 
 CAMERAS = ("0", "1", "none")  # the demo video only from the command line (--camera demo): never a real kiosk's
 LANGUAGES = (("zh", "中文"), ("en", "English"))

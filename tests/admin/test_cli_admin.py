@@ -15,7 +15,7 @@ from db import migrate
 from db.database import make_engine
 from db.keys import KEY_FILES, Keyring
 from db.models import JournalEntry
-from db.service import ManualClock, Store
+from service.store import ManualClock, Store
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from admin.backup import libpq_target, search_path_schema
 from admin.cli import main
 from db.database import make_engine
 from db.keys import Keyring
 from db.models import JournalEntry
-from db.service import ManualClock, Store
+from operations.backup import libpq_target, search_path_schema
+from service.store import ManualClock, Store
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

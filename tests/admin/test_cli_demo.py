@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from admin import demo
 from admin.cli import main
 from db.models import CheckinRef, Customer, JournalEntry, Report, VisitStay
 from judge.rules import RuleSet
+from operations import demo
 
 MASKED = re.compile(r"1[3-9]\d\*{4}\d{4}")
 

@@ -20,7 +20,7 @@ from db.database import make_engine
 from db.keys import Keyring
 from db.models import JournalEntry, Report
 from db.personal import InvalidPhone
-from db.service import ManualClock, Store
+from service.store import ManualClock, Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime.now(UTC)

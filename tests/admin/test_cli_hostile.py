@@ -18,7 +18,7 @@ from db import text_rules
 from db.clock import SystemClock
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import ManualClock, Store
+from service.store import ManualClock, Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime.now(UTC)
@@ -86,7 +86,7 @@ def test_refusals_print_the_code_point_not_the_character(hostile_site: Store,
 
 
 def test_the_board_printed_to_any_stream_escapes(hostile_site: Store) -> None:
-    from admin.board import build_board, print_board
+    from operations.board import build_board, print_board
 
     printed = io.StringIO()  # the demo and run.sh print it to a stream of their own, not through the CLI
     print_board(build_board(hostile_site.engine, NOW, SHANGHAI), printed)
@@ -97,7 +97,7 @@ def test_the_board_printed_to_any_stream_escapes(hostile_site: Store) -> None:
 
 @pytest.mark.parametrize("char", ["\x1b", "\u202e", "\u2066", "\u200b", "\ufeff"])
 def test_the_importer_refuses_a_hostile_customer_name_naming_it(char: str) -> None:
-    from admin.report_sheet import check_name
+    from operations.report_sheet import check_name
 
     with pytest.raises(ValueError, match=f"U\\+{ord(char):04X}") as refused:
         check_name(f"张{char}女士")

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import admin.first_run
+import operations.first_run
 from admin.cli import main
-from admin.common import AdminError
-from db import key_bundle, site_settings, stations
+from db import station_registry
 from db.database import make_engine
 from db.keys import KEY_FILES, Keyring
-from db.service import Store
+from operations.common import AdminError
+from service import key_bundle, site_settings
+from service.store import Store
 
 UNREACHABLE = "postgresql+psycopg://anchang@127.0.0.1:1/anchang"  # nothing listens on port 1
 
@@ -104,7 +105,7 @@ def test_a_failed_init_takes_back_what_it_made(tmp_path: Path, monkeypatch: pyte
     def refused(*_args: object, **_kwargs: object) -> None:
         raise AdminError("数据库结构创建失败 / the schema could not be made")
 
-    monkeypatch.setattr("admin.setup.record_key_check", refused)
+    monkeypatch.setattr("operations.setup.record_key_check", refused)
     assert main(["init", "--database-url", f"sqlite:///{folder / 'anchang.sqlite3'}"]) == 1
     assert not (tmp_path / "new-pc").exists()
 
@@ -122,7 +123,7 @@ def test_join_with_the_passphrase_on_stdin_makes_a_station_that_writes(pg_url: s
     settings = tomllib.loads((second / "anchang.toml").read_text("utf-8"))
     assert settings["database"]["url"] == pg_url
     assert settings["console"]["station"] == "console-前台2" and settings["kiosk"]["station"] == "kiosk-前台2"
-    assert stations.computer_id(second) is not None
+    assert station_registry.computer_id(second) is not None
     store = Store.open(pg_url, second, station="console-前台2", kind="console")
     try:
         site_settings.set_project_title(store, "滨江壹号", actor="admin")
@@ -228,7 +229,7 @@ def test_a_join_failing_after_the_keys_are_in_takes_them_back(pg_url: str, tmp_p
     def gone(*_args: object, **_kwargs: object) -> None:
         raise AdminError("无法连接数据库 / cannot reach the database: server closed the connection")
 
-    monkeypatch.setattr(admin.first_run, "prepare_database", gone)
+    monkeypatch.setattr(operations.first_run, "prepare_database", gone)
     capsys.readouterr()
     assert join(bundle, pg_url, passphrase, monkeypatch) == 1
     err = capsys.readouterr().err

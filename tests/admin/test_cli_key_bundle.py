@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from admin.cli import main
 from db.database import make_engine
 from db.journal import JournalEntry
-from db.stations import KEYS_EXPORTED
+from service.stations import KEYS_EXPORTED
 from tests.admin.test_cli_join import computer, first_site, join, listing
 
 

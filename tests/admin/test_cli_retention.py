@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from admin.cli import main
-from db import identity, kiosk_refusals
+from db import identity
 from db.clock import SystemClock
 from db.database import make_engine
 from db.keys import Keyring
 from db.models import Customer, CustomerKey, Identity, JournalEntry, RefusedCheckin
-from db.service import ManualClock, Store
+from service import kiosk_refusals
+from service.store import ManualClock, Store
 
 NOW = datetime.now(UTC)
 

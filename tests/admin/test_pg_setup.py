@@ -15,14 +15,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from admin import upgrade
 from admin.cli import main
 from admin.pg_setup import hba_lines
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
 from db.scrub import REWRITTEN_TABLES, not_rewritable, pending_since
-from db.service import ManualClock, Store
+from operations import upgrade
+from service.store import ManualClock, Store
 from tests.conftest import PG_URL
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from db import users  # noqa: E402
-from db.service import Store  # noqa: E402
+from service.store import Store  # noqa: E402
 from tests.db.stores import new_store  # noqa: E402
 
 CONSULTANTS = ("李强", "王丽")

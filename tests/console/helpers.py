@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from console.context import ConsoleContext
 from console.window import ConsoleWindow
-from db import users
-from db.service import Store
+from service import users
+from service.store import Store
 from tests.console.conftest import PASSWORD
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from console.words import actor_text, station_text
-from db.service import Store
+from service.store import Store
 from tests.console.helpers import click, open_console, settle
 from tests.console.test_cases import page_of, texts
 from tests.console.test_customers import customers_page, open_customer

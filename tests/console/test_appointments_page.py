@@ -17,12 +17,12 @@ from PySide6.QtCore import QDate, QTime
 import console.window
 from console.pages import PAGES
 from console.pages.appointments import AppointmentsPage
-from db import appointments
-from db.appointments import AppointmentRefused
-from db.desk import Desk
-from db.roles import PermissionDenied
-from db.service import Store
-from db.users import User
+from service import appointments
+from service.appointments import AppointmentRefused
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import Store
+from service.users import User
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0
 from vision.qr import AppointmentVerifier

@@ -14,15 +14,16 @@ import sqlalchemy as sa
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
-from admin import audit_desk
 from console.pages.audit import AuditPage
-from db import appeal_guard, appeals, journal, users
+from db import journal
 from db.database import run_write
-from db.desk import Desk
 from db.models import JournalEntry
-from db.roles import PermissionDenied
-from db.service import ManualClock, Store
 from judge.reasons import EngineError
+from operations import audit_desk
+from service import appeal_guard, appeals, users
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import ManualClock, Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0

@@ -21,14 +21,14 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QPushB
 from console.bigscreen.launch import open_from_console
 from console.bigscreen.window import REFRESH_MS, BigScreenWindow
 from console.context import ConsoleContext
-from db import users
 from db.clock import SystemClock
 from db.database import make_engine
 from db.keys import Keyring
-from db.live import SQLITE_POLL_S, LiveFeed
-from db.service import ManualClock, Store
 from reports.figures import figures
 from reports.period import day_of
+from service import users
+from service.live import SQLITE_POLL_S, LiveFeed
+from service.store import ManualClock, Store
 from tests.console.conftest import PASSWORD, make_console_store
 from tests.console.helpers import find, open_console, settle
 from tests.db.stores import T0

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from PySide6.QtWidgets import QLabel
 
 from console.pages.cases import CasesPage
-from db import appeal_guard, users
 from db.database import make_engine, read_session
-from db.desk import Desk
 from db.models import JournalEntry
-from db.queries import cases as queries
-from db.roles import PermissionDenied
-from db.service import ManualClock, Store
+from service import appeal_guard, users
+from service.desk import Desk
+from service.queries import cases as queries
+from service.roles import PermissionDenied
+from service.store import ManualClock, Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, find, open_console, settle
 from tests.db.stores import T0
@@ -186,7 +186,7 @@ def test_a_consultant_sees_their_cases_appeals_and_cannot_decide(qtbot: Any, any
 
 
 def test_an_appeal_about_ones_own_customer_is_refused_beside_the_number(qtbot: Any, any_store: Store) -> None:
-    """In the words an unknown number gets (no oracle, db/appeal_guard.py); only the miss is journalled."""
+    """In the words an unknown number gets (no oracle, service/appeal_guard.py); only the miss is journalled."""
     any_store.register_visit(PHONE, consultant="王丽")
     window = open_console(qtbot, any_store, "王丽")
     page = page_of(window)

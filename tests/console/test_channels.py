@@ -11,11 +11,11 @@ import pytest
 import console.window
 from console.pages import PAGES
 from console.pages.channels import ChannelsPage
-from db import channels_admin, reception, users
-from db.desk import Desk
-from db.queries import channels as queries
-from db.roles import PermissionDenied
-from db.service import Store
+from service import channels_admin, reception, users
+from service.desk import Desk
+from service.queries import channels as queries
+from service.roles import PermissionDenied
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 

@@ -1,5 +1,5 @@
 """anchang-console logs to <data dir>/logs/anchang-console.log with the station named in [console]
-(admin/program_log.py), from its first line: also a console that cannot start says why in its file."""
+(operations/program_log.py), from its first line: also a console that cannot start says why in its file."""
 
 from __future__ import annotations
 

@@ -13,12 +13,12 @@ from PySide6.QtCore import Qt
 
 from console.app import keep_checkpoints, start_engine_work
 from console.pages import PAGES, page_class
-from db import users
 from db.database import make_engine
-from db.desk import Desk
 from db.keys import Keyring
 from db.models import EngineSnapshot
-from db.service import Store
+from service import users
+from service.desk import Desk
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import open_console, settle
 

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QFrame
 from console.first_run.wizard import SIZE as FIRST_RUN_SIZE
 from console.pages import PAGES
 from console.tour import Tour
-from db.live import Arrival
-from db.service import Store
+from service.live import Arrival
+from service.store import Store
 from tests.console.helpers import open_console, settle
 
 BIN = Path(sys.executable).parent

@@ -16,14 +16,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from console.pages.customer_detail import RevealDialog
 from console.pages.customers import CustomersPage
-from db import users
 from db.database import read_session, run_write
-from db.desk import REVEAL, Desk
 from db.models import Customer, JournalEntry
 from db.notes import note_text
-from db.queries.customer_page import customer_page
-from db.roles import PermissionDenied
-from db.service import Store
+from service import users
+from service.desk import REVEAL, Desk
+from service.queries.customer_page import customer_page
+from service.roles import PermissionDenied
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, find, open_console, settle
 

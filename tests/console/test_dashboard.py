@@ -26,14 +26,14 @@ from console.pages.dashboard_parts import FigureTable
 from console.pages.dashboard_sections import CHARTS
 from console.pages.report_words import warning_kinds
 from console.window import ConsoleWindow
-from db import users
-from db.desk import Desk
-from db.roles import PermissionDenied
 from reports import desk_reports
 from reports.behind import RECEIVED, Behind
 from reports.charts import ChartWords
 from reports.period import DAY, MONTH, RANGE, month_of
 from reports.target import visit_target
+from service import users
+from service.desk import Desk
+from service.roles import PermissionDenied
 from tests.console.conftest import PASSWORD, USERS
 from tests.console.helpers import click, open_console, settle
 from tests.reports.seed import ZONE, Seeded, seed_site

@@ -14,9 +14,8 @@ import pytest
 from PySide6.QtCore import qVersion
 
 from console.pages import diagnostics
-from db import stations
 from db.personal import MASKED_NUMBER
-from db.service import Store
+from service.store import Store
 from tests.console.helpers import click, open_console, settle
 from tests.console.test_stations import SHOTS, stations_page
 
@@ -35,7 +34,7 @@ def test_the_button_writes_the_bundle_where_the_user_chose(
     target = tmp_path / "support" / "诊断包.zip"
     target.parent.mkdir()
     monkeypatch.setattr(diagnostics.QFileDialog, "getSaveFileName", lambda *_args: (str(target), "*.zip"))
-    stations.register(store, "console")
+    store.register_station("console")
     window = open_console(qtbot, store, "经理")
     page = stations_page(window)
     click(qtbot, window, "diagnostics_export")

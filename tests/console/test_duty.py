@@ -13,12 +13,12 @@ from PySide6.QtCore import Qt
 import console.window
 from console.pages import PAGES
 from console.pages.duty import DutyPage
-from db import reception, users
 from db.database import read_session
-from db.desk import Desk
 from db.models import JournalEntry
-from db.roles import PermissionDenied
-from db.service import Store
+from service import reception, users
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 

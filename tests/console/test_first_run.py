@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from admin import first_run
 from console.context import ConsoleContext
 from console.first_run.join_page import read_bundle_file, read_bundle_image
 from console.first_run.wizard import FirstRunWizard
 from console.window import ConsoleWindow
-from db import key_bundle, site_settings, stations, users
 from db.config import config_file, data_dir, database_url
-from db.desk import Desk
 from db.keys import KEY_FILES, Keyring
-from db.service import Store
+from operations import first_run
+from service import key_bundle, site_settings, stations, users
+from service.desk import Desk
+from service.store import Store
 from tests.console.helpers import settle as settle_window
 
 PASSWORD = "Binjiang-2026"

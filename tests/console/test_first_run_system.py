@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from admin import first_run
 from db.config import config_file, data_dir, database_url
 from db.keys import KEY_FILES
 from db.site_dirs import current_site
+from operations import first_run
 from tests.console.test_first_run import finished, log_in_at_the_console, new_site_pages, open_wizard
 
 

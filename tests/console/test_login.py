@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from console.pages import PAGES, page_class
-from db.roles import can
-from db.service import Store
+from service.roles import can
+from service.store import Store
 from tests.console.conftest import PASSWORD, USERS
 from tests.console.helpers import open_console, settle
 

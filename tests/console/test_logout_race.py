@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from db import users
-from db.service import Store
+from service import users
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import open_console, settle
 

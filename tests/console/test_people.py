@@ -11,13 +11,13 @@ import sqlalchemy as sa
 import console.window
 from console.pages import PAGES
 from console.pages.people import PeoplePage
-from db import staff_admin, users
 from db.database import read_session
-from db.desk import Desk
 from db.models import JournalEntry
-from db.roles import PermissionDenied
-from db.service import Store
-from db.users import AuthError
+from service import staff_admin, users
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import Store
+from service.users import AuthError
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 

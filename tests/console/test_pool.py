@@ -12,14 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from console.pages.pool import PoolPage
-from db import users
 from db.clock import ManualClock
 from db.database import read_session
-from db.desk import Desk
 from db.models import JournalEntry
-from db.queries import pool as queries
-from db.roles import PermissionDenied
-from db.service import Store
+from service import users
+from service.desk import Desk
+from service.queries import pool as queries
+from service.roles import PermissionDenied
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0

@@ -17,8 +17,8 @@ import pytest
 from console.context import ConsoleContext
 from console.pages.appointment_code import AppointmentCodeCard, code_picture
 from console.private_files import write_private, write_private_bytes
-from db.queries.appointments import AppointmentRow
-from db.service import Store
+from service.queries.appointments import AppointmentRow
+from service.store import Store
 from tests.console.helpers import open_console, settle
 from tests.console.test_cases import dispute
 

@@ -23,15 +23,15 @@ from PySide6.QtWidgets import QPushButton
 
 from console.banners import AdminClockDialog
 from console.refusals import Kind, classify, said
-from db import reception, stations, users
 from db.clock import CLOCK_ACCEPTED, ClockRefused, ManualClock
 from db.database import DatabaseUnavailable, make_engine, read_session
-from db.desk import Desk
 from db.models import JournalEntry
-from db.roles import PermissionDenied
-from db.service import Store
-from db.stations import StationRetired
+from db.station_registry import StationRetired
 from judge.reasons import EngineError
+from service import reception, stations, users
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, find, open_console, settle
 from tests.console.test_today import busy, kiosk_checkin, queue_of, today
@@ -156,10 +156,10 @@ def test_a_rule_refusal_is_said_in_words(qtbot: Any, store: Store) -> None:
 
 
 def test_a_retired_station_is_told_so(qtbot: Any, store: Store) -> None:
-    stations.register(store, "console")
+    store.register_station("console")
     other = Store(make_engine(store.engine.url.render_as_string(hide_password=False)), store.keyring,
                   clock=store.clock, station="console-2")
-    stations.register(other, "console")
+    other.register_station("console")
     window = open_console(qtbot, store, "经理")
     today(window)
     stations.retire(Desk(other, users.authenticate(other, "经理", PASSWORD)), store.station, "电脑更换")

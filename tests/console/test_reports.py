@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from PySide6.QtCore import Qt, QTimer
 
 import console.window
-from admin.report_sheet import cell_text, import_rows, read_sheet
-from admin.sheet_limits import MAX_COLUMNS, MAX_RATIO, MAX_ROWS
 from console.pages import PAGES
 from console.pages.reports import ReportsPage, tour_sheet
-from db.desk import Desk
 from db.models import JournalEntry, Report
-from db.roles import PermissionDenied
-from db.service import Store
-from db.users import authenticate
+from operations.report_sheet import cell_text, import_rows, read_sheet
+from operations.sheet_limits import MAX_COLUMNS, MAX_RATIO, MAX_ROWS
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import Store
+from service.users import authenticate
 from tests.admin import hostile_sheets
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle

@@ -23,14 +23,14 @@ import sqlalchemy as sa
 from PySide6.QtWidgets import QFrame, QPushButton
 
 from console.pages.pool import PoolPage
-from db import appeals, blacklist_admin, users
 from db.database import read_session
-from db.desk import Desk
 from db.models import JournalEntry
-from db.queries import blacklist as blacklist_queries
-from db.roles import PermissionDenied
-from db.service import Store
-from db.serving import start_reception
+from service import appeals, blacklist_admin, users
+from service.desk import Desk
+from service.queries import blacklist as blacklist_queries
+from service.roles import PermissionDenied
+from service.serving import start_reception
+from service.store import Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import find, open_console, settle
 from tests.console.test_cases import dispute

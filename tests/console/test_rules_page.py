@@ -13,12 +13,12 @@ from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from console.pages.rules import RulesPage
-from db import users
-from db.desk import Desk
-from db.queries.rules import rules_overview
-from db.roles import PermissionDenied
-from db.rules_admin import change_rules
-from db.service import ManualClock, Store
+from service import users
+from service.desk import Desk
+from service.queries.rules import rules_overview
+from service.roles import PermissionDenied
+from service.rules_admin import change_rules
+from service.store import ManualClock, Store
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, find, open_console, settle
 from tests.db.stores import T0
@@ -171,7 +171,7 @@ def test_a_consultant_and_reception_do_not_see_the_page(qtbot: Any, store: Store
         window = open_console(qtbot, store, name)
         assert "rules" not in window.pages
         with pytest.raises(PermissionDenied):
-            desk(store, name).change_rules({"pool.daily_claim_limit": 5}, "节假日放宽认领")
+            change_rules(desk(store, name), {"pool.daily_claim_limit": 5}, "节假日放宽认领")
         window.close()
 
 

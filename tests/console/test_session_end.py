@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 
 import console.window
 from console.pages import PAGES
-from db import reception, users
 from db.database import run_write
 from db.models import UserAccount
-from db.service import Store
+from service import reception, users
+from service.store import Store
 from tests.console.helpers import click, open_console, settle
 
 

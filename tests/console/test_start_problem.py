@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 import console.app
 import console.first_run.wizard as wizard_module
-from admin import first_run
 from admin.cli import main as anchang
 from console.start_problem import StartProblemWindow
 from db.keys import Keyring
-from db.service import Store
+from operations import first_run
+from service.store import Store
 
 UNREACHABLE = "postgresql+psycopg://anchang@127.0.0.1:1/anchang"  # nothing listens on port 1
 

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from console.pages.stations import StationsPage
-from db import integrity, key_bundle, stations
+from db import integrity, station_registry
 from db.database import make_engine, run_write
-from db.service import Store
+from service import key_bundle
+from service.store import Store
 from tests.console.helpers import click, open_console, settle
 
 SHOTS = Path(os.environ.get("ANCHANG_TEST_SHOTS", "/tmp/anchang-shots"))
@@ -23,10 +24,10 @@ SHOTS = Path(os.environ.get("ANCHANG_TEST_SHOTS", "/tmp/anchang-shots"))
 
 def with_kiosk(store: Store) -> Store:
     """The console's own station and a kiosk on the same database, both registered as at their start."""
-    stations.register(store, "console")
+    store.register_station("console")
     kiosk = Store(make_engine(store.engine.url.render_as_string(hide_password=False)), store.keyring,
                   clock=store.clock, station="kiosk-2")
-    stations.register(kiosk, "kiosk")
+    kiosk.register_station("kiosk")
     return kiosk
 
 
@@ -57,7 +58,7 @@ def test_a_manager_retires_a_kiosk_whose_next_write_is_refused(qtbot: Any, any_s
     settle(window)
     retired = next(row for row in page.model.rows if row.name == "kiosk-2")
     assert retired.retired and "经理" in page._status(retired) and "电脑更换" in page._status(retired)
-    with pytest.raises(stations.StationRetired):
+    with pytest.raises(station_registry.StationRetired):
         kiosk.register_visit("13800000002", consultant="李强")
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / f"stations_retired_{any_store.engine.dialect.name}.png"))

@@ -16,14 +16,14 @@ from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QPushButton
 from console.pages.today import TodayPage
 from console.pages.today_parts import QueuePanel
 from console.window import ConsoleWindow
-from db import reception, users
 from db.database import make_engine
-from db.desk import Desk
 from db.keys import Keyring
-from db.live import LiveFeed
-from db.roles import PermissionDenied
-from db.service import ManualClock, Store
-from db.serving import start_reception
+from service import reception, users
+from service.desk import Desk
+from service.live import LiveFeed
+from service.roles import PermissionDenied
+from service.serving import start_reception
+from service.store import ManualClock, Store
 from tests.console.conftest import PASSWORD, make_console_store
 from tests.console.helpers import click, find, open_console, settle
 from tests.db.stores import T0

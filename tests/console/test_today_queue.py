@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QFrame
 
-from db import reception
-from db.service import Store
+from service import reception
+from service.store import Store
 from tests.console.helpers import click, find, open_console, settle
 from tests.console.test_today import advance, kiosk_checkin, queue_of, today
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from db import kiosk_refusals
 from db.database import read_session
 from db.models import JournalEntry
-from db.service import Store
+from service import kiosk_refusals
+from service.store import Store
 from tests.console.helpers import click, open_console, settle
 from tests.console.test_today import today
 

@@ -11,13 +11,13 @@ import pytest
 import console.window
 from console.pages import PAGES
 from console.pages.warnings import WarningsPage
-from db import users
 from db.database import make_engine
-from db.desk import Desk
-from db.roles import PermissionDenied
-from db.service import ManualClock, Store
-from db.users import authenticate
 from judge.reasons import EngineError
+from service import users
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.store import ManualClock, Store
+from service.users import authenticate
 from tests.console.conftest import PASSWORD
 from tests.console.helpers import click, open_console, settle
 from tests.db.stores import T0

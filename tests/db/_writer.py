@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store, SystemClock
+from service.store import Store, SystemClock
 
 CONSULTANTS = ("王芳", "李强", "张伟", "刘洋")
 

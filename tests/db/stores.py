@@ -8,7 +8,7 @@ from pathlib import Path
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import ManualClock, Store
+from service.store import ManualClock, Store
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

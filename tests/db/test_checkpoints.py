@@ -25,7 +25,7 @@ from db.journal import (
 )
 from db.keys import KEY_FILES, Keyring
 from db.models import Base, JournalEntry
-from db.service import ManualClock, Store
+from service.store import ManualClock, Store
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 ENTRIES = 60

@@ -16,7 +16,7 @@ from db.clock import CLOCK_TOLERANCE, ClockRefused
 from db.database import DatabaseUnavailable, make_engine
 from db.keys import Keyring
 from db.models import JournalEntry
-from db.service import ManualClock, Store, SystemClock
+from service.store import ManualClock, Store, SystemClock
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 

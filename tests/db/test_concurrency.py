@@ -21,7 +21,7 @@ from db.database import make_engine
 from db.keys import Keyring
 from db.models import Customer, Identity, JournalEntry
 from db.projection import snapshot_rows
-from db.service import Store
+from service.store import Store
 
 WRITERS = 8
 PHONES = 1_000

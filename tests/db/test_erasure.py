@@ -19,8 +19,8 @@ from db.keys import Keyring
 from db.models import Base, CustomerKey, JournalEntry
 from db.notes import ERASED_TEXT
 from db.projection import snapshot_rows
-from db.service import Store
 from judge import snapshot
+from service.store import Store
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 ERASED_PHONE = "13912345678"

@@ -15,8 +15,8 @@ from admin.cli import main
 from db.database import make_engine
 from db.keys import LOOKUP_KEY_FILE, MASTER_KEY_FILE, SIGNING_KEY_FILE, Keyring, KeysMismatch
 from db.models import Customer, EngineSnapshot
-from db.service import ManualClock, Store
 from judge import snapshot
+from service.store import ManualClock, Store
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 LATER = datetime(2099, 1, 1, tzinfo=UTC)  # after any rule change the test makes, whatever clock stamped it

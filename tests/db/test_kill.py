@@ -21,7 +21,7 @@ from db.database import make_engine
 from db.keys import Keyring
 from db.models import JournalEntry
 from db.projection import snapshot_rows
-from db.service import Store
+from service.store import Store
 
 WRITER = Path(__file__).with_name("_writer.py")
 SQLITE_ROUNDS = 10

@@ -230,7 +230,7 @@ def test_guard_finds_numbers_in_any_spacing_or_punctuation(text: str) -> None:
         "订单 202503011234",
         "客户 138****5678 张女士已核实",
         "a13800000001f" + "0" * 51,  # a hex digest that holds 11 digits by chance
-        "7fb17907853935ae",  # a site id (db/key_bundle.site_id, 8 bytes) that did, in a CI run
+        "7fb17907853935ae",  # a site id (service/key_bundle.site_id, 8 bytes) that did, in a CI run
         "3f2a9c1e-1380-0000-0001-0a1b2c3d4e5f",
     ],
 )

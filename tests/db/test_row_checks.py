@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import integrity, migrate, users
+from db import integrity, migrate
 from db.clock import ManualClock
 from db.database import make_engine, read_session
 from db.identity import customer_key, find_customer, phone_keys
 from db.keys import Keyring, decrypt_field, encrypt_field
 from db.models import Identity, JournalEntry, Note, UserAccount
-from db.service import Store
+from service import users
+from service.store import Store
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 PHONE_A, PHONE_B = "13912345678", "13800001111"

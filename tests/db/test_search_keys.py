@@ -1,4 +1,4 @@
-"""Customer search keys (db/search_keys.py) and the 客户 list's query (db/queries/customers.py): search by
+"""Customer search keys (db/search_keys.py) and the 客户 list's query (service/queries/customers.py): search by
 surname, name, pinyin initials and the last four digits through keyed hashes only; filters; a consultant's
 scope in the SQL; the catch-up and the rebuild of the keys; erasure takes them away."""
 
@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db import identity, scrub, search_keys, users
+from db import identity, scrub, search_keys
 from db.database import read_session, run_write
-from db.desk import Desk
 from db.models import CustomerSearchKey, JournalEntry
-from db.queries import customers as customer_queries
-from db.queries.customers import CustomerFilter, SearchError, count_customers, list_customers
-from db.queries.journal_index import JournalIndex
-from db.service import Store
+from service import users
+from service.desk import Desk
+from service.queries import customers as customer_queries
+from service.queries.customers import CustomerFilter, SearchError, count_customers, list_customers
+from service.queries.journal_index import JournalIndex
+from service.store import Store
 from tests.db.stores import new_store
 
 PASSWORD = "pw-123456"
@@ -140,13 +141,13 @@ def test_catch_up_indexes_customers_without_keys_and_rebuild_replaces_them(store
     register_people(store)
     forget_keys(store, *PEOPLE)
     other_station = Store(store.engine, store.keyring, clock=store.clock, station="other")
-    assert search_keys.ensure_indexed(other_station) == len(PEOPLE)
-    assert search_keys.ensure_indexed(other_station) == 0  # nothing new: one cheap query
+    assert search_keys.ensure_indexed(other_station.engine, other_station.keyring) == len(PEOPLE)
+    assert search_keys.ensure_indexed(other_station.engine, other_station.keyring) == 0  # nothing new: one cheap query
     store.register_visit("18600009999", name="赵六")
     forget_keys(store, "18600009999")
-    assert search_keys.ensure_indexed(other_station) == 1  # only the new customer is looked at
+    assert search_keys.ensure_indexed(other_station.engine, other_station.keyring) == 1  # only the new customer is looked at
     run_write(store.engine, lambda s: s.execute(sa.delete(CustomerSearchKey)))
-    assert search_keys.reindex_all(store) == len(PEOPLE) + 1
+    assert search_keys.reindex_all(store.engine, store.keyring) == len(PEOPLE) + 1
     assert found(store, "zl") == ids(store, "18600009999")
 
 

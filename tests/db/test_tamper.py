@@ -21,10 +21,10 @@ from db.database import make_engine
 from db.journal import GENESIS_HASH, Checkpoint, append, entry_hash, install_guards, make_checkpoint, verify
 from db.keys import Keyring
 from db.models import Base, EngineSnapshot, JournalEntry
-from db.service import ManualClock, Store
 from judge import facts as f
 from judge import snapshot
 from judge.engine import Site
+from service.store import ManualClock, Store
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 SITE_T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

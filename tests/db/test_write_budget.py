@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from db import migrate
 from db.database import DatabaseUnavailable, LockTimeout, make_engine
 from db.keys import Keyring
-from db.service import Store
+from service.store import Store
 
 
 def test_postgresql_keeps_the_urls_own_options_beside_the_budget(pg_url: str) -> None:

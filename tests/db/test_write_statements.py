@@ -14,7 +14,7 @@ from sqlalchemy import event
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
+from service.store import Store
 
 # statements after the lock is taken, up to the commit (BEGIN, the lock and COMMIT not counted)
 INSIDE_LOCK = {
@@ -74,7 +74,7 @@ def test_a_check_in_sends_few_statements_inside_the_lock(store: Store, visitor: 
 
 def test_the_counted_path_still_refuses_unknown_names(store: Store) -> None:
     """The lookups ride on the journal's statement; a refusal still names what is unknown."""
-    from db.service import UnknownName
+    from service.store import UnknownName
 
     with pytest.raises(UnknownName, match="赵六"):
         store.register_visit("13800000002", consultant="赵六")

@@ -167,7 +167,7 @@ def test_the_build_refuses_bad_settings_before_it_starts(args: list[str], said: 
 
 
 def test_the_changelog_names_the_version_the_build_defaults_to() -> None:
-    from admin.version import program_version
+    from operations.version import program_version
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     assert program_version() == version

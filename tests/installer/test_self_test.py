@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from admin import self_test
-from admin.version import program_version
 from db.migrate import head_revision
+from operations import self_test
+from operations.version import program_version
 
 BIN = Path(sys.executable).parent
 CHECKS = {

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from admin import upgrade
 from db import migrate
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
+from operations import upgrade
+from service.store import Store
 
 BIN = Path(sys.executable).parent
 FUTURE = "9999_from_a_newer_version"
@@ -167,7 +167,7 @@ def test_without_pg_dump_postgresql_is_left_as_it_was(pg_url: str, data_dir: Pat
     previous = older_site(pg_url, data_dir)
     monkeypatch.setenv("ANCHANG_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ANCHANG_DATABASE_URL", pg_url)
-    monkeypatch.setattr("admin.backup.shutil.which", lambda tool: None)
+    monkeypatch.setattr("operations.backup.shutil.which", lambda tool: None)
     assert upgrade.start_check("anchang-console") == 1
     message = capsys.readouterr().err
     assert "pg_dump not found" in message and "the database was not changed" in message

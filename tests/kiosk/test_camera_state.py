@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from db.service import Store
 from kiosk import camera_feed
 from kiosk.app import open_camera
 from kiosk.faces import GUIDE, FaceStep
 from kiosk.fakes import FakeCamera, ScriptedFaceEngine
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, tap, text, until, wait_screen
 from vision.camera import CameraState, Frame, demo_video_path

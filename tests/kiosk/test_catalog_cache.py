@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from db import reception, site_settings
 from db.keys import Keyring
-from db.service import Store
 from kiosk import catalog, catalog_cache
 from kiosk.catalog import Catalog
 from kiosk.catalog_cache import CatalogCache, cache_path
+from service import reception, site_settings
+from service.store import Store
 
 CHANNEL_LED = Catalog(
     sources=[reception.Source("自然来访"), reception.Source("渠道带访", "channel"),

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from db.clock import ManualClock
 from db.models import VisitRecord
-from db.service import Store
 from kiosk.outbox import Outbox
 from kiosk.services import Timings
+from service.store import Store
 from tests.kiosk.conftest import FAST, make_store, services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, text, until, wait_screen
 

@@ -9,9 +9,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.service import Store
 from kiosk.faces import CHALLENGE, PASSED, FaceStep
 from kiosk.fakes import FakeCamera, ScriptedFaceEngine
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, tap, text, until, wait_screen
 

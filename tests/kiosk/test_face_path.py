@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.service import Store
 from kiosk.checkin import face_key
 from kiosk.faces import FAILED, GUIDE, FaceStep
 from kiosk.fakes import FakeCamera, ScriptedFaceEngine
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, text, until, wait_screen
 

@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from db.models import VisitRecord
-from db.service import Store, SystemClock
 from kiosk.fakes import FakeCamera, ScriptedFaceEngine
 from kiosk.outbox import Outbox
 from kiosk.services import Timings
+from service.store import Store, SystemClock
 from tests.kiosk.conftest import make_store, services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, text, type_digits, until, wait_screen
 from vision.camera import CameraState

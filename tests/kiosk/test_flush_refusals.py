@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from db import kiosk_refusals
-from db.service import Store
 from kiosk import checkin as checkin_mod
 from kiosk.checkin import Checkin
 from kiosk.outbox import Outbox
+from service import kiosk_refusals
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, until
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from db import reception
 from db.models import JournalEntry
-from db.service import Store
+from service import reception
+from service.store import Store
 from tests.kiosk.conftest import PIN, services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, text, type_digits, until, wait_screen
 
@@ -154,7 +154,7 @@ def test_rotation_board_toggles_busy_and_shows_who_is_next(qtbot: Any, store: St
 
 
 def test_a_protected_customer_checking_in_is_announced_for_the_owner(qtbot: Any, any_store: Store) -> None:
-    from db.live import LiveFeed
+    from service.live import LiveFeed
 
     any_store.register_visit("13500001010", name="孙女士", actor="kiosk")  # verified: 李强 owns her
     services = services_for(any_store, live=lambda store: LiveFeed(store, poll_interval=0.05))

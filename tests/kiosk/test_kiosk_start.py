@@ -8,8 +8,8 @@ from typing import Any
 
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
 from kiosk.fakes import FakeCamera
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, until
 

@@ -142,14 +142,14 @@ def test_a_screen_is_told_by_the_platform_and_the_display(monkeypatch: pytest.Mo
 
 def test_a_refusal_at_the_schema_check_is_the_window_s_text(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """A database a newer version has migrated: what admin.upgrade says goes to stderr and to the window."""
+    """A database a newer version has migrated: what operations.upgrade says goes to stderr and to the window."""
     import argparse
 
     def newer(program: str) -> int:
         print(f"{program}: 无法启动 / cannot start: the database's schema is newer", file=sys.stderr)
         return 1
 
-    monkeypatch.setattr("admin.upgrade.start_check", newer)
+    monkeypatch.setattr("operations.upgrade.start_check", newer)
     with pytest.raises(CannotStart) as refused:
         kiosk_app.open_services(argparse.Namespace(), {})
     assert refused.value.reason == "anchang-kiosk: 无法启动 / cannot start: the database's schema is newer"

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from db import reception, site_settings
 from db.database import make_engine
 from db.keys import Keyring
-from db.service import Store
 from kiosk.catalog_cache import CatalogCache, cache_path
 from kiosk.site_link import SiteLink
+from service import reception, site_settings
+from service.store import Store
 from tests.kiosk.conftest import make_store, services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, until, wait_screen
 from tests.kiosk.test_offline_start import kiosk_services

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from db import users
 from db.database import DatabaseUnavailable
 from db.models import Station, VisitRecord
-from db.service import Store
 from kiosk import app
 from kiosk.outbox import outbox_path
 from kiosk.services import KioskServices
 from kiosk.site_link import SiteLink, open_store
+from service import users
+from service.store import Store
 from tests.kiosk.conftest import FAST, PIN, make_store
 from tests.kiosk.helpers import open_window, phone_path, tap, text, until, wait_screen
 

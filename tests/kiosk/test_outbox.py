@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from db import migrate, reception
+from db import migrate
 from db.database import DatabaseUnavailable, make_engine
 from db.keys import Keyring
 from db.models import CheckinRef, JournalEntry
-from db.service import ManualClock, Store
 from kiosk.outbox import Outbox, OutboxKeyError, outbox_path, store_writer
-from tests.db.test_store import T0, advance
+from service import reception
+from service.store import ManualClock, Store
+from tests.service.test_store import T0, advance
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from db.personal import phone_entry_kind
-from db.service import Store
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, tap, text, type_digits
 

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from db import checkin_refs, reception
+from db import checkin_refs
 from db.database import read_session
 from db.models import VisitRecord
-from db.service import Store
 from kiosk.services import Timings
+from service import reception
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, phone_path, tap, text, type_digits, until, wait_screen
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from db import appointments, reception
-from db.desk import Desk
 from db.models import VisitRecord
-from db.queries import appointments as queries
-from db.service import Store
-from db.users import User
 from kiosk.fakes import FakeCamera
 from kiosk.outbox import Outbox
+from service import appointments, reception
+from service.desk import Desk
+from service.queries import appointments as queries
+from service.store import Store
+from service.users import User
 from tests.kiosk.conftest import make_store, services_for
 from tests.kiosk.helpers import open_window, tap, text, type_digits, until, wait_screen
 from vision.idcard.simulator import CardImage, SimulatedReader

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from db.models import JournalEntry
-from db.service import Store
 from kiosk import lookup
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window, tap, text, type_digits, until, wait_screen
 

@@ -1,13 +1,13 @@
-"""The consent notice a site set in the first-run wizard (db/site_settings.py) is what the kiosk shows
+"""The consent notice a site set in the first-run wizard (service/site_settings.py) is what the kiosk shows
 and what each consent records as its version; without one, the default notice in the kiosk's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from db import site_settings
-from db.service import Store
 from kiosk.services import NOTICE_VERSION
+from service import site_settings
+from service.store import Store
 from tests.kiosk.conftest import services_for
 from tests.kiosk.helpers import open_window
 from ui.consent_notice import default_notice

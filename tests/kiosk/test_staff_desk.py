@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from db import reception, users
 from db.models import JournalEntry
-from db.roles import can
-from db.service import Store
+from service import reception, users
+from service.roles import can
+from service.store import Store
 from tests.kiosk.conftest import PIN, services_for
 from tests.kiosk.helpers import find, open_window, tap, text, type_digits, until, wait_screen
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from db.desk import Desk
-from db.service import Store
-from db.serving import end_reception, start_reception
-from db.users import User
+from service.desk import Desk
+from service.serving import end_reception, start_reception
+from service.store import Store
+from service.users import User
 from tests.db.stores import new_store
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -1,4 +1,4 @@
-"""The customers behind each clickable number (reports/behind.py through db/queries/figure_customers.py) on
+"""The customers behind each clickable number (reports/behind.py through service/queries/figure_customers.py) on
 the hand-counted site of tests/reports/seed.py, March 2026, SQLite and PostgreSQL: every measure lists the
 customers its figure counts (tests/reports/test_figures.py), and a consultant's list keeps to their scope."""
 
@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from db.desk import Desk
-from db.roles import PermissionDenied
-from db.users import User
 from reports import behind as b
 from reports.behind import Behind
 from reports.desk_reports import behind_count, behind_page
 from reports.period import Period, day_of, month_of
+from service.desk import Desk
+from service.roles import PermissionDenied
+from service.users import User
 from tests.reports.seed import ZONE, Seeded
 
 MARCH = month_of(date(2026, 3, 1), ZONE)

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from db.desk import Desk
 from db.journal import Checkpoint, verify, verify_signature
 from db.models import JournalEntry
-from db.users import User
 from reports import checkpoint as checkpoint_module
 from reports.checkpoint import ChainBroken, keep_nightly, kept_in, signed_checkpoint
 from reports.commission import commission_statement
 from reports.details import day_details
 from reports.documents import commission_document, daily_document, verdict_document
 from reports.period import day_of, month_of
+from service.desk import Desk
+from service.users import User
 from tests.reports.seed import ZONE, Seeded, local
 
 D2 = day_of(date(2026, 3, 2), ZONE)

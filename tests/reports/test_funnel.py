@@ -19,9 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from db.desk import Desk
-from db.service import Store
-from db.users import User
 from reports import behind as b
 from reports.behind import Behind
 from reports.data import FunnelStep
@@ -30,6 +27,9 @@ from reports.document import Percent
 from reports.figures import figures
 from reports.period import between, day_of
 from reports.sections import funnel_table
+from service.desk import Desk
+from service.store import Store
+from service.users import User
 from tests.db.stores import new_store
 from tests.reports.seed import ZONE
 

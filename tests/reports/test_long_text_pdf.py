@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from db import appeals, users
-from db.desk import Desk
 from db.text_rules import TEXT_MAX
 from reports.document import Document, Section, Table, Text
 from reports.documents import verdict_document
 from reports.pdf import pdf_bytes
+from service import appeals, users
+from service.desk import Desk
 from tests.db.stores import new_store
 
 PASSWORD = "pw-123456"

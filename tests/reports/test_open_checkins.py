@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 
 from admin.cli import main
-from db.service import Store
 from reports.details import day_details
 from reports.period import day_of
+from service.store import Store
 from tests.db.stores import new_store
 from tests.reports.seed import ZONE, Seeded
 

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from admin.cli import main
-from db.service import Store
 from reports.sheet_text import as_written
+from service.store import Store
 from tests.db.stores import new_store
 from tests.reports.seed import ZONE
 

@@ -1,6 +1,6 @@
 """No table changes: a second check-in of a phone waiting for reception is now judged as the same arrival
 (issue 15), so projections written by older programs may hold a second consultant for it. The upgrade
-that runs this revision rebuilds every projection from the journal (admin.upgrade), as after any
+that runs this revision rebuilds every projection from the journal (operations.upgrade), as after any
 migration, so an existing site's projections equal a replay again.
 
 Revision ID: 0012

@@ -1,4 +1,4 @@
-"""Kiosk check-ins refused when the outbox sent them: a task for reception (db/kiosk_refusals.py), found
+"""Kiosk check-ins refused when the outbox sent them: a task for reception (service/kiosk_refusals.py), found
 by the phone's keyed hash for erasure; the key, the sealed detail and the masked phone go when erased.
 
 Revision ID: 0013

@@ -1,5 +1,5 @@
 """Stations bound to the computer they run on: `stations.computer`, the id kept in that computer's data
-directory (db/stations.py), so that a retired station cannot come back under another name by an edit of
+directory (service/stations.py), so that a retired station cannot come back under another name by an edit of
 anchang.toml. Existing stations are bound at their next start.
 
 Revision ID: 0014

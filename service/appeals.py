@@ -1,0 +1,89 @@
+"""申诉: a consultant holds that a customer is theirs and asks the manager to judge.
+
+The appeal is a judged fact (judge.facts.Appeal, journal kind "appeal"): the engine opens an `appeal`
+case with the consultant as claimant and the recommendation the rules give (judge/cases.py). The
+written reason is a note (db/notes.py, erasable with the customer); the journal holds its ref.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from db import notes, text_rules
+from judge import facts as f
+from judge.engine import Site
+from judge.reasons import EngineError
+from service import appeal_guard
+from service.desk import MIN_REASON, Desk
+from service.roles import PermissionDenied
+
+if TYPE_CHECKING:
+    from service.store import Store, WriteResult
+
+APPEAL = "appeal"  # journal kind
+
+
+def file_appeal(desk: Desk, customer_id: int, reason: str) -> WriteResult:
+    """The logged-in consultant's appeal about `customer_id`, with a written reason."""
+    desk.require("cases.appeal")
+    consultant = desk.consultant
+    if consultant is None:
+        raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
+    return appeal(desk.store, customer_id, consultant, _checked_reason(reason), actor=desk.actor)
+
+
+def file_appeal_by_phone(desk: Desk, phone: str, reason: str) -> WriteResult:
+    """The appeal form's way in: the consultant types the customer's number (input only: it is hashed
+    to find the customer and never shown back). No oracle (service/appeal_guard.py): a number the site does not
+    know, the consultant's own customer and one never at the site are refused in the same words, counted,
+    and too many such misses pause the consultant's lookups."""
+    desk.require("cases.appeal")
+    consultant = desk.consultant
+    if consultant is None:
+        raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
+    _checked_reason(reason)  # before any lookup: a bad reason is no miss
+    store = desk.store
+    until = appeal_guard.paused_until(store, desk.actor)
+    if until is not None:
+        raise appeal_guard.LookupsPaused(until)
+    customer = store.customer_id(phone)  # InvalidPhone for a number that is not a mainland mobile
+    if customer is not None and _own_open_appeal(store.site(), customer, consultant):
+        return file_appeal(desk, customer, reason)  # refused as still open: their own appeal, no secret
+    try:
+        if customer is None:
+            raise EngineError(appeal_guard.NOT_APPEALABLE)
+        return file_appeal(desk, customer, reason)
+    except PermissionDenied:
+        raise
+    except EngineError:
+        appeal_guard.record_miss(store, desk.actor, consultant)
+        raise EngineError(appeal_guard.NOT_APPEALABLE) from None
+
+
+def _checked_reason(reason: str) -> str:
+    reason = text_rules.check_text(reason, "申诉理由", "reason")
+    if len(reason) < MIN_REASON:
+        raise EngineError(f"请写明申诉理由（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
+    return reason
+
+
+def _own_open_appeal(site: Site, customer_id: int, consultant: str) -> bool:
+    cases = (site.cases[i] for i in site.cases_by_customer.get(site.resolve(customer_id), []))
+    return any(c.kind == "appeal" and c.status == "open" and c.claimant == consultant for c in cases)
+
+
+def appeal(store: Store, customer_id: int, consultant: str, reason: str, actor: str | None = None) -> WriteResult:
+    """Journals the appeal; the engine refuses it (nothing written, not even the note) when the
+    consultant already owns the customer, the customer never visited, or their appeal is still open."""
+
+    def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
+        store._check_consultant(session, consultant)
+        if site.resolve(customer_id) not in site.customers:
+            raise EngineError(f"没有此客户 / no customer #{customer_id}")
+        ref = notes.add_note(session, store.keyring, reason, customer_id, at)
+        return f.Appeal(seq=seq, at=at, customer=customer_id, consultant=consultant, reason=ref)
+
+    return store._write(APPEAL, actor or consultant, build)
