@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # method does; faketime: one program's clock wrong; apt-utils (apt-ftparchive) and gnupg: the signed apt
 # repository (tests/installer/test_apt_repo.py); shellcheck: the package's shell scripts; debootstrap: the
 # office trial of two fresh stations (installer/office-trial.sh, with ANCHANG_BUILD_INSTALLER=1)
-ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime apt-utils gnupg shellcheck debootstrap" bash scripts/setup.sh
+# chromium, chromium-driver: the site server's phone pages driven in a real browser (tests/server/)
+ANCHANG_EXTRA_SYSTEM_PACKAGES="nsis xdotool xclip imagemagick faketime apt-utils gnupg shellcheck debootstrap chromium chromium-driver" bash scripts/setup.sh
 VENV="${ANCHANG_VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 source scripts/postgres.sh

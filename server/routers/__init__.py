@@ -1,0 +1,1 @@
+"""One router per resource; each takes the signed-in Desk from server/sessions.py."""
