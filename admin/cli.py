@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="演示 / a demo week in demo.sqlite3, then today's board")
 
+    serve = sub.add_parser("serve", help="站点服务 / the HTTPS server for phones and tablets on the office LAN "
+                                         "(docs/site-server.md)")
+    serve.add_argument("--host", default="0.0.0.0", help="the address to listen on (default: every address)")
+    serve.add_argument("--port", type=int, default=8443, help="the HTTPS port (default: 8443)")
+
     board = sub.add_parser("board", help="看板 / today's board of the configured database")
     board.add_argument("--at", help="local time of the board (default: now)")
 
@@ -166,6 +171,10 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "pg-setup":
         from admin.pg_setup import run as run_pg_setup
         return lambda: run_pg_setup(args)
+    if args.command == "serve":
+        from server.run import serve
+
+        return lambda: serve(args.host, args.port)
     if args.command == "demo":
         from operations.demo import run_demo
         return run_demo

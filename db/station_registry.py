@@ -26,7 +26,7 @@ from db.models import Station
 from db.site_dirs import make_folder
 from judge.reasons import EngineError
 
-KINDS = ("kiosk", "console", "admin")
+KINDS = ("kiosk", "console", "admin", "server")  # server: anchang serve (the site server)
 COMPUTER_FILE = "station.id"  # this computer's id, in the data directory beside the keys
 
 

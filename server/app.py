@@ -28,7 +28,9 @@ def _loopback(host: str | None) -> bool:
         return host == "localhost"
 
 
-def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interval: float | None = None) -> FastAPI:
+def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interval: float | None = None,
+               ca_pem: bytes | None = None) -> FastAPI:
+    """`ca_pem`: the site CA's certificate, handed to phones at /ca.crt (the 站点 page's QR code)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.live = LiveHub(store, poll_interval=poll_interval)
@@ -62,6 +64,12 @@ def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interva
     for router in (health.router, session.router, today.router, customers.router, pool.router, numbers.router,
                    live.router):
         app.include_router(router)
+    if ca_pem is not None:
+        @app.get("/ca.crt", include_in_schema=False)
+        def ca_certificate() -> Response:
+            return Response(ca_pem, media_type="application/x-x509-ca-cert",
+                            headers={"Content-Disposition": 'attachment; filename="anchang-site-ca.crt"'})
+
     if (WEB / "index.html").exists():
         @app.get("/", include_in_schema=False)
         def index() -> FileResponse:

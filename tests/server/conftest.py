@@ -67,7 +67,7 @@ def live_server(site: Store) -> Iterator[LiveServer]:
     http://localhost:PORT, so a browser keeps its Secure cookie."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(site, poll_interval=0.1), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+                                           log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
