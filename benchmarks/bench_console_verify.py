@@ -27,10 +27,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from admin import audit_desk  # noqa: E402
 from db import journal, migrate  # noqa: E402
 from db.database import make_engine, read_session  # noqa: E402
 from db.keys import Keyring  # noqa: E402
+from operations import audit_desk  # noqa: E402
 from service import users  # noqa: E402
 from service.desk import Desk  # noqa: E402
 from service.store import ManualClock, Store  # noqa: E402

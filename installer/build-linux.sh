@@ -5,6 +5,7 @@
 #   /usr/bin/anchang*             links to them, and anchang-kiosk-autostart (enable|disable|status|session)
 #   /usr/share/applications/      the kiosk's and the console's menu entries, icons under hicolor
 #   /usr/lib/systemd/user/anchang-kiosk.service, /usr/share/xsessions/anchang-kiosk.desktop: the kiosk PC
+#   /usr/lib/systemd/system/anchang-serve.service: the site server, enabled by hand on the station chosen for it
 #   /usr/share/doc/anchang/       README.md, changelog.gz, copyright; /usr/share/man/man1: the man pages
 # Sets up the development environment first (scripts/setup.sh) and installs the pinned PyInstaller
 # (pyproject's `installer` extra) into it if missing. Figures: build/installer/figures.txt.
@@ -73,7 +74,8 @@ STAGE="$OUT/deb"
 rm -rf "$STAGE"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
     "$STAGE/usr/share/anchang" "$STAGE/usr/share/doc/anchang" "$STAGE/usr/share/man/man1" \
-    "$STAGE/usr/lib/systemd/user" "$STAGE/usr/libexec/anchang" "$STAGE/usr/share/xsessions"
+    "$STAGE/usr/lib/systemd/user" "$STAGE/usr/lib/systemd/system" "$STAGE/usr/libexec/anchang" \
+    "$STAGE/usr/share/xsessions"
 cp -a "$OUT/dist/anchang" "$STAGE/opt/anchang"
 for program in anchang anchang-kiosk anchang-console; do
     ln -s "../../opt/anchang/$program" "$STAGE/usr/bin/$program"  # relative: also right inside a chroot
@@ -83,6 +85,7 @@ install -m 0644 installer/linux/anchang-kiosk.desktop installer/linux/anchang-co
     "$STAGE/usr/share/applications/"
 install -m 0644 installer/linux/anchang-kiosk-autostart.desktop "$STAGE/usr/share/anchang/"
 install -m 0644 installer/linux/anchang-kiosk.service "$STAGE/usr/lib/systemd/user/"
+install -m 0644 installer/linux/anchang-serve.service "$STAGE/usr/lib/systemd/system/"
 install -m 0755 installer/linux/anchang-kiosk-session "$STAGE/usr/libexec/anchang/"
 install -m 0644 installer/linux/anchang-kiosk-session.desktop "$STAGE/usr/share/xsessions/anchang-kiosk.desktop"
 "$PY" installer/make_manpages.py "$STAGE/usr/share/man/man1" --version "$VERSION" >/dev/null

@@ -56,6 +56,7 @@ EXPECTED=(
     usr/share/doc/anchang/README.md usr/share/doc/anchang/changelog.gz
     usr/share/man/man1/anchang.1.gz usr/share/man/man1/anchang-kiosk.1.gz usr/share/man/man1/anchang-console.1.gz
     usr/lib/systemd/user/anchang-kiosk.service usr/libexec/anchang/anchang-kiosk-session
+    usr/lib/systemd/system/anchang-serve.service
     usr/share/xsessions/anchang-kiosk.desktop
     opt/anchang/_internal/face_recognition_models/models/shape_predictor_5_face_landmarks.dat
     opt/anchang/_internal/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat

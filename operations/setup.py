@@ -18,6 +18,7 @@ from operations.common import (
     shown_url,
 )
 from operations.half_made import NothingHalfMade
+from operations.site_ca import ensure_ca
 from operations.site_probe import check_database, refuse_a_second_site
 from service import users
 from service.store import Store
@@ -26,13 +27,15 @@ Say = Callable[[str], None]  # where progress lines go: print for the command, t
 
 
 def ensure_keys(directory: Path, say: Say = print) -> bool:
-    """Creates the site keys unless they are all there (then loads them to check). True if created."""
+    """Creates the site keys unless they are all there (then loads them to check), and the site CA
+    beside them (operations/site_ca.py) unless it is there. True if the keys were created."""
     present = [name for name in KEY_FILES if (directory / name).exists()]
     if not present:
         Keyring.create(directory)
         say(f"已生成站点密钥 / created the site keys in {directory}")
         say("  请离线备份这些密钥文件：丢失后加密数据无法恢复 / back the key files up offline: "
               "without them the encrypted data cannot be read")
+        _ensure_site_ca(directory, say)
         return True
     if len(present) != len(KEY_FILES):
         missing = [name for name in KEY_FILES if name not in present]
@@ -40,7 +43,14 @@ def ensure_keys(directory: Path, say: Say = print) -> bool:
                          "not creating new ones (existing data would become unreadable): restore them from backup")
     Keyring.load(directory)
     say(f"站点密钥已存在，保持不变 / site keys already exist in {directory}: kept as they are")
+    _ensure_site_ca(directory, say)
     return False
+
+
+def _ensure_site_ca(directory: Path, say: Say) -> None:
+    """The CA phones trust for `anchang serve`; its fingerprint is what they check when installing it."""
+    ca = ensure_ca(directory)
+    say(f"站点证书 / site CA: {ca.cert_path} (SHA-256 {ca.fingerprint}, valid until {ca.not_after:%Y-%m-%d})")
 
 
 def migrate_schema(url: str, backup_dir: Path, say: Say = print) -> bool:

@@ -2,18 +2,19 @@
 computer, first and last start, last write, and whether retired (by whom, why). A manager or an
 administrator retires one (asked twice: a retired station's writes are refused from then on, for good)
 and exports the site's key bundle for a computer joining the site (key_export.py); the 诊断包 for a support
-call (diagnostics.py)."""
+call (diagnostics.py); how phones trust the site's certificate for `anchang serve` (phone_trust.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from console.pages.base import Page, Snap
 from console.pages.diagnostics import DiagnosticsPanel
 from console.pages.key_export import KeyExportPanel
+from console.pages.phone_trust import PhoneTrustPanel
 from console.widgets import Column, PagedTableModel, button, table_view
 from service import stations
 from service.desk import MIN_REASON, Desk
@@ -58,9 +59,15 @@ class StationsPage(Page):
         self.diagnostics = DiagnosticsPanel(self)  # for a support call: whoever may see the stations
         left.addWidget(self.diagnostics)
         lower.addLayout(left, 1)
+        right = QVBoxLayout()  # each card its own height, beside the left column
+        right.setSpacing(16)
         if self.desk.can("keys.export"):
             self.export = KeyExportPanel(self)
-            lower.addWidget(self.export, 2, Qt.AlignmentFlag.AlignTop)  # its own height, beside the left column
+            right.addWidget(self.export)
+        self.trust = PhoneTrustPanel(self)  # the CA is public: whoever sees the page may show it to a phone
+        right.addWidget(self.trust)
+        right.addStretch(1)
+        lower.addLayout(right, 2)
         self.layout_.addLayout(lower)
 
     def title(self) -> str:
@@ -173,6 +180,7 @@ class StationsPage(Page):
     def refresh(self) -> None:
         store = self.ctx.store
         self.ctx.run(lambda: store.rules_at().timezone, on_done=self._loaded)
+        self.trust.refresh()
 
     def _loaded(self, zone: Any) -> None:
         self.zone = zone

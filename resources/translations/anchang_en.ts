@@ -3411,6 +3411,41 @@
     </message>
 </context>
 <context>
+    <name>PhoneTrustPanel</name>
+    <message>
+        <source>手机信任本站证书</source>
+        <translation>Phones trust this site&apos;s certificate</translation>
+    </message>
+    <message>
+        <source>手机浏览器访问本站前，须先安装并信任本站证书（每部手机一次）。请在运行 anchang serve 的电脑上打开本页，用手机相机扫描二维码下载证书。浏览器提示连接不安全时，核对下方指纹与手机上显示的一致后继续。</source>
+        <translation>Before a phone&apos;s browser opens this site, the phone installs and trusts this site&apos;s certificate (once per phone). Open this page on the computer that runs anchang serve and scan the QR code with the phone&apos;s camera to download the certificate. When the browser warns that the connection is not secure, continue only once the fingerprint below matches the one the phone shows.</translation>
+    </message>
+    <message>
+        <source>证书 SHA-256 指纹（安装时核对）：</source>
+        <translation>The certificate&apos;s SHA-256 fingerprint (compare it when installing):</translation>
+    </message>
+    <message>
+        <source>iPhone / iPad（用 Safari 打开）</source>
+        <translation>iPhone / iPad (open it in Safari)</translation>
+    </message>
+    <message>
+        <source>下载描述文件 → 设置 → 已下载描述文件 → 安装 → 通用 → 关于本机 → 证书信任设置 → 启用完全信任</source>
+        <translation>Download the profile → Settings → Profile Downloaded → Install → General → About → Certificate Trust Settings → Enable Full Trust</translation>
+    </message>
+    <message>
+        <source>安卓手机（Android）</source>
+        <translation>Android phones</translation>
+    </message>
+    <message>
+        <source>下载证书 → 设置 → 安全 → 加密与凭据 → 安装证书 → CA 证书 → 选择下载的 ca.crt</source>
+        <translation>Download the certificate → Settings → Security → Encryption &amp; credentials → Install a certificate → CA certificate → choose the downloaded ca.crt</translation>
+    </message>
+    <message>
+        <source>无法读取本站证书：%1</source>
+        <translation>Cannot read this site&apos;s certificate: %1</translation>
+    </message>
+</context>
+<context>
     <name>PoolPage</name>
     <message>
         <source>客户</source>

@@ -15,7 +15,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from db import users  # noqa: E402
+from service import users  # noqa: E402
 from service.store import Store  # noqa: E402
 from tests.db.stores import new_store  # noqa: E402
 

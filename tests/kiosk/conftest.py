@@ -11,11 +11,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from db import migrate, users  # noqa: E402
+from db import migrate  # noqa: E402
 from db.database import make_engine  # noqa: E402
 from db.keys import Keyring  # noqa: E402
 from kiosk.fakes import FakeCamera, ScriptedFaceEngine  # noqa: E402
 from kiosk.services import KioskServices, Timings  # noqa: E402
+from service import users  # noqa: E402
 from service.store import Store  # noqa: E402
 
 CONSULTANTS = ("李强", "王丽")
