@@ -4,6 +4,7 @@ with the HTTP status a client can act on."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from db.database import DatabaseUnavailable
@@ -27,6 +28,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return _answer(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(_: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg', '')}"
+                          for e in exc.errors())
+        return _answer(422, "bad_input", f"输入有误 / invalid input: {where}")
 
     @app.exception_handler(SessionEnded)
     async def session_ended(_: Request, exc: SessionEnded) -> JSONResponse:

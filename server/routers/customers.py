@@ -21,6 +21,9 @@ FOLLOW_UP_KINDS = ("电话", "微信", "面谈", "到访")
 
 
 class CustomerItem(BaseModel):
+    """`protection_until`: when the customer is lost unless followed up or back (as the customer's page says);
+    `follow_up_due`: the follow-up deadline within it."""
+
     id: int
     surname_shown: str | None
     phone_masked: str
@@ -76,7 +79,7 @@ class Written(BaseModel):
 def item(found: phone.MyCustomer) -> CustomerItem:
     row = found.row
     return CustomerItem(id=row.id, surname_shown=row.surname, phone_masked=row.phone_masked, stage=row.stage,
-                        owner=row.owner, protection_until=found.protection_ends, follow_up_due=found.follow_up_due,
+                        owner=row.owner, protection_until=found.expires_first, follow_up_due=found.follow_up_due,
                         channel=row.channel)
 
 

@@ -48,8 +48,15 @@ def wait_ready(driver: webdriver.Chrome, page: str, timeout: float = 10) -> None
 
 
 def open_page(driver: webdriver.Chrome, base_url: str, hash_route: str, page: str) -> None:
-    driver.execute_script("document.getElementById('view').removeAttribute('data-ready'); location.hash = arguments[0]",
-                          hash_route)
+    """Goes to `hash_route` as a link would, and waits for its page; the page it is on already is reloaded
+    (the same hash again is no navigation)."""
+    same = driver.execute_script("""
+        document.getElementById('view').removeAttribute('data-ready');
+        if (location.hash === arguments[0]) return true;
+        location.hash = arguments[0];
+        return false;""", hash_route)
+    if same:
+        driver.refresh()
     wait_ready(driver, page)
 
 
@@ -62,8 +69,10 @@ def set_lang(driver: webdriver.Chrome, lang: str) -> None:
 def sign_in(driver: webdriver.Chrome, base_url: str, name: str, secret: str) -> None:
     driver.get(f"{base_url}/#/signin")
     wait_ready(driver, "signin")
-    driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "secret").send_keys(secret)
+    for field, value in (("name", name), ("secret", secret)):
+        box = driver.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(value)
     driver.find_element(By.CSS_SELECTOR, "#signin button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.execute_script(
         "const v = document.getElementById('view'); return v.dataset.ready && v.dataset.ready !== 'signin'"))

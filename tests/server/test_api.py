@@ -150,7 +150,7 @@ def test_stage_change_and_the_engines_refusal_in_words(client: TestClient, site:
     assert ok.status_code == 200
     assert client.get(f"/api/customers/{customer}").json()["stage"] == "pledge"
     bad = client.post(f"/api/customers/{customer}/stage", json={"stage": "sold"}, headers={"X-CSRF-Token": csrf})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and bad.json()["code"] == "bad_input" and "stage" in bad.json()["message"]
     other = sign_in(client, "王丽")
     refused = client.post(f"/api/pool/{customer}/claim", headers={"X-CSRF-Token": other})
     assert refused.status_code == 403 and refused.json()["message"].startswith("不是您的客户 / ")
