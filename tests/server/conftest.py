@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from server.app import create_app
@@ -25,6 +26,13 @@ SECRET = "pw-123456"
 USERS = (("经理", "manager", None), ("前台", "receptionist", None), ("管理员", "admin", None),
          ("渠道经理", "channel_manager", None), ("李强", "consultant", "李强"), ("王丽", "consultant", "王丽"))
 PHONE = "13812345678"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest here: these tests sign in dozens of times, and the lockout and the hash's
+    strength are service/users.py's tests' concern (its parameters are the library's defaults)."""
+    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

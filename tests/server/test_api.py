@@ -105,6 +105,7 @@ def test_a_disabled_user_is_signed_out_at_the_next_act(client: TestClient, site:
     assert answer.status_code == 401 and answer.json()["code"] == "session_ended"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # roles are the Desk's: one database is enough
 @pytest.mark.parametrize(("name", "allowed"), [("李强", True), ("经理", True), ("王丽", False), ("前台", False),
                                                ("管理员", False), ("渠道经理", False)])
 def test_follow_up_is_refused_to_the_roles_the_console_refuses(client: TestClient, site: Store, name: str,

@@ -166,6 +166,7 @@ def test_a_consultants_day_on_the_phone(live_server: LiveServer, phones: list[we
     assert len(entries(site, "number_viewed")) == 1
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the page's own behaviour: one database is enough
 def test_a_wrong_secret_shows_the_servers_refusal_in_english(live_server: LiveServer,
                                                             phones: list[webdriver.Chrome]) -> None:
     driver = phone_browser("en")
@@ -186,6 +187,7 @@ def test_a_wrong_secret_shows_the_servers_refusal_in_english(live_server: LiveSe
     assert driver.find_element(By.CSS_SELECTOR, "#signin button[type=submit]").text == "登录"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the page's own behaviour: one database is enough
 def test_hostile_names_stay_text(live_server: LiveServer, phones: list[webdriver.Chrome]) -> None:
     site = live_server.store
     site.register_visit(PHONE, consultant="李强", name="<img src=x onerror=window.owned=1>")
@@ -198,6 +200,7 @@ def test_hostile_names_stay_text(live_server: LiveServer, phones: list[webdriver
     assert driver.execute_script("return window.owned") is None
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the page's own behaviour: one database is enough
 def test_an_ended_session_returns_to_sign_in(live_server: LiveServer, phones: list[webdriver.Chrome]) -> None:
     driver = phone_browser("zh")
     phones.append(driver)
