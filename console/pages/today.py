@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from console.pages.base import Page, Snap
+from console.pages.today_numbers import NumberRequestsPanel
 from console.pages.today_parts import ArrivalToast, QueuePanel, RotationPanel, caption
 from console.pages.today_refused import RefusedPanel
 from console.widgets import Column, PagedTableModel, button, table_view
@@ -133,6 +134,10 @@ class TodayPage(Page):
             column.addWidget(self.refused)
             self.queue = QueuePanel(self.ctx, self.desk, self.local_when, self._written)
             column.addWidget(self.queue)
+        self.numbers: NumberRequestsPanel | None = None  # consultants' requests from their phones
+        if self.desk.can("customers.reveal"):
+            self.numbers = NumberRequestsPanel(self.ctx, self.desk, self.local_when, self._written)
+            column.addWidget(self.numbers)
         self.rotation = RotationPanel(self.set_busy if self.desk.can("duty.busy") else None)
         column.addWidget(self.rotation)
         column.addStretch(1)
@@ -153,6 +158,8 @@ class TodayPage(Page):
             self.ctx.run(q.queue, store, on_done=self.queue.show_rows)
         if self.refused is not None:
             self.refused.refresh()
+        if self.numbers is not None:
+            self.numbers.refresh()
 
     def _summary_loaded(self, summary: q.TodaySummary) -> None:
         self.day = day = summary.day

@@ -3139,6 +3139,57 @@
     </message>
 </context>
 <context>
+    <name>NumberRequestsPanel</name>
+    <message>
+        <source>号码查看申请</source>
+        <translation>Number requests</translation>
+    </message>
+    <message>
+        <source>置业顾问在手机上申请查看客户完整号码：批准后号码只向其显示一次，申请、决定和查看都记入日志</source>
+        <translation>Consultants ask on their phones to see a customer&apos;s full number: once approved it is shown to them once, and the request, the decision and the viewing are journalled</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>顾问</source>
+        <translation>Consultant</translation>
+    </message>
+    <message>
+        <source>手机</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>决定理由（至少 4 个字）</source>
+        <translation>Reason for the decision (4 characters or more)</translation>
+    </message>
+    <message>
+        <source>批准</source>
+        <translation>Approve</translation>
+    </message>
+    <message>
+        <source>拒绝</source>
+        <translation>Refuse</translation>
+    </message>
+    <message>
+        <source>号码查看申请（%1）</source>
+        <translation>Number requests (%1)</translation>
+    </message>
+    <message>
+        <source>已批准 %1 的申请</source>
+        <translation>Approved %1&apos;s request</translation>
+    </message>
+    <message>
+        <source>已拒绝 %1 的申请</source>
+        <translation>Refused %1&apos;s request</translation>
+    </message>
+</context>
+<context>
     <name>NumberTile</name>
     <message>
         <source>查看这些客户</source>
