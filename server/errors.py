@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from db.database import DatabaseUnavailable
 from db.text_rules import TextRefused
 from judge.reasons import EngineError
+from service.appointments import AppointmentRefused
 from service.roles import PermissionDenied, SessionEnded
 from service.users import AuthError
 
@@ -57,6 +58,10 @@ def install(app: FastAPI) -> None:
     async def database_away(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
         return _answer(503, "database_unavailable", f"数据库暂不可用，请稍后重试 / the database is not answering: {exc}",
                        {"Retry-After": "5"})
+
+    @app.exception_handler(AppointmentRefused)
+    async def appointment_refused(_: Request, exc: AppointmentRefused) -> JSONResponse:
+        return _answer(404 if exc.reason == "unknown" else 409, f"appointment_{exc.reason}", str(exc))
 
     @app.exception_handler(EngineError)
     async def engine_refused(_: Request, exc: EngineError) -> JSONResponse:
