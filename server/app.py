@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from server import errors
 from server.live import LiveHub
-from server.routers import customers, health, live, numbers, pool, session, today
+from server.routers import appointments, customers, health, live, numbers, pool, session, today
 from server.sessions import IDLE_SECONDS, Sessions
 from service.store import Store
 
@@ -62,7 +62,7 @@ def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interva
         return response
 
     for router in (health.router, session.router, today.router, customers.router, pool.router, numbers.router,
-                   live.router):
+                   appointments.router, live.router):
         app.include_router(router)
     if ca_pem is not None:
         @app.get("/ca.crt", include_in_schema=False)
