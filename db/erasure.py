@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db import identity, notes, search_keys
+from db import evidence, identity, notes, search_keys
 from db.models import Identity, Report
 from db.scrub import Scrub
 from judge.engine import Site
@@ -37,6 +37,7 @@ def erase(session: Session, site: Site, customer_id: int) -> list[str]:
                                                                        Identity.kind == "phone")))
     orphaned = identity.erase_customer(session, customer_id)
     notes.erase_notes(session, customer_id)
+    evidence.erase(session, customer_id)  # appeals' photos
     search_keys.forget(session, customer_id)  # keyed hashes of surname, initials, last four digits
     # Reports show the masked number the channel gave: the customer's own reports, and the masked
     # reports (隐号报备) whose pseudonym went with them.

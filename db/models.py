@@ -412,3 +412,15 @@ class RefusedCheckin(Base):
     detail_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Evidence(Base):
+    """A photo of evidence a consultant gave with an appeal (申诉): encrypted under the customer's key, found
+    by `ref` (SHA-256 of the ciphertext, which the journal holds); erasure deletes the row."""
+
+    __tablename__ = "evidence"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, index=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    blob_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,11 +14,12 @@ from fastapi.staticfiles import StaticFiles
 
 from server import errors
 from server.live import LiveHub
-from server.routers import appointments, customers, health, live, numbers, pool, session, today
+from server.routers import appeals, appointments, customers, health, live, numbers, pool, session, today
 from server.sessions import IDLE_SECONDS, Sessions
 from service.store import Store
 
 WEB = Path(__file__).with_name("web")
+MAX_BODY = 40 * 1024 * 1024  # four photos of evidence, base64: anything larger is refused unread
 
 
 def _loopback(host: str | None) -> bool:
@@ -48,6 +49,9 @@ def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interva
     @app.middleware("http")
     async def https_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Plain HTTP only from this computer itself: anyone else's sign-in would cross the LAN in clear."""
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return JSONResponse({"code": "too_large", "message": "请求过大 / the request is over "
+                                 f"{MAX_BODY // 1024 // 1024} MB"}, status_code=413)
         client = request.client.host if request.client else None
         if request.url.scheme != "https" and not _loopback(client):
             return JSONResponse({"code": "https_only", "message": "请使用 HTTPS / this server answers other "
@@ -62,7 +66,7 @@ def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interva
         return response
 
     for router in (health.router, session.router, today.router, customers.router, pool.router, numbers.router,
-                   appointments.router, live.router):
+                   appointments.router, appeals.router, live.router):
         app.include_router(router)
     if ca_pem is not None:
         @app.get("/ca.crt", include_in_schema=False)

@@ -7,32 +7,41 @@ written reason is a note (db/notes.py, erasable with the customer); the journal 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from db import notes, text_rules
+from db import evidence, notes, text_rules
 from judge import facts as f
 from judge.engine import Site
 from judge.reasons import EngineError
 from service import appeal_guard
 from service.desk import MIN_REASON, Desk
 from service.roles import PermissionDenied
+from service.store import Step, WriteResult
 
 if TYPE_CHECKING:
-    from service.store import Store, WriteResult
+    from service.store import Store
 
 APPEAL = "appeal"  # journal kind
+EVIDENCE = "appeal_evidence"  # journal kind: the photos given with an appeal, by ref
+MAX_PHOTOS = 4
 
 
-def file_appeal(desk: Desk, customer_id: int, reason: str) -> WriteResult:
-    """The logged-in consultant's appeal about `customer_id`, with a written reason."""
+def file_appeal(desk: Desk, customer_id: int, reason: str, photos: Sequence[bytes] = ()) -> WriteResult:
+    """The logged-in consultant's appeal about `customer_id`, with a written reason and, from a phone,
+    photos of evidence (db/evidence.py: encrypted, erased with the customer)."""
     desk.require("cases.appeal")
     consultant = desk.consultant
     if consultant is None:
         raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
-    return appeal(desk.store, customer_id, consultant, _checked_reason(reason), actor=desk.actor)
+    if len(photos) > MAX_PHOTOS:
+        raise EngineError(f"最多 {MAX_PHOTOS} 张照片 / at most {MAX_PHOTOS} photos")
+    for photo in photos:
+        evidence.media_type(photo)  # a file that is no photo is refused before anything is written
+    return appeal(desk.store, customer_id, consultant, _checked_reason(reason), actor=desk.actor, photos=photos)
 
 
 def file_appeal_by_phone(desk: Desk, phone: str, reason: str) -> WriteResult:
@@ -75,9 +84,11 @@ def _own_open_appeal(site: Site, customer_id: int, consultant: str) -> bool:
     return any(c.kind == "appeal" and c.status == "open" and c.claimant == consultant for c in cases)
 
 
-def appeal(store: Store, customer_id: int, consultant: str, reason: str, actor: str | None = None) -> WriteResult:
+def appeal(store: Store, customer_id: int, consultant: str, reason: str, actor: str | None = None,
+           photos: Sequence[bytes] = ()) -> WriteResult:
     """Journals the appeal; the engine refuses it (nothing written, not even the note) when the
-    consultant already owns the customer, the customer never visited, or their appeal is still open."""
+    consultant already owns the customer, the customer never visited, or their appeal is still open.
+    Photos go in the same write, journalled as `appeal_evidence` {appeal, customer, photos: refs}."""
 
     def build(session: Session, site: Site, seq: int, at: datetime) -> f.Fact:
         store._check_consultant(session, consultant)
@@ -86,4 +97,13 @@ def appeal(store: Store, customer_id: int, consultant: str, reason: str, actor: 
         ref = notes.add_note(session, store.keyring, reason, customer_id, at)
         return f.Appeal(seq=seq, at=at, customer=customer_id, consultant=consultant, reason=ref)
 
-    return store._write(APPEAL, actor or consultant, build)
+    if not photos:
+        return store._write(APPEAL, actor or consultant, build)
+
+    def photographed(session: Session, earlier: list[Any], at: datetime) -> dict[str, Any]:
+        refs = [evidence.add(session, store.keyring, photo, customer_id, at) for photo in photos]
+        return {"appeal": earlier[0].seq, "customer": customer_id, "photos": refs}
+
+    appealed, _ = store._write_steps(actor or consultant, (Step(APPEAL, fact=build), Step(EVIDENCE, entry=photographed)))
+    assert isinstance(appealed, WriteResult)
+    return appealed
