@@ -42,8 +42,7 @@ class TodayOut(BaseModel):
 @router.get("", response_model=TodayOut)
 def my_today(desk: Desk = Depends(current_desk)) -> TodayOut:  # noqa: B008
     waiting, received = phone.my_day(desk)
-    customers = phone.my_customers(desk) if desk.can("customers.view") else []
     return TodayOut(arrivals=[ArrivalOut(**arrival(v)) for v in waiting],
                     receptions=[ArrivalOut(**arrival(v)) for v in received],
                     reminders=[ReminderOut(kind=r.kind, customer=r.customer, surname_shown=r.surname, due_at=r.due_at)
-                               for r in phone.reminders(desk, customers)])
+                               for r in phone.due_soon(desk)])

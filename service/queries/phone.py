@@ -11,10 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
+from db.database import read_session
+from db.models import Customer
+from db.search_keys import decrypted_people
 from service.desk import Desk
 from service.queries import today as today_queries
 from service.queries.customers import CustomerFilter, CustomerRow, list_customers
 from service.queries.today import TodayVisit
+from service.reception import shown_surname
 
 REMIND_WITHIN = timedelta(days=2)  # 保护期 ending or 跟进 due within two days: a reminder
 PLEDGE_QUIET = timedelta(days=14)  # 认筹 without a visit for two weeks: a reminder to invite them back
@@ -59,20 +65,37 @@ def my_customers(desk: Desk, text: str = "") -> list[MyCustomer]:
     return sorted(found, key=lambda c: (c.expires_first or far, c.row.id))
 
 
-def reminders(desk: Desk, customers: list[MyCustomer] | None = None) -> list[Reminder]:
-    """Protection ending within REMIND_WITHIN, a follow-up due within it, a pledge without a visit for
-    PLEDGE_QUIET: soonest first."""
-    now = desk.store.now()
+def due_soon(desk: Desk) -> list[Reminder]:
+    """我的今日's reminders without listing every customer: the projection finds the few whose protection
+    ends within REMIND_WITHIN (it holds the earlier of the two deadlines) or who pledged and stayed away,
+    then the engine says which deadline it is. A consultant's own; nothing for the others."""
+    desk.require("customers.view")
+    if desk.consultant is None:
+        return []
+    store = desk.store
+    now = store.now()
+    with read_session(store.engine) as session:
+        rows = session.execute(sa.select(Customer.id, Customer.stage, Customer.last_visit_at).where(
+            Customer.owner == desk.consultant, Customer.merged_into.is_(None),
+            sa.or_(Customer.protected_until <= now + REMIND_WITHIN,
+                   sa.and_(Customer.stage == "pledge",
+                           sa.or_(Customer.last_visit_at.is_(None), Customer.last_visit_at < now - PLEDGE_QUIET))))
+        ).all()
+        names = decrypted_people(session, store.keyring, [r.id for r in rows], phones=False)
+    with store._lock:  # the engine cache is read under the store's lock
+        site = store.site()
+        ends = {r.id: (s.anchor_end, s.contact_end) if (s := site.customers.get(site.resolve(r.id))) is not None
+                and not s.frozen() else (None, None) for r in rows}
     found: list[Reminder] = []
-    for item in customers if customers is not None else my_customers(desk):
-        row = item.row
-        if item.protection_ends is not None and item.protection_ends - now <= REMIND_WITHIN:
-            found.append(Reminder("protection_ending", row.id, row.surname, item.protection_ends))
-        if item.follow_up_due is not None and item.follow_up_due - now <= REMIND_WITHIN:
-            found.append(Reminder("follow_up_due", row.id, row.surname, item.follow_up_due))
+    for row in rows:
+        surname = shown_surname(names.get(row.id, (None, None))[1])
+        protection_ends, follow_up_due = ends[row.id]
+        if protection_ends is not None and protection_ends - now <= REMIND_WITHIN:
+            found.append(Reminder("protection_ending", row.id, surname, protection_ends))
+        if follow_up_due is not None and follow_up_due - now <= REMIND_WITHIN:
+            found.append(Reminder("follow_up_due", row.id, surname, follow_up_due))
         if row.stage == "pledge" and (row.last_visit_at is None or now - row.last_visit_at > PLEDGE_QUIET):
-            found.append(Reminder("pledge_without_visit", row.id, row.surname,
-                                  (row.last_visit_at or now) + PLEDGE_QUIET))
+            found.append(Reminder("pledge_without_visit", row.id, surname, (row.last_visit_at or now) + PLEDGE_QUIET))
     return sorted(found, key=lambda r: (r.due_at, r.customer))
 
 
