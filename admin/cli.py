@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                                          "(docs/site-server.md)")
     serve.add_argument("--host", default="0.0.0.0", help="the address to listen on (default: every address)")
     serve.add_argument("--port", type=int, default=8443, help="the HTTPS port (default: 8443)")
+    serve.add_argument("--tour", metavar="DIR", help="render every phone page at 390x844 in zh and en to PNGs in DIR "
+                                                     "on a demo week (chromium, selenium), then exit; the site's "
+                                                     "database is not opened")
 
     board = sub.add_parser("board", help="看板 / today's board of the configured database")
     board.add_argument("--at", help="local time of the board (default: now)")
@@ -174,7 +177,7 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
     if args.command == "serve":
         from server.run import serve
 
-        return lambda: serve(args.host, args.port)
+        return lambda: serve(args.host, args.port, tour=args.tour)
     if args.command == "demo":
         from operations.demo import run_demo
         return run_demo
@@ -274,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     logs = start_logging("anchang", "admin", terminal=True, doing=args.command, to_file=not sets_up)
     try:
         _private_data_dir()
-        if args.command not in WITHOUT_UPGRADE and (refused := start_check("anchang")) is not None:
+        touring = args.command == "serve" and args.tour is not None  # a demo of its own, not the site's database
+        if args.command not in WITHOUT_UPGRADE and not touring and (refused := start_check("anchang")) is not None:
             return refused  # a newer program's database; an older one was backed up and migrated
         with escaped_output():  # no ESC from a stored name reaches the terminal (admin/terminal.py)
             code = run_guarded(_command(args))

@@ -14,7 +14,19 @@ from fastapi.staticfiles import StaticFiles
 
 from server import errors
 from server.live import LiveHub
-from server.routers import appeals, appointments, customers, health, live, numbers, pool, session, today
+from server.routers import (
+    appeals,
+    appointments,
+    customers,
+    health,
+    live,
+    manager,
+    numbers,
+    pool,
+    reception,
+    session,
+    today,
+)
 from server.sessions import IDLE_SECONDS, Sessions
 from service.store import Store
 
@@ -66,7 +78,7 @@ def create_app(store: Store, *, idle_seconds: float = IDLE_SECONDS, poll_interva
         return response
 
     for router in (health.router, session.router, today.router, customers.router, pool.router, numbers.router,
-                   appointments.router, appeals.router, live.router):
+                   appointments.router, appeals.router, reception.router, manager.router, live.router):
         app.include_router(router)
     if ca_pem is not None:
         @app.get("/ca.crt", include_in_schema=False)

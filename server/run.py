@@ -34,7 +34,12 @@ def _keep_certificate_fresh(server: uvicorn.Server, directory: Path, stop: threa
             log.exception("could not renew the server certificate; the current one is kept")
 
 
-def serve(host: str, port: int) -> int:
+def serve(host: str, port: int, tour: str | None = None) -> int:
+    """`tour`: render the phone pages to PNGs in this folder on a demo week instead (server/tour.py)."""
+    if tour is not None:
+        from server.tour import run_tour
+
+        return run_tour(tour)
     directory = data_dir()
     store = Store.open(database_url(), directory, station=f"server-{this_host()}", kind="server")
     names, addresses = site_ca.lan_names_and_addresses()

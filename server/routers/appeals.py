@@ -16,6 +16,7 @@ from db.database import read_session
 from db.models import JournalEntry
 from db.text_rules import TEXT_MAX
 from server.errors import ApiError
+from server.params import Id
 from server.sessions import current_desk
 from service import appeals
 from service.desk import Desk
@@ -49,7 +50,7 @@ def _decoded(photos: list[str]) -> list[bytes]:
 
 
 @router.post("/api/customers/{customer_id}/appeals", response_model=AppealOut, status_code=201)
-def file_appeal(customer_id: int, body: AppealIn, desk: Desk = Depends(current_desk)) -> AppealOut:  # noqa: B008
+def file_appeal(customer_id: Id, body: AppealIn, desk: Desk = Depends(current_desk)) -> AppealOut:  # noqa: B008
     return AppealOut(seq=appeals.file_appeal(desk, customer_id, body.reason, _decoded(body.photos)).seq)
 
 

@@ -4,12 +4,14 @@ reads), and cancelling one. service/appointments.py makes the rules; a consultan
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from server.errors import ApiError
+from server.params import PLAIN
 from server.sessions import current_desk
 from service import appointments
 from service.appointments import AppointmentInputError
@@ -18,6 +20,7 @@ from service.queries import appointments as queries
 from service.queries.appointments import AppointmentRow
 
 router = APIRouter(prefix="/api/appointments", tags=["appointments"])
+Code = Annotated[str, PathParam(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]  # an appointment code
 
 
 class AppointmentOut(BaseModel):
@@ -32,12 +35,12 @@ class AppointmentOut(BaseModel):
 
 
 class AppointmentIn(BaseModel):
-    surname: str = Field(min_length=1, max_length=20)
+    surname: str = Field(min_length=1, max_length=20, pattern=PLAIN)
     title: Literal["先生", "女士"]
-    phone: str = Field(min_length=1, max_length=32)
+    phone: str = Field(min_length=1, max_length=32, pattern=PLAIN)
     starts_at: datetime
     ends_at: datetime
-    consultant: str | None = Field(default=None, max_length=64)  # a consultant books for themself
+    consultant: str | None = Field(default=None, max_length=64, pattern=PLAIN)  # a consultant books for themself
 
 
 class QrText(BaseModel):
@@ -71,17 +74,17 @@ def book(body: AppointmentIn, desk: Desk = Depends(current_desk)) -> Appointment
 
 
 @router.get("/{code}/qr", response_model=QrText)
-def qr_text(code: str, desk: Desk = Depends(current_desk)) -> QrText:  # noqa: B008
+def qr_text(code: Code, desk: Desk = Depends(current_desk)) -> QrText:  # noqa: B008
     return QrText(text=appointments.signed_code(desk, code))
 
 
 @router.get("/{code}/qr.png", response_class=Response)
-def qr_picture(code: str, desk: Desk = Depends(current_desk)) -> Response:  # noqa: B008
+def qr_picture(code: Code, desk: Desk = Depends(current_desk)) -> Response:  # noqa: B008
     from vision.qr import qr_png
 
     return Response(qr_png(appointments.signed_code(desk, code), scale=10, border=4), media_type="image/png")
 
 
 @router.delete("/{code}", status_code=204)
-def cancel(code: str, desk: Desk = Depends(current_desk)) -> None:  # noqa: B008
+def cancel(code: Code, desk: Desk = Depends(current_desk)) -> None:  # noqa: B008
     appointments.cancel(desk, code)

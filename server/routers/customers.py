@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from db.text_rules import TEXT_MAX
 from judge import facts as f
+from server.params import Id
 from server.sessions import current_desk
 from server.words import timeline_text
 from service.desk import Desk
@@ -89,7 +90,7 @@ def my_customers(q: str = Query(default="", max_length=64), desk: Desk = Depends
 
 
 @router.get("/{customer_id}", response_model=CustomerOut)
-def one_customer(customer_id: int, desk: Desk = Depends(current_desk)) -> CustomerOut:  # noqa: B008
+def one_customer(customer_id: Id, desk: Desk = Depends(current_desk)) -> CustomerOut:  # noqa: B008
     page = customer_page(desk, customer_id)
     protection = None if page.protection is None else ProtectionOut(
         until=page.protection.until, rule=page.protection.rule, days=page.protection.days)
@@ -103,17 +104,17 @@ def one_customer(customer_id: int, desk: Desk = Depends(current_desk)) -> Custom
 
 
 @router.post("/{customer_id}/follow-ups", response_model=Written, status_code=201)
-def write_follow_up(customer_id: int, body: FollowUpIn, desk: Desk = Depends(current_desk)) -> Written:  # noqa: B008
+def write_follow_up(customer_id: Id, body: FollowUpIn, desk: Desk = Depends(current_desk)) -> Written:  # noqa: B008
     note = f"【{body.kind}】{body.note.strip()}"  # how they were in touch leads the note
     return Written(seq=desk.follow_up(customer_id, note, _acting_for(desk, customer_id)).seq)
 
 
 @router.post("/{customer_id}/stage", response_model=Written)
-def change_stage(customer_id: int, body: StageIn, desk: Desk = Depends(current_desk)) -> Written:  # noqa: B008
+def change_stage(customer_id: Id, body: StageIn, desk: Desk = Depends(current_desk)) -> Written:  # noqa: B008
     return Written(seq=desk.change_stage(customer_id, body.stage, _acting_for(desk, customer_id)).seq)
 
 
-def _acting_for(desk: Desk, customer_id: int) -> str | None:
+def _acting_for(desk: Desk, customer_id: Id) -> str | None:
     """A consultant acts as themself; a manager on the owner's behalf (the console asks them to choose)."""
     if desk.consultant is not None:
         return None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from db.text_rules import TEXT_MAX
 from server.errors import ApiError
+from server.params import Id
 from server.sessions import current_desk
 from service import number_requests
 from service.desk import Desk
@@ -57,7 +58,7 @@ def _announce(http: Request, event: str, request: NumberRequest) -> None:
 
 
 @router.post("/api/customers/{customer_id}/number-requests", response_model=NumberRequestOut, status_code=201)
-def ask(customer_id: int, body: AskIn, http: Request, desk: Desk = Depends(current_desk)) -> NumberRequestOut:  # noqa: B008
+def ask(customer_id: Id, body: AskIn, http: Request, desk: Desk = Depends(current_desk)) -> NumberRequestOut:  # noqa: B008
     request = number_requests.one(desk, number_requests.ask(desk, customer_id, body.reason))
     _announce(http, "number_request", request)
     return out(request)
@@ -69,7 +70,7 @@ def listed(waiting: bool = False, desk: Desk = Depends(current_desk)) -> list[Nu
 
 
 @router.post("/api/number-requests/{request_id}/decision", response_model=NumberRequestOut)
-def decide(request_id: int, body: DecisionIn, http: Request, desk: Desk = Depends(current_desk)) -> NumberRequestOut:  # noqa: B008
+def decide(request_id: Id, body: DecisionIn, http: Request, desk: Desk = Depends(current_desk)) -> NumberRequestOut:  # noqa: B008
     try:
         number_requests.decide(desk, request_id, body.approve, body.reason)
     except RequestClosed as exc:
@@ -80,7 +81,7 @@ def decide(request_id: int, body: DecisionIn, http: Request, desk: Desk = Depend
 
 
 @router.post("/api/number-requests/{request_id}/view", response_model=NumberOut)
-def view(request_id: int, desk: Desk = Depends(current_desk)) -> NumberOut:  # noqa: B008
+def view(request_id: Id, desk: Desk = Depends(current_desk)) -> NumberOut:  # noqa: B008
     try:
         return NumberOut(phone=number_requests.view(desk, request_id))
     except RequestClosed as exc:

@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from server.params import Id
 from server.sessions import current_desk
 from service.desk import Desk
 from service.queries import pool as pool_queries
@@ -48,5 +49,5 @@ def pool(desk: Desk = Depends(current_desk)) -> PoolOut:  # noqa: B008
 
 
 @router.post("/{customer_id}/claim", response_model=Claimed)
-def claim(customer_id: int, desk: Desk = Depends(current_desk)) -> Claimed:  # noqa: B008
+def claim(customer_id: Id, desk: Desk = Depends(current_desk)) -> Claimed:  # noqa: B008
     return Claimed(seq=desk.claim(customer_id).seq)

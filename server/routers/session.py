@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from server.params import PLAIN
 from server.sessions import COOKIE, Session, current_session, store_of
 from service import users
 
@@ -12,8 +13,8 @@ router = APIRouter(prefix="/api/session", tags=["session"])
 
 
 class SignIn(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
-    secret: str = Field(min_length=1, max_length=256)
+    name: str = Field(min_length=1, max_length=64, pattern=PLAIN)
+    secret: str = Field(min_length=1, max_length=256, pattern=PLAIN)
 
 
 class SessionOut(BaseModel):

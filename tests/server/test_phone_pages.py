@@ -19,10 +19,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from db.database import read_session
 from db.models import JournalEntry
+from server.tour import CHROMEDRIVER, CHROMIUM, open_page, phone_browser, sign_in, wait_ready
+from server.tour import PHONE as VIEWPORT
 from service.store import Store
 from tests.server.conftest import PHONE, SECRET, LiveServer
-from tests.server.phone_tour import CHROMEDRIVER, CHROMIUM, open_page, phone_browser, sign_in, wait_ready
-from tests.server.phone_tour import PHONE as VIEWPORT
 
 # like tests/e2e/: a developer's machine without the browser skips these; CI never does (they fail, saying why)
 _MISSING = [tool for tool in (CHROMIUM, CHROMEDRIVER) if not Path(tool).exists()]
