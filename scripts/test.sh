@@ -24,5 +24,7 @@ if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tes
 if [ "${ANCHANG_BUILD_INSTALLER:-}" = "1" ]; then
     bash installer/build-linux.sh
 fi
-# Two workers (pytest-xdist): the GUI and PostgreSQL tests wait on I/O and Qt as much as on the CPU.
-python -m pytest -q -p no:cacheprovider -n "${ANCHANG_TEST_WORKERS:-2}" "$@"
+# Two workers (pytest-xdist): the GUI and PostgreSQL tests wait on I/O and Qt as much as on the CPU;
+# worksteal: a worker that runs out takes queued tests from the other, so a few long tests at the end
+# do not leave one core idle.
+python -m pytest -q -p no:cacheprovider -n "${ANCHANG_TEST_WORKERS:-2}" --dist worksteal "$@"

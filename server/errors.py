@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from db.database import DatabaseUnavailable
+from db.personal import InvalidPhone
 from db.text_rules import TextRefused
 from judge.reasons import EngineError
 from service.appointments import AppointmentRefused
@@ -55,6 +56,10 @@ def install(app: FastAPI) -> None:
         if exc.retry_after is not None:
             return _answer(423, "held_off", str(exc), {"Retry-After": str(max(1, round(exc.retry_after)))})
         return _answer(401, "wrong_secret", str(exc))
+
+    @app.exception_handler(InvalidPhone)
+    async def bad_phone(_: Request, exc: InvalidPhone) -> JSONResponse:
+        return _answer(422, "bad_phone", str(exc))
 
     @app.exception_handler(TextRefused)
     async def text_refused(_: Request, exc: TextRefused) -> JSONResponse:
