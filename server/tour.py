@@ -35,7 +35,8 @@ PHONE = (390, 844)
 LANGS = ("zh", "en")
 TOUR_CONSULTANT = "李强"  # one of the demo week's consultants, with customers of every kind
 CUSTOMER_SUBPAGES = ("follow-up", "stage", "ask")  # a consultant's pages of one customer
-DETAIL = re.compile(r"#/(customer|case)/([^/]+)$")
+DETAIL = re.compile(r"#/(customer|case|appointment|book)/([^/]+)$")
+LINKED = re.compile(r"#/(appeal)$")  # pages reached by a link on a tab's page rather than from the tab bar
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -129,12 +130,13 @@ def tabs_of(driver: Chrome) -> list[str]:
 
 
 def details_on(driver: Chrome) -> dict[str, str]:
-    """The first link of each kind of detail page (customer, case) on the page shown: {kind: its route}."""
+    """The first link of each kind of detail page (customer, case), and of the pages only a link reaches
+    (申诉), on the page shown: {kind: its route}."""
     hrefs = driver.execute_script("return [...document.querySelectorAll('#view a[href]')]"
                                   ".map((a) => a.getAttribute('href'))")
     found: dict[str, str] = {}
     for href in hrefs:
-        match = DETAIL.match(str(href))
+        match = DETAIL.match(str(href)) or LINKED.match(str(href))
         if match:
             found.setdefault(match.group(1), match.group(0))
     return found

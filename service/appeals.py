@@ -37,34 +37,33 @@ def file_appeal(desk: Desk, customer_id: int, reason: str, photos: Sequence[byte
     consultant = desk.consultant
     if consultant is None:
         raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
-    if len(photos) > MAX_PHOTOS:
-        raise EngineError(f"最多 {MAX_PHOTOS} 张照片 / at most {MAX_PHOTOS} photos")
-    for photo in photos:
-        evidence.media_type(photo)  # a file that is no photo is refused before anything is written
+    _checked_photos(photos)
     return appeal(desk.store, customer_id, consultant, _checked_reason(reason), actor=desk.actor, photos=photos)
 
 
-def file_appeal_by_phone(desk: Desk, phone: str, reason: str) -> WriteResult:
+def file_appeal_by_phone(desk: Desk, phone: str, reason: str, photos: Sequence[bytes] = ()) -> WriteResult:
     """The appeal form's way in: the consultant types the customer's number (input only: it is hashed
     to find the customer and never shown back). No oracle (service/appeal_guard.py): a number the site does not
     know, the consultant's own customer and one never at the site are refused in the same words, counted,
-    and too many such misses pause the consultant's lookups."""
+    and too many such misses pause the consultant's lookups. `photos`: evidence from a phone, as file_appeal
+    takes them (checked before the lookup: a file that is no photo is no miss)."""
     desk.require("cases.appeal")
     consultant = desk.consultant
     if consultant is None:
         raise PermissionDenied(f"只有置业顾问可以申诉 / {desk.actor} is not a consultant")
     _checked_reason(reason)  # before any lookup: a bad reason is no miss
+    _checked_photos(photos)  # nor is a file that is no photo
     store = desk.store
     until = appeal_guard.paused_until(store, desk.actor)
     if until is not None:
         raise appeal_guard.LookupsPaused(until)
     customer = store.customer_id(phone)  # InvalidPhone for a number that is not a mainland mobile
     if customer is not None and _own_open_appeal(store.site(), customer, consultant):
-        return file_appeal(desk, customer, reason)  # refused as still open: their own appeal, no secret
+        return file_appeal(desk, customer, reason, photos)  # refused as still open: their own appeal, no secret
     try:
         if customer is None:
             raise EngineError(appeal_guard.NOT_APPEALABLE)
-        return file_appeal(desk, customer, reason)
+        return file_appeal(desk, customer, reason, photos)
     except PermissionDenied:
         raise
     except EngineError:
@@ -77,6 +76,13 @@ def _checked_reason(reason: str) -> str:
     if len(reason) < MIN_REASON:
         raise EngineError(f"请写明申诉理由（至少 {MIN_REASON} 个字）/ give a reason of {MIN_REASON} characters or more")
     return reason
+
+
+def _checked_photos(photos: Sequence[bytes]) -> None:
+    if len(photos) > MAX_PHOTOS:
+        raise EngineError(f"最多 {MAX_PHOTOS} 张照片 / at most {MAX_PHOTOS} photos")
+    for photo in photos:
+        evidence.media_type(photo)  # a file that is no photo is refused before anything is written
 
 
 def _own_open_appeal(site: Site, customer_id: int, consultant: str) -> bool:

@@ -73,6 +73,12 @@ def book(body: AppointmentIn, desk: Desk = Depends(current_desk)) -> Appointment
     return out(queries.get(desk, code))
 
 
+@router.get("/{code}", response_model=AppointmentOut)
+def one(code: Code, desk: Desk = Depends(current_desk)) -> AppointmentOut:  # noqa: B008
+    """One appointment (a consultant's own): the page that shows its QR code."""
+    return out(queries.get(desk, code))
+
+
 @router.get("/{code}/qr", response_model=QrText)
 def qr_text(code: Code, desk: Desk = Depends(current_desk)) -> QrText:  # noqa: B008
     return QrText(text=appointments.signed_code(desk, code))

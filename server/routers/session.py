@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
@@ -22,12 +24,16 @@ class SessionOut(BaseModel):
     role: str
     consultant: str | None
     csrf: str
+    now: datetime  # the server's clock, in the site's UTC offset: the pages count days left by it, not the phone's
 
 
-def _out(session: Session) -> SessionOut:
+def _out(session: Session, request: Request) -> SessionOut:
     user = session.user
+    store = store_of(request)
+    now = store.now()
     return SessionOut(name=user.name, role=user.role, csrf=session.csrf,
-                      consultant=user.consultant if user.role == "consultant" else None)
+                      consultant=user.consultant if user.role == "consultant" else None,
+                      now=now.astimezone(store.rules_at(now).timezone))
 
 
 @router.post("", response_model=SessionOut)
@@ -35,12 +41,12 @@ def sign_in(body: SignIn, request: Request, response: Response) -> SessionOut:
     user = users.authenticate(store_of(request), body.name, body.secret)  # AuthError: 401, or 423 held off
     token, session = request.app.state.sessions.open(user)
     response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="strict", path="/")
-    return _out(session)
+    return _out(session, request)
 
 
 @router.get("", response_model=SessionOut)
-def who_am_i(session: Session = Depends(current_session)) -> SessionOut:  # noqa: B008
-    return _out(session)
+def who_am_i(request: Request, session: Session = Depends(current_session)) -> SessionOut:  # noqa: B008
+    return _out(session, request)
 
 
 @router.delete("", status_code=204)

@@ -2,15 +2,16 @@
 // the router, the tab bar by role, the live feed, and the consultant's pages (the shared helpers are in
 // core.js, the reception tablet in reception.js, the manager's pages in manager.js).
 import { KINDS, DAY, HOUR, word, lang, t, setLang, h, when, shown, tag, session, setSession, hooks, enc,
-  api, parse, toast, alertBox, submitter, choices } from "./core.js";
+  api, parse, toast, alertBox, submitter, choices, now } from "./core.js";
 import { RECEPTION_PAGES, receptionTabs, onArrival } from "./reception.js";
 import { MANAGER_PAGES, managerTabs } from "./manager.js";
+import { CONSULTANT_PAGES, CONSULTANT_PARENTS } from "./consultant.js";
 
 const UNOWNED = new Set(["pool", "none"]);
 // "保护期剩 3 天": whole days rounded up, so "1 day" means before this time tomorrow
 function protectionWords(until) {
   if (!until) return null;
-  const left = new Date(until).getTime() - Date.now();
+  const left = new Date(until).getTime() - now();
   if (left <= 0) return { text: t("protOver"), tone: "warn" };
   if (left < DAY) return { text: t("protLeftHours", { n: Math.ceil(left / HOUR) }), tone: "warn" };
   const n = Math.ceil(left / DAY);
@@ -19,7 +20,7 @@ function protectionWords(until) {
 
 function followUpWords(due) {
   if (!due) return null;
-  const left = new Date(due).getTime() - Date.now();
+  const left = new Date(due).getTime() - now();
   if (left <= 0) {
     const n = Math.floor(-left / DAY);
     return { text: n >= 1 ? t("fuLate", { n }) : t("fuLateToday"), tone: "warn" };
@@ -98,7 +99,8 @@ function stopLive() {
 // ---- chrome: header, tab bar, toast ---------------------------------------------------------------
 function tabs() {
   if (session?.consultant) {
-    return [["today", "tabToday"], ["customers", "tabCustomers"], ["pool", "pool"], ["numbers", "tabNumbers"]];
+    return [["today", "tabToday"], ["customers", "tabCustomers"], ["appointments", "tabAppointments"],
+      ["pool", "pool"], ["numbers", "tabNumbers"]];
   }
   if (session?.role === "manager") return managerTabs();
   if (session?.role === "receptionist") return receptionTabs();
@@ -123,8 +125,9 @@ function paintChrome(titleKey, backTo) {
   document.body.classList.toggle("no-tabs", !session);
   const current = route().page;
   const parentTab = { customer: "customers", "follow-up": "customers", stage: "customers", ask: "customers",
-    case: "cases" };
+    case: "cases", ...CONSULTANT_PARENTS };
   document.body.dataset.role = session?.role || "";
+  nav.classList.toggle("many", (session ? tabs() : []).length >= 5);  // five tabs: a smaller label
   nav.replaceChildren(...(session ? tabs() : []).map(([page, key]) => h("a", {
     href: `#/${page}`, "data-tab": page,
     "aria-current": (parentTab[current] || current) === page ? "page" : null,
@@ -156,6 +159,7 @@ const PAGES = {
   approvals: { title: "approvals", show: pageApprovals },
   ...RECEPTION_PAGES,
   ...MANAGER_PAGES,
+  ...CONSULTANT_PAGES,
 };
 
 let renderCount = 0;
@@ -253,7 +257,9 @@ async function pageCustomers() {
   box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 300); });
   const form = h("form.search", { role: "search", onsubmit: (e) => { e.preventDefault(); box.blur(); search(); } }, box);
   await search();
-  return h("div", form, results);
+  // 申诉: a customer the consultant holds to be theirs is someone else's (or the pool's): not in this list
+  const appeal = session?.consultant ? h("a.btn.block", { href: "#/appeal", id: "do-appeal" }, t("appealLink")) : null;
+  return h("div", form, results, appeal);
 }
 
 function customerList(rows) {
@@ -360,7 +366,7 @@ async function pagePool() {
     h("strong", t("allowanceOf", { a: used, b: limit ?? "∞" })));
   const rows = pool.rows.length ? h("ul.list", pool.rows.map((row) => {
     // the cool-down after this consultant lost or released the customer: the server would refuse
-    const cooling = row.claimable_from && new Date(row.claimable_from).getTime() > Date.now();
+    const cooling = row.claimable_from && new Date(row.claimable_from).getTime() > now();
     const button = h("button.btn.primary", { type: "button", "data-claim": String(row.id),
       disabled: left <= 0 || cooling }, t("claim"));
     const item = h("li", { "data-customer": String(row.id) }, h("div.row",

@@ -33,6 +33,7 @@ export const WORDS = {
   numbers: { zh: "号码申请", en: "Number requests" },
   tabNumbers: { zh: "号码", en: "Numbers" },
   approvals: { zh: "审批", en: "Approvals" },
+  appealLink: { zh: "申诉：客户应归我", en: "Appeal: this customer is mine" },
   // 我的今日
   arrivals: { zh: "我的客户到访", en: "My customers arriving" },
   noArrivals: { zh: "暂时没有你的客户到访", en: "None of your customers has arrived yet" },
@@ -190,16 +191,42 @@ export function h(spec, attrs, ...children) {
 }
 
 // ---- times: the server sends ISO 8601 with its offset; the phone shows its own local time -------------
-export const DAY = 86400000, HOUR = 3600000;
+export const DAY = 86400000, HOUR = 3600000, MINUTE = 60000;
+// "now" is the server's: the sign-in and GET /api/session answer with its clock (in the site's UTC offset),
+// and the difference from the phone's clock is kept, so "days left" does not depend on a phone set wrong
+let skew = 0;  // the server's clock minus the phone's, in ms
+let siteOffset = -new Date().getTimezoneOffset();  // the site's UTC offset in minutes (+480: Asia/Shanghai)
+
+export function now() { return Date.now() + skew; }
+
+function syncClock(iso) {
+  const at = new Date(iso).getTime();
+  if (Number.isNaN(at)) return;
+  skew = at - Date.now();
+  const zone = /([+-])(\d\d):?(\d\d)$/.exec(iso);
+  if (zone) siteOffset = (zone[1] === "-" ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3]));
+  else if (/Z$/i.test(iso)) siteOffset = 0;
+}
+
+// the site's calendar and clock (not the phone's zone): "2025-03-08", "14:30", and back to ISO with the offset
+const siteShifted = (ms) => new Date(ms + siteOffset * MINUTE).toISOString();
+export const siteDay = (ms = now()) => siteShifted(ms).slice(0, 10);
+export const siteClock = (ms = now()) => siteShifted(ms).slice(11, 16);
+export function siteIso(day, clock) {
+  const sign = siteOffset < 0 ? "-" : "+", abs = Math.abs(siteOffset);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${day}T${clock}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
 
 export function when(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" }).format(d);
-  if (d.toDateString() === new Date().toDateString()) return clock;
+  const today = new Date(now());
+  if (d.toDateString() === today.toDateString()) return clock;
   // 12月9日 17:22 / 9 Dec 17:22: no all-digit date a reader could take day-first or month-first
-  const year = d.getFullYear() === new Date().getFullYear() ? "" : (lang === "zh" ? `${d.getFullYear()}年` : ` ${d.getFullYear()}`);
+  const year = d.getFullYear() === today.getFullYear() ? "" : (lang === "zh" ? `${d.getFullYear()}年` : ` ${d.getFullYear()}`);
   if (lang === "zh") return `${year}${d.getMonth() + 1}月${d.getDate()}日 ${clock}`;
   return `${d.getDate()} ${d.toLocaleString("en-GB", { month: "short" })}${year} ${clock}`;
 }
@@ -213,8 +240,11 @@ export function shown(x) {
 export const tag = (words) => words && h(`span.tag${words.tone ? "." + words.tone : ""}`, words.text);
 
 // ---- the API: same origin, the session cookie, X-CSRF-Token on every write -----------------------------
-export let session = null;  // {name, role, consultant, csrf}
-export function setSession(next) { session = next; }
+export let session = null;  // {name, role, consultant, csrf, now}
+export function setSession(next) {
+  session = next;
+  if (next?.now) syncClock(next.now);
+}
 // set by app.js: what a 401 does, and how the open page is drawn again (the modules do not import app.js)
 export const hooks = { signedOut: () => {}, render: () => {} };
 export const enc = encodeURIComponent;
@@ -223,7 +253,7 @@ export function addWords(more) { Object.assign(WORDS, more); }
 export function addCodes(group, more) { CODES[group] = { ...CODES[group], ...more }; }
 
 export class Refusal extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, code) { super(message); this.status = status; this.code = code; }
 }
 
 export async function api(method, path, body) {
@@ -246,7 +276,8 @@ export async function api(method, path, body) {
     hooks.signedOut();
     throw new Refusal(401, data?.message || "");
   }
-  throw new Refusal(response.status, data?.message || detailText(data?.detail) || `HTTP ${response.status}`);
+  throw new Refusal(response.status, data?.message || detailText(data?.detail) || `HTTP ${response.status}`,
+    data?.code);
 }
 
 // a 422 from the request validation: {"detail": [{"loc", "msg"}]} rather than the API's message
@@ -278,11 +309,21 @@ export function submitter(form, work) {
     event.preventDefault();
     const button = form.querySelector("button[type=submit]");
     form.querySelector(".alert")?.remove();
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
     if (button) button.disabled = true;
     try {
       await work();
     } catch (error) {
-      if (error.status !== 401 || form.id === "signin") form.prepend(alertBox(error.message));
+      if (error.status === 401 && form.id !== "signin") return;
+      const alert = alertBox(error.message);
+      form.prepend(alert);
+      // a field the server named (400 bad_<field>): marked beside the message, which stays whole on top
+      const field = /^bad_(\w+)$/.exec(error.code || "")?.[1];
+      if (field) {
+        form.querySelectorAll(`[name="${field}"], [data-field="${field}"]`)
+          .forEach((el) => el.setAttribute("aria-invalid", "true"));
+      }
+      alert.scrollIntoView?.({ block: "nearest" });
     } finally {
       if (button) button.disabled = false;
     }

@@ -71,6 +71,29 @@ addCodes("step", {
   following: { zh: "记录跟进", en: "Follow up" }, intervened: { zh: "经理介入", en: "Step in" },
   resolved: { zh: "已解决", en: "Resolve" }, dismissed: { zh: "排除（误报）", en: "Dismiss" } });
 addCodes("owner", { natural: { zh: "自然来访", en: "Walk-in" } });
+// the rules a case is opened under (judge/: cases.py, pipeline.py, visits.py), worded as the console words them
+// (console/pages/customer_words.py rule_text, rule_texts.py); {n} is the rule's value when the case opened
+addCodes("caseRule", {
+  "protection.consultant_days": { zh: "顾问保护期 {n} 天", en: "Consultant protection, {n} days" },
+  "protection.follow_up_days": { zh: "跟进期 {n} 天（逾期无跟进进入公海）", en: "Follow-up period, {n} days" },
+  "protection.pledge_freezes": { zh: "认筹后冻结保护期", en: "Protection frozen by a pledge" },
+  "pool.claim_protection_days": { zh: "认领保护期 {n} 天", en: "Claim protection, {n} days" },
+  "pool.lapse": { zh: "保护期已过，客户归公海", en: "Protection lapsed: the customer went to the pool" },
+  "channel.mode": { zh: "渠道判客模式：{n}", en: "Channel rule: {n}" },
+  "channel.protection_days": { zh: "渠道保护期 {n} 天", en: "Channel protection, {n} days" },
+  "identity.face": { zh: "人脸识别为同一人", en: "The same person by face" },
+  "identity.id_card": { zh: "身份证为同一人", en: "The same person by ID card" },
+  deal: { zh: "已成交，归属锁定", en: "Deal made: ownership locked" } });
+addCodes("ruleValue", {
+  report_protect: { zh: "报备保护", en: "first valid report" }, competitive: { zh: "带看优先", en: "first to bring them" },
+  true: { zh: "是", en: "yes" }, false: { zh: "否", en: "no" } });
+
+// "顾问保护期 30 天"; a rule this page does not know keeps its code, with its value
+function ruleWords(rule, value) {
+  const shownValue = value === null || value === undefined ? "" : word("ruleValue", String(value));
+  const text = word("caseRule", rule, { n: shownValue });
+  return text === rule && shownValue ? `${rule} (${shownValue})` : text;
+}
 
 export const MANAGER_PAGES = {
   cases: { title: "cases", show: pageCases },
@@ -117,7 +140,7 @@ async function pageCase(r) {
     h("div.tags", h("span.tag", word("caseKind", c.kind))),
     h("div", t("recommended", { who: who(c.recommended) })),
     c.claimant ? h("div", t("claimant", { who: who(c.claimant) })) : null,
-    h("div.sub", t("ruleIs", { rule: c.rule }), d.rule_value !== null ? ` (${d.rule_value})` : ""),
+    h("div.sub", { id: "case-rule" }, t("ruleIs", { rule: ruleWords(c.rule, d.rule_value) })),
     h("div.sub", t("ownerNow", { who: who(d.owner_now) }), " · ", t("opened", { at: when(c.opened_at) })));
   const sides = [["claimantSide", d.claimant_side], ["recommendedSide", d.recommended_side], ["sharedSide", d.shared]]
     .map(([key, items]) => [h("h2", t(key)), h("div.card", evidenceList(items))]);

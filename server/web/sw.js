@@ -1,8 +1,8 @@
 // The app shell only: the pages open on a phone that lost the Wi-Fi for a moment. Anything under /api
 // (customers, numbers, the live feed) is never cached: a stale list could show a customer someone else
 // now owns, and a full phone number must never sit in a cache.
-const CACHE = "anchang-shell-v2";
-const SHELL = ["/", "/app.js", "/core.js", "/reception.js", "/manager.js", "/style.css", "/manifest.webmanifest",
+const CACHE = "anchang-shell-v3";
+const SHELL = ["/", "/app.js", "/core.js", "/reception.js", "/manager.js", "/consultant.js", "/style.css", "/manifest.webmanifest",
   "/icons/icon-192.png", "/icons/icon-512.png"];
 
 self.addEventListener("install", (event) => {

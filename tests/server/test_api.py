@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -237,3 +237,14 @@ def test_the_openapi_document_is_generated(client: TestClient) -> None:
     document = client.get("/api/openapi.json").json()
     assert document["openapi"].startswith("3.")
     assert "/api/customers/{customer_id}/follow-ups" in document["paths"]
+
+
+def test_the_session_answers_with_the_servers_clock(client: TestClient, site: Store) -> None:
+    """The pages count "days left" by the server's clock: the sign-in and GET /api/session give it, in the
+    site's UTC offset (the page's date and time fields are the site's)."""
+    signed = client.post("/api/session", json={"name": "李强", "secret": SECRET}).json()
+    again = client.get("/api/session").json()
+    for answer in (signed, again):
+        at = datetime.fromisoformat(answer["now"])
+        assert abs((at - site.now()).total_seconds()) < 60
+        assert at.utcoffset() == site.now().astimezone(site.rules_at().timezone).utcoffset()

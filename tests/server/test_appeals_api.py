@@ -89,3 +89,41 @@ def test_the_engine_refuses_an_appeal_about_ones_own_customer_with_its_photos(cl
                           json={"reason": "客户是我接待的", "photos": [b64(picture("JPEG", "red"))]})
     assert refused.status_code == 409 and " / " in refused.json()["message"]
     assert entries(site, "appeal_evidence") == [] and rows(site) == 0
+
+
+def test_an_appeal_by_phone_with_a_photo(client: TestClient, site: Store) -> None:
+    """POST /api/appeals: the consultant types the number (as the console's form), the photo goes with it."""
+    site.register_visit(PHONE, consultant="王丽")
+    jpeg = picture("JPEG", "green")
+    csrf = sign_in(client, "李强")
+    filed = client.post("/api/appeals", headers={"X-CSRF-Token": csrf},
+                        json={"phone": PHONE, "reason": "客户上周由我带看，有微信聊天记录",
+                              "photos": ["data:image/jpeg;base64," + b64(jpeg)]})
+    assert filed.status_code == 201, filed.text
+    [appealed] = entries(site, "appeal")
+    [evidence] = entries(site, "appeal_evidence")
+    assert filed.json()["seq"] == appealed.seq and appealed.actor == evidence.actor == "李强"
+    body = json.loads(evidence.payload)
+    assert body["appeal"] == appealed.seq and body["customer"] == site.customer_id(PHONE) and len(body["photos"]) == 1
+    assert client.get(f"/api/evidence/{body['photos'][0]}").content == jpeg
+    assert PHONE not in filed.text
+
+
+def test_an_unknown_number_is_refused_in_the_same_words_as_ones_own_customer(client: TestClient, site: Store) -> None:
+    """No oracle: the answer does not tell a number the site does not know from the consultant's own customer."""
+    site.register_visit(PHONE, consultant="李强")
+    csrf = sign_in(client, "李强")
+    photo = [b64(picture("JPEG", "red"))]
+    own = client.post("/api/appeals", headers={"X-CSRF-Token": csrf},
+                      json={"phone": PHONE, "reason": "客户是我接待的", "photos": photo})
+    unknown = client.post("/api/appeals", headers={"X-CSRF-Token": csrf},
+                          json={"phone": "13900009999", "reason": "客户是我接待的", "photos": photo})
+    assert own.status_code == unknown.status_code == 409
+    assert own.json() == unknown.json() and " / " in own.json()["message"]
+    # a file that is no photo is refused for what it is, before any lookup (no miss counted, nothing written)
+    script = client.post("/api/appeals", headers={"X-CSRF-Token": csrf},
+                         json={"phone": "13900009999", "reason": "客户是我接待的", "photos": [b64(b"<svg/>")]})
+    assert script.status_code == 409 and "只能上传照片" in script.json()["message"]
+    assert entries(site, "appeal") == [] and rows(site) == 0
+    assert client.post("/api/appeals", headers={"X-CSRF-Token": sign_in(client, "经理")},
+                       json={"phone": PHONE, "reason": "客户是我接待的"}).status_code == 403

@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(_MISSING) and not os.envi
                                                   reason=f"needs {', '.join(_MISSING)} (scripts/test.sh installs them)")]
 
 POOL_PHONE = "13900001111"
+BOOKED_PHONE = "13700002222"
 LIVE_S = 5  # an arrival shows on the phone within this
 
 
@@ -53,6 +54,30 @@ def fits_the_phone(driver: webdriver.Chrome) -> None:
 def text_of(driver: webdriver.Chrome, css: str) -> str:
     """The element's text read in one go: a page that re-renders leaves no stale element to trip on."""
     return str(driver.execute_script("return document.querySelector(arguments[0])?.innerText ?? ''", css))
+
+
+def book_and_cancel(li: webdriver.Chrome, site: Store) -> None:
+    """预约 on the consultant's phone: a new customer's visit booked, its QR code loaded, then cancelled."""
+    li.find_element(By.CSS_SELECTOR, '#tabs a[data-tab="appointments"]').click()
+    wait_ready(li, "appointments")
+    li.find_element(By.ID, "do-book").click()
+    wait_ready(li, "book")
+    fits_the_phone(li)
+    li.find_element(By.ID, "surname").send_keys("陈")
+    li.find_element(By.ID, "phone").send_keys(BOOKED_PHONE)
+    li.find_element(By.CSS_SELECTOR, "#book button[type=submit]").click()
+    wait_ready(li, "appointment")
+    WebDriverWait(li, LIVE_S).until(lambda d: d.execute_script(
+        "const qr = document.getElementById('qr'); return qr !== null && qr.complete && qr.naturalWidth > 0"))
+    fits_the_phone(li)
+    [booking] = entries(site, "appointment")
+    assert booking.actor == "李强" and BOOKED_PHONE not in booking.payload
+    booked_at = li.execute_script("return document.querySelector('#appointment').innerText")
+    assert "陈女士" in booked_at and "已预约" in booked_at
+    li.find_element(By.ID, "do-cancel").click()
+    li.find_element(By.ID, "cancel-yes").click()
+    WebDriverWait(li, LIVE_S).until(lambda d: d.execute_script(
+        "return document.querySelector('#appointment')?.dataset.status") == "cancelled")
 
 
 @pytest.fixture
@@ -103,6 +128,8 @@ def test_a_consultants_day_on_the_phone(live_server: LiveServer, phones: list[we
     li.find_element(By.CSS_SELECTOR, "#follow-up button[type=submit]").click()
     wait_ready(li, "customer")
     assert "【微信】约周六看样板间" in li.find_element(By.CSS_SELECTOR, ".timeline").text
+    # days left by the server's clock (398 days ahead of the phone's here), not the phone's
+    assert "保护期剩" in text_of(li, "dl.facts")
     [follow_up] = entries(site, "follow_up")
     assert follow_up.actor == "李强"
     note_ref = json.loads(follow_up.payload)["note"]
@@ -116,6 +143,11 @@ def test_a_consultants_day_on_the_phone(live_server: LiveServer, phones: list[we
     WebDriverWait(li, LIVE_S).until(lambda d: re.search(r"1\s*/\s*\d+", text_of(d, "#allowance")))
     assert not li.find_elements(By.CSS_SELECTOR, f'button[data-claim="{pool_customer}"]')
     assert [e.actor for e in entries(site, "claim")] == ["李强"]
+
+    # 预约: a visit booked for a new customer in the site's time, its QR code to send them, then cancelled
+    # (the page's own behaviour: on SQLite only, to keep the browser's time down)
+    if site.engine.dialect.name == "sqlite":
+        book_and_cancel(li, site)
 
     # the manager has 审批 open on another phone
     boss = phone_browser("zh")
