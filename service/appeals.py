@@ -7,13 +7,17 @@ written reason is a note (db/notes.py, erasable with the customer); the journal 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db import evidence, notes, text_rules
+from db.database import read_session
+from db.models import JournalEntry
 from judge import facts as f
 from judge.engine import Site
 from judge.reasons import EngineError
@@ -113,3 +117,14 @@ def appeal(store: Store, customer_id: int, consultant: str, reason: str, actor: 
     appealed, _ = store._write_steps(actor or consultant, (Step(APPEAL, fact=build), Step(EVIDENCE, entry=photographed)))
     assert isinstance(appealed, WriteResult)
     return appealed
+
+
+def evidence_photos(store: Store, appeal_seqs: Sequence[int]) -> list[str]:
+    """The refs of the photos given with these appeals (their `appeal_evidence` entries), in order."""
+    if not appeal_seqs:
+        return []
+    wanted = set(appeal_seqs)
+    with read_session(store.engine) as session:
+        payloads = session.scalars(sa.select(JournalEntry.payload).where(JournalEntry.kind == EVIDENCE)
+                                   .order_by(JournalEntry.seq))
+        return [ref for body in map(json.loads, payloads) if body.get("appeal") in wanted for ref in body["photos"]]

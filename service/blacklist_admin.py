@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from db import identity, notes, text_rules
 from db.personal import InvalidPhone
+from judge.facts import NATURAL
 from service.desk import MIN_REASON, Desk
 from service.staff_admin import FieldRefused
 from service.store import Step, WriteResult
@@ -106,3 +107,16 @@ def blacklist_for_warning(desk: Desk, warning_id: int, note: str, target: tuple[
         if not _is_listed(desk, kind, value):
             return desk.blacklist(**{field: value}, also=(reason_step(desk, note, kind == "customer"), close))
     return desk.update_warning(warning_id, "blacklisted", note)
+
+
+def warning_targets(customer_id: int | None, agent: str | None, channel: str | None) -> dict[str, tuple[str, Any]]:
+    """Who a warning can put on the blacklist as it closes: its customer, and the agent and channel that
+    brought them (a natural visit has neither)."""
+    found: dict[str, tuple[str, Any]] = {}
+    if customer_id is not None:
+        found["customer_id"] = ("customer_id", customer_id)
+    if agent:
+        found["agent"] = ("agent", agent)
+    if channel and channel != NATURAL:
+        found["channel"] = ("channel", channel)
+    return found

@@ -48,14 +48,7 @@ def take_step(desk: Desk, warning_id: int, status: str, note: str, target: Targe
 
 def blacklist_targets(row: WarningRow | None) -> dict[str, tuple[str, Any]]:
     """Who a warning can put on the blacklist: its customer, and the agent and channel that brought them."""
-    found: dict[str, tuple[str, Any]] = {}
-    if row is not None and row.customer_id is not None:
-        found["customer_id"] = ("customer_id", row.customer_id)
-    if row is not None and row.agent:
-        found["agent"] = ("agent", row.agent)
-    if row is not None and row.channel and row.channel != NATURAL:
-        found["channel"] = ("channel", row.channel)
-    return found
+    return {} if row is None else blacklist_admin.warning_targets(row.customer_id, row.agent, row.channel)
 
 
 class WarningDetail(QWidget):

@@ -5,7 +5,7 @@ with a reason; open warnings with the next steps the workflow allows; today's bo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -14,7 +14,7 @@ from db.text_rules import TEXT_MAX
 from server.errors import ApiError
 from server.params import Id
 from server.sessions import current_desk
-from service import reception
+from service import appeals, blacklist_admin, reception
 from service.desk import MIN_NOTE, MIN_REASON, WARNING_STEPS, Desk
 from service.queries import cases as case_queries
 from service.queries import today as today_queries
@@ -70,6 +70,7 @@ class CaseDetailOut(BaseModel):
     choices: list[str]  # the recommendation first
     min_reason: int  # characters a verdict against the recommendation needs
     decision: DecisionOut | None
+    photos: list[str]  # photos of evidence given with the case's appeals: GET /api/evidence/{ref}
 
 
 class DecisionIn(BaseModel):
@@ -89,12 +90,14 @@ class WarningOut(BaseModel):
     agent: str | None
     status: str
     rule: str
-    steps: list[str]  # the next steps this user may take (拉黑, with its target, stays on the console)
+    steps: list[str]  # the next steps this user may take
+    blacklist_targets: list[str]  # with 拉黑: customer_id, agent, channel (those the warning has)
 
 
 class StepIn(BaseModel):
     status: str = Field(min_length=1, max_length=32, pattern=r"^[a-z]+$")
     note: str = Field(min_length=1, max_length=TEXT_MAX)
+    target: Literal["customer_id", "agent", "channel"] | None = None  # with 拉黑: who goes on the blacklist
 
 
 class WarningsOut(BaseModel):
@@ -153,7 +156,9 @@ def one_case(case_id: Id, desk: Desk = Depends(current_desk)) -> CaseDetailOut: 
         case=_case(found.case), claimant_side=_evidence(found.claimant_side),
         recommended_side=_evidence(found.recommended_side), shared=_evidence(found.shared),
         rule_value=found.rule_value, owner_now=found.owner_now, choices=list(found.choices), min_reason=MIN_REASON,
-        decision=None if d is None else DecisionOut(at=d.at, by=d.by, verdict=d.verdict, reason=d.reason))
+        decision=None if d is None else DecisionOut(at=d.at, by=d.by, verdict=d.verdict, reason=d.reason),
+        photos=appeals.evidence_photos(desk.store, [e.seq for e in (*found.claimant_side, *found.recommended_side,
+                                                                    *found.shared) if e.kind == appeals.APPEAL]))
 
 
 @router.post("/cases/{case_id}/decision", response_model=Written, tags=["cases"])
@@ -164,8 +169,7 @@ def decide(case_id: Id, body: DecisionIn, desk: Desk = Depends(current_desk)) ->
 
 def _steps(desk: Desk, status: str) -> list[str]:
     allowed = WARNING_STEPS.get(status, ())
-    return [s for s in allowed if s != "blacklisted"
-            and desk.can("warnings.follow_up" if s == "following" else "warnings.decide")]
+    return [s for s in allowed if desk.can("warnings.follow_up" if s == "following" else "warnings.decide")]
 
 
 @router.get("/warnings", response_model=WarningsOut, tags=["warnings"])
@@ -177,13 +181,19 @@ def open_warnings(desk: Desk = Depends(current_desk)) -> WarningsOut:  # noqa: B
     return WarningsOut(min_note=MIN_NOTE, rows=[WarningOut(
         id=w.id, kind=w.kind, at=w.at, customer=w.customer_id, phone_masked=w.phone, surname_shown=w.surname,
         owner=w.owner, channel=w.channel, agent=w.agent, status=w.status, rule=w.rule,
-        steps=_steps(desk, w.status)) for w in rows])
+        steps=_steps(desk, w.status),
+        blacklist_targets=list(blacklist_admin.warning_targets(w.customer_id, w.agent, w.channel))) for w in rows])
 
 
 @router.post("/warnings/{warning_id}/steps", response_model=Written, tags=["warnings"])
 def warning_step(warning_id: Id, body: StepIn, desk: Desk = Depends(current_desk)) -> Written:  # noqa: B008
     if body.status == "blacklisted":
-        raise ApiError(400, "console_only", "拉黑请在控制台选择对象后处理 / blacklisting picks its target on the console")
+        row = warning_queries.warning(desk.store, warning_id, desk.consultant)
+        targets = {} if row is None else blacklist_admin.warning_targets(row.customer_id, row.agent, row.channel)
+        if body.target is not None and body.target not in targets:
+            raise ApiError(400, "no_such_target", f"此预警没有可拉黑的{body.target} / this warning has no {body.target}")
+        target = None if body.target is None else targets[body.target]
+        return Written(seq=blacklist_admin.blacklist_for_warning(desk, warning_id, body.note, target).seq)
     return Written(seq=desk.update_warning(warning_id, body.status, body.note).seq)
 
 

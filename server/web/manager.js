@@ -35,6 +35,8 @@ addWords({
   stepNote: { zh: "处理说明（至少 {n} 个字）", en: "Note ({n} characters or more)" },
   stepDone: { zh: "预警已更新", en: "Warning updated" },
   noteNeeded: { zh: "请先填写处理说明", en: "Write the note first" },
+  photos: { zh: "申诉照片", en: "Photos of evidence" },
+  chooseTarget: { zh: "拉黑谁？（说明将作为拉黑理由）", en: "Blacklist whom? (the note is the reason)" },
   ownerIs: { zh: "归属 {who}", en: "Owner {who}" },
   visitsToday: { zh: "今日到访", en: "Visits today" },
   firstVisits: { zh: "首访", en: "First visits" },
@@ -69,7 +71,11 @@ addCodes("warningStatus", {
   dismissed: { zh: "排除（误报）", en: "Dismissed" }, blacklisted: { zh: "已拉黑", en: "Blacklisted" } });
 addCodes("step", {
   following: { zh: "记录跟进", en: "Follow up" }, intervened: { zh: "经理介入", en: "Step in" },
-  resolved: { zh: "已解决", en: "Resolve" }, dismissed: { zh: "排除（误报）", en: "Dismiss" } });
+  resolved: { zh: "已解决", en: "Resolve" }, dismissed: { zh: "排除（误报）", en: "Dismiss" },
+  blacklisted: { zh: "拉黑", en: "Blacklist" } });
+addCodes("blacklistTarget", {
+  none: { zh: "只关闭预警", en: "Close the warning only" }, customer_id: { zh: "拉黑客户", en: "Blacklist the customer" },
+  agent: { zh: "拉黑经纪人", en: "Blacklist the agent" }, channel: { zh: "拉黑渠道", en: "Blacklist the channel" } });
 addCodes("owner", { natural: { zh: "自然来访", en: "Walk-in" } });
 // the rules a case is opened under (judge/: cases.py, pipeline.py, visits.py), worded as the console words them
 // (console/pages/customer_words.py rule_text, rule_texts.py); {n} is the rule's value when the case opened
@@ -144,6 +150,11 @@ async function pageCase(r) {
     h("div.sub", t("ownerNow", { who: who(d.owner_now) }), " · ", t("opened", { at: when(c.opened_at) })));
   const sides = [["claimantSide", d.claimant_side], ["recommendedSide", d.recommended_side], ["sharedSide", d.shared]]
     .map(([key, items]) => [h("h2", t(key)), h("div.card", evidenceList(items))]);
+  if (d.photos.length) {  // the appeal's photos of evidence, shown to the manager deciding it
+    sides.push([h("h2", t("photos")), h("div.card.photos", d.photos.map((ref) =>
+      h("a", { href: `/api/evidence/${enc(ref)}`, target: "_blank", rel: "noopener" },
+        h("img", { src: `/api/evidence/${enc(ref)}`, alt: t("photos"), loading: "lazy" }))))]);
+  }
   if (d.decision) {
     return h("div", head, h("div.note", t("decisionBy", { by: d.decision.by, who: who(d.decision.verdict) }),
       d.decision.reason ? ` · ${d.decision.reason}` : ""), sides);
@@ -175,17 +186,26 @@ function warningItem(w, minNote) {
   const note = h("textarea", { name: "note", maxlength: "500", "aria-label": t("stepNote", { n: minNote }),
     placeholder: t("stepNote", { n: minNote }) });
   const slot = h("div");
-  const take = (status) => async () => {
+  const take = (status, target = undefined) => async () => {
     slot.replaceChildren();
     if (!note.value.trim()) {  // the server requires a note for every step; say so before asking it
       slot.append(alertBox(t("noteNeeded")));
       note.focus();
       return;
     }
+    if (status === "blacklisted" && target === undefined) {  // 拉黑 asks whom first: the warning's own parties
+      slot.append(h("p.hint", t("chooseTarget")), h("div.actions",
+        [...(w.blacklist_targets || []), "none"].map((x) => h(`button.btn${x === "none" ? "" : ".danger"}`,
+          { type: "button", "data-target": x, onclick: take(status, x === "none" ? null : x) },
+          word("blacklistTarget", x)))));
+      return;
+    }
     const buttons = item.querySelectorAll("button");
     buttons.forEach((b) => { b.disabled = true; });
     try {
-      await api("POST", `/api/warnings/${enc(w.id)}/steps`, { status, note: note.value.trim() });
+      const body = { status, note: note.value.trim() };
+      if (target) body.target = target;
+      await api("POST", `/api/warnings/${enc(w.id)}/steps`, body);
       toast(t("stepDone"));
       hooks.render();
     } catch (error) {
@@ -201,7 +221,7 @@ function warningItem(w, minNote) {
     h("div.sub", [w.customer && w.surname_shown ? w.phone_masked : null, w.owner ? t("ownerIs", { who: w.owner }) : null,
       w.channel && w.channel !== "natural" ? `${w.channel} ${w.agent || ""}`.trim() : null].filter(Boolean).join(" · ")),
     w.steps.length ? [h("div.field.decision", note), slot,
-      h("div.actions", w.steps.map((s) => h(`button.btn${s === "resolved" ? ".primary" : s === "dismissed" ? ".danger" : ""}`,
+      h("div.actions", w.steps.map((s) => h(`button.btn${s === "resolved" ? ".primary" : s === "dismissed" || s === "blacklisted" ? ".danger" : ""}`,
         { type: "button", "data-step": s, onclick: take(s) }, word("step", s))))] : null));
   return item;
 }

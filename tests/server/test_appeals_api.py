@@ -54,6 +54,8 @@ def test_an_appeal_with_photos_is_seen_by_the_manager_and_its_author(client: Tes
     assert all(jpeg not in blob and png not in blob for blob in stored)  # encrypted at rest
     assert client.get(f"/api/evidence/{refs[0]}").content == jpeg
     sign_in(client, "经理")
+    [case] = client.get("/api/cases").json()
+    assert client.get(f"/api/cases/{case['id']}").json()["photos"] == refs  # on the case the manager decides
     shown = client.get(f"/api/evidence/{refs[1]}")
     assert shown.content == png and shown.headers["content-type"] == "image/png"
     sign_in(client, "王丽")

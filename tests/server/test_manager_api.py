@@ -4,6 +4,7 @@ refused in words); a warning's allowed steps and one taken with a note; today's 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -89,7 +90,8 @@ def test_a_warning_step_with_a_note(client: TestClient, site: Store) -> None:
     listed = client.get("/api/warnings").json()
     [row] = listed["rows"]
     assert (row["id"], row["kind"], row["status"], row["owner"]) == (warning_id, "repeat_visits_no_pledge", "open", "李强")
-    assert row["steps"] == ["following", "intervened", "resolved", "dismissed"] and listed["min_note"] == 2
+    assert row["steps"] == ["following", "intervened", "resolved", "dismissed", "blacklisted"]
+    assert row["blacklist_targets"] == ["customer_id"] and listed["min_note"] == 2
     bare = client.post(f"/api/warnings/{warning_id}/steps", json={"status": "intervened", "note": "好"},
                        headers={"X-CSRF-Token": csrf})
     assert bare.status_code == 409 and "处理说明" in bare.json()["message"]
@@ -98,7 +100,7 @@ def test_a_warning_step_with_a_note(client: TestClient, site: Store) -> None:
     assert done.status_code == 200, done.text
     assert journal(site, "warning_update")[-1].actor == "经理"
     [row] = client.get("/api/warnings").json()["rows"]
-    assert (row["status"], row["steps"]) == ("intervened", ["intervened", "resolved", "dismissed"])
+    assert (row["status"], row["steps"]) == ("intervened", ["intervened", "resolved", "dismissed", "blacklisted"])
     back = client.post(f"/api/warnings/{warning_id}/steps", json={"status": "following", "note": "再跟进一次"},
                        headers={"X-CSRF-Token": csrf})
     assert back.status_code == 409 and "intervened" in back.json()["message"]
@@ -135,3 +137,20 @@ def test_the_board_counts_today(client: TestClient, site: Store) -> None:
     board = client.get("/api/board").json()
     assert (board["visits"], board["first_visits"], board["waiting"], board["open_cases"]) == (2, 2, 1, 1)
     assert [s["name"] for s in board["rotation"]] == ["李强", "王丽"]
+
+
+def test_blacklisting_from_a_warning_lists_the_chosen_party_and_closes_it(client: TestClient, site: Store) -> None:
+    warning_id = repeat_visits_warning(site)
+    customer = site.customer_id(PHONE)
+    csrf = sign_in(client, "经理")
+    no_agent = client.post(f"/api/warnings/{warning_id}/steps", headers={"X-CSRF-Token": csrf},
+                           json={"status": "blacklisted", "note": "反复到访只为拿优惠信息", "target": "agent"})
+    assert no_agent.status_code == 400 and journal(site, "blacklist") == []
+    done = client.post(f"/api/warnings/{warning_id}/steps", headers={"X-CSRF-Token": csrf},
+                       json={"status": "blacklisted", "note": "反复到访只为拿优惠信息", "target": "customer_id"})
+    assert done.status_code == 200, done.text
+    [listed] = journal(site, "blacklist")
+    assert listed.actor == "经理" and json.loads(listed.payload) == {"listed": True, "target": str(customer),
+                                                                "target_kind": "customer"}
+    assert journal(site, "warning_update")[-1].actor == "经理"
+    assert client.get("/api/warnings").json()["rows"] == []  # closed as blacklisted
