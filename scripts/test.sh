@@ -24,7 +24,7 @@ if [ -d ../shared/scenarios ]; then anchang scenario run ../shared/scenarios tes
 if [ "${ANCHANG_BUILD_INSTALLER:-}" = "1" ]; then
     bash installer/build-linux.sh
 fi
-# Two workers (pytest-xdist): the GUI and PostgreSQL tests wait on I/O and Qt as much as on the CPU;
-# worksteal: a worker that runs out takes queued tests from the other, so a few long tests at the end
-# do not leave one core idle.
-python -m pytest -q -p no:cacheprovider -n "${ANCHANG_TEST_WORKERS:-2}" --dist worksteal "$@"
+# Three workers on two cores (pytest-xdist): the end-to-end, GUI and PostgreSQL tests wait on windows,
+# processes and I/O, and with two workers a quarter of the CPU stayed idle; worksteal: a worker that
+# runs out takes queued tests from another, so a few long tests at the end do not leave a core idle.
+python -m pytest -q -p no:cacheprovider -n "${ANCHANG_TEST_WORKERS:-3}" --dist worksteal "$@"

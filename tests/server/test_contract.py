@@ -39,7 +39,7 @@ from tests.server.conftest import SECRET
 
 BASE_URL = "https://testserver"  # the app answers plain HTTP from the loopback only; the test client is not one
 REFUSALS = {400, 401, 403, 404, 409, 410, 422, 423, 503}
-EXAMPLES = 10
+EXAMPLES = 6
 
 
 @pytest.fixture

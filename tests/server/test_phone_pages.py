@@ -89,6 +89,7 @@ def phones(live_server: LiveServer) -> Iterator[list[webdriver.Chrome]]:
         driver.quit()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the routes' PostgreSQL runs are test_*_api.py's
 def test_a_consultants_day_on_the_phone(live_server: LiveServer, phones: list[webdriver.Chrome]) -> None:
     site, url = live_server.store, live_server.url
     # 王丽's customer falls into the pool after a long silence; 李强 received his customer two days ago
