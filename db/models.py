@@ -424,3 +424,19 @@ class Evidence(Base):
     media_type: Mapped[str] = mapped_column(String(32))
     blob_enc: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PartnerKey(Base):
+    """A partner's API key (issue: the channel API): only its keyed hash is kept (the key is printed once),
+    with its scope: a channel's reports and events, a finance system's deals, a 小程序's appointments."""
+
+    __tablename__ = "partner_keys"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public: pk_ and 12 hex digits
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # channel | finance | appointments
+    channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # active | suspended | revoked
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
