@@ -146,6 +146,21 @@ def _parser() -> argparse.ArgumentParser:
     disable.add_argument("name", metavar="NAME")
     user_sub.add_parser("list", help="list the users")
 
+    partner = sub.add_parser("partner", help="合作方密钥 / partners' API keys: a channel's, a finance system's, "
+                                             "a 小程序's (a manager or channel manager signs in)")
+    partner.add_argument("--user", required=True, help="who signs in (manager or channel manager)")
+    partner.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
+    partner_sub = partner.add_subparsers(dest="action", required=True)
+    partner_add = partner_sub.add_parser("add", help="a new key, printed once")
+    partner_add.add_argument("name", metavar="NAME")
+    scope = partner_add.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--channel", help="a channel's key: it reports and reads for that channel only")
+    scope.add_argument("--kind", choices=("finance", "appointments"), help="a finance or appointments key")
+    partner_sub.add_parser("list", help="the keys and their status")
+    for action, words in (("suspend", "suspend a key"), ("resume", "make a suspended key active again"),
+                          ("revoke", "revoke a key for good")):
+        partner_sub.add_parser(action, help=words).add_argument("key_id", metavar="KEY_ID")
+
     bundle = sub.add_parser("key-bundle", help="生成密钥包 / the site's keys sealed for a second station's "
                                                "`anchang join` (a manager or administrator signs in)")
     bundle.add_argument("--user", required=True, metavar="NAME", help="the manager or administrator")
@@ -228,6 +243,14 @@ def _command(args: argparse.Namespace) -> Callable[[], int]:
         if args.action == "disable":
             return lambda: users.disable(args.name)
         return users.show_list
+    if args.command == "partner":
+        from admin import partner_cmd
+        if args.action == "add":
+            return lambda: partner_cmd.add(args.user, args.secret_stdin, args.name, args.channel, args.kind)
+        if args.action == "list":
+            return lambda: partner_cmd.show_list(args.user, args.secret_stdin)
+        status = {"suspend": "suspended", "resume": "active", "revoke": "revoked"}[args.action]
+        return lambda: partner_cmd.change(args.user, args.secret_stdin, args.key_id, status)
     if args.command == "key-bundle":
         from admin.key_bundle_cmd import make_bundle
         return lambda: make_bundle(args.user, args.out, args.secret_stdin)
