@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._synthetic import drop_schema, percentile, pg_schema_url  # noqa: E402
-from benchmarks.bench_server_api import SECRET, serve, site  # noqa: E402
-from server.tour import missing_tools, phone_browser, sign_in, wait_ready  # noqa: E402
+from benchmarks.bench_server_api import SECRET, site  # noqa: E402
+from server.tour import missing_tools, phone_browser, served, sign_in, wait_ready  # noqa: E402
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome
@@ -50,25 +50,29 @@ def load_once(driver: Chrome, base: str, page: str, route: str) -> tuple[float, 
 def run(label: str, url: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as keys:
         store = site(url, Path(keys), args.customers)
-        server, base = serve(store)
-        # no back-forward cache: a page kept there holds its /api/live stream open, and after six loads
-        # chromium's six connections per host (HTTP/1.1) are all taken by them
-        driver = phone_browser("zh", ("--disable-features=BackForwardCache",))
-        try:
-            driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
-            print(f"--- {label}: {args.customers} customers, {args.loads} loads per page, CPU throttled "
-                  f"{args.throttle:g}x")
-            for title, page, route in PAGES:
-                if page != "signin" and not driver.get_cookies():
-                    sign_in(driver, base, "李强", SECRET)
-                first, contentful = zip(*(load_once(driver, base, page, route) for _ in range(args.loads)),
-                                        strict=True)
-                print(f"  {title:8} first paint p95 {percentile(list(first), 0.95):6.0f} ms, first contentful "
-                      f"paint p95 {percentile(list(contentful), 0.95):6.0f} ms  (budget {PAINT_BUDGET_MS:.0f})")
-        finally:
-            driver.quit()
-            server.should_exit = True
-            store.dispose()
+        with served(store, poll_interval=None) as base:
+            measure(label, base, args)
+        store.dispose()
+
+
+def measure(label: str, base: str, args: argparse.Namespace) -> None:
+    """Each page's paints, LOADS times, on the running server at `base`."""
+    # no back-forward cache: a page kept there holds its /api/live stream open, and after six loads
+    # chromium's six connections per host (HTTP/1.1) are all taken by them
+    driver = phone_browser("zh", ("--disable-features=BackForwardCache",))
+    try:
+        driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
+        print(f"--- {label}: {args.customers} customers, {args.loads} loads per page, CPU throttled "
+              f"{args.throttle:g}x")
+        for title, page, route in PAGES:
+            if page != "signin" and not driver.get_cookies():
+                sign_in(driver, base, "李强", SECRET)
+            first, contentful = zip(*(load_once(driver, base, page, route) for _ in range(args.loads)),
+                                    strict=True)
+            print(f"  {title:8} first paint p95 {percentile(list(first), 0.95):6.0f} ms, first contentful "
+                  f"paint p95 {percentile(list(contentful), 0.95):6.0f} ms  (budget {PAINT_BUDGET_MS:.0f})")
+    finally:
+        driver.quit()
 
 
 def main() -> int:

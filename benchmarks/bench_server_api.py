@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import socket
 import sys
 import tempfile
 import threading
@@ -25,13 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 
 from benchmarks._synthetic import drop_schema, percentile, pg_schema_url  # noqa: E402
 from db import migrate  # noqa: E402
 from db.database import make_engine  # noqa: E402
 from db.keys import Keyring  # noqa: E402
-from server.app import create_app  # noqa: E402
+from server.tour import served  # noqa: E402
 from service import users  # noqa: E402
 from service.store import Store  # noqa: E402
 
@@ -50,18 +48,6 @@ def site(url: str, keys: Path, customers: int) -> Store:
     for n in range(customers):
         store.register_visit(f"139{n:08d}", consultant="李强" if n % 2 == 0 else "王丽", name=f"张{n}")
     return store
-
-
-def serve(store: Store) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=1))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://localhost:{port}"
 
 
 def signed_in(base: str, name: str) -> tuple[httpx.Client, str]:
@@ -130,17 +116,16 @@ def arrivals(store: Store, base: str, token: str, phones: int, checkins: int) ->
 def run(label: str, url: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as keys:
         store = site(url, Path(keys), args.customers)
-        server, base = serve(store)
-        client, token = signed_in(base, "李强")
-        print(f"--- {label}: {args.customers} customers, {args.requests} requests per route")
-        for route, p95 in time_routes(client, args.requests).items():
-            print(f"  {route:28} p95 {p95:7.1f} ms  (budget {API_BUDGET_MS:.0f})")
-        phone_p95, kiosk_p95 = arrivals(store, base, token, args.phones, args.checkins)
-        print(f"  check-in on the owner's phone, {args.phones} phones connected: p95 {phone_p95:.0f} ms "
-              f"(budget {ARRIVAL_BUDGET_MS:.0f}); the kiosk's write meanwhile p95 {kiosk_p95:.1f} ms "
-              f"(budget {KIOSK_BUDGET_MS:.0f})")
-        server.should_exit = True
-        client.close()
+        with served(store, poll_interval=None) as base:
+            client, token = signed_in(base, "李强")
+            print(f"--- {label}: {args.customers} customers, {args.requests} requests per route")
+            for route, p95 in time_routes(client, args.requests).items():
+                print(f"  {route:28} p95 {p95:7.1f} ms  (budget {API_BUDGET_MS:.0f})")
+            phone_p95, kiosk_p95 = arrivals(store, base, token, args.phones, args.checkins)
+            print(f"  check-in on the owner's phone, {args.phones} phones connected: p95 {phone_p95:.0f} ms "
+                  f"(budget {ARRIVAL_BUDGET_MS:.0f}); the kiosk's write meanwhile p95 {kiosk_p95:.1f} ms "
+                  f"(budget {KIOSK_BUDGET_MS:.0f})")
+            client.close()
         store.dispose()
 
 

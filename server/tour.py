@@ -217,9 +217,10 @@ def demo_site(directory: Path) -> Store:
 
 
 @contextmanager
-def served(store: Store) -> Iterator[str]:
+def served(store: Store, poll_interval: float | None = 0.5) -> Iterator[str]:
     """The application on 127.0.0.1 in a thread of this process, at http://localhost:PORT (a name chromium
-    treats as secure: it keeps the Secure session cookie over plain HTTP)."""
+    treats as secure: it keeps the Secure session cookie over plain HTTP). The tour, the tests' live server
+    and the benchmarks share it."""
     import socket
 
     import uvicorn
@@ -229,14 +230,14 @@ def served(store: Store) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(store, poll_interval=0.5), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(store, poll_interval=poll_interval), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the tour's server did not start")
+            raise RuntimeError("the server did not start on 127.0.0.1")
         time.sleep(0.05)
     try:
         yield f"http://localhost:{port}"

@@ -5,19 +5,17 @@ and the application on it, through FastAPI's TestClient (`client`) or a real uvi
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from server.app import create_app
+from server.tour import served
 from service import users
 from service.store import Store
 from tests.db.stores import new_store
@@ -63,7 +61,7 @@ class LiveServer:
     store: Store
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -73,15 +71,5 @@ def _free_port() -> int:
 def live_server(site: Store) -> Iterator[LiveServer]:
     """The application under a real uvicorn on 127.0.0.1 (plain HTTP: the loopback is allowed), at
     http://localhost:PORT, so a browser keeps its Secure cookie."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(site, poll_interval=0.1), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield LiveServer(f"http://localhost:{port}", site)
-    server.should_exit = True
-    thread.join(10)
+    with served(site, poll_interval=0.1) as url:
+        yield LiveServer(url, site)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -20,13 +19,7 @@ from admin.cli import main
 from operations import site_ca
 from service import users
 from service.store import Store
-from tests.server.conftest import SECRET
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.server.conftest import SECRET, free_port
 
 
 @pytest.mark.e2e
@@ -39,7 +32,7 @@ def test_serve_answers_over_https_with_the_site_ca(db_url: str, data_dir: Path, 
     store.add_consultant("李强")
     users.add_user(store, "李强", "consultant", SECRET, consultant="李强")
     store.dispose()
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "admin.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                                stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
